@@ -1,0 +1,11 @@
+import { createRegistry, type ScannerRegistry } from '../core/registry.js'
+import type { AnyScannerDefinition } from '../core/scanner.js'
+import { length } from './length/index.js'
+
+/** Every scanner that ships with Rampart, in the order a default policy lists them. */
+export const builtinScanners: readonly AnyScannerDefinition[] = [length]
+
+/** A registry of the built-in scanners. */
+export function builtinRegistry(): ScannerRegistry {
+  return createRegistry(builtinScanners)
+}
