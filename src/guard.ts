@@ -38,7 +38,7 @@ export function defaultPolicy(): Policy {
 
 /** Resolves a policy option: object → validated, string → file, undefined → default. */
 export function resolvePolicy(policy: unknown, registry: ScannerRegistry): Policy {
-  if (policy === undefined) return registry === undefined ? defaultPolicy() : loadPolicyFile(DEFAULT_POLICY_PATH, registry, {})
+  if (policy === undefined) return loadPolicyFile(DEFAULT_POLICY_PATH, registry, {})
   if (typeof policy === 'string') return loadPolicyFile(policy, registry)
   return parsePolicy(policy, registry)
 }
@@ -54,6 +54,7 @@ export function resolvePolicy(policy: unknown, registry: ScannerRegistry): Polic
  */
 export async function createGuard(options: GuardOptions = {}): Promise<Guard> {
   const registry = options.registry ?? builtinRegistry()
+  // The default policy against the built-in scanners is parsed once per process.
   const policy = options.registry === undefined && options.policy === undefined ? defaultPolicy() : resolvePolicy(options.policy, registry)
   const compiled: CompiledGuard = compileGuard(registry, policy, options.only)
   return {

@@ -132,7 +132,14 @@ export function parsePolicyText(text: string, registry: ScannerRegistry, source 
     throw new RampartError('RAMPART_ERR_POLICY_PARSE', `${where}: ${e.message.split('\n')[0]}`, { path: where, cause: e })
   }
   const raw = doc.toJS() ?? {}
-  return parsePolicy(interpolateEnv(raw, env), registry, 'policy')
+  try {
+    return parsePolicy(interpolateEnv(raw, env), registry, 'policy')
+  } catch (error) {
+    if (error instanceof RampartError && source !== 'policy') {
+      throw new RampartError(error.code, `${source}: ${error.message}`, { path: error.path, cause: error.cause })
+    }
+    throw error
+  }
 }
 
 /** Reads and validates a policy file. */

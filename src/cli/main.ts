@@ -1,0 +1,85 @@
+import { Command, CommanderError, Option } from 'commander'
+import { createRequire } from 'node:module'
+import { isRampartError } from '../core/errors.js'
+import { builtinScanners } from '../scanners/index.js'
+import { writeLine } from './io.js'
+import { runPolicySchema, runPolicyShow, runPolicyValidate } from './commands/policy.js'
+import { parseScanFlags, runScan } from './commands/scan.js'
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
+
+/** Exit status for usage errors and invalid input (bad flags, unreadable files, invalid policies). */
+export const EXIT_USAGE = 2
+
+function buildProgram(setCode: (code: number) => void): Command {
+  const program = new Command('rampart')
+    .description('Rampart: a self-hosted security layer for LLM apps. Scan prompts and responses for attacks, personal data, secrets and leaks.')
+    .version(version)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+
+  program
+    .command('scan')
+    .description('Scan text and print the result as JSON (one object per line with --jsonl). Exit 0 when the scan ran, whatever it found; 3 when some JSONL lines were invalid.')
+    .argument('[file]', 'read the text to scan from FILE (default: --text, or stdin)')
+    .option('--text <text>', 'the text to scan')
+    .addOption(new Option('--direction <direction>', 'input (a prompt) or output (a model response)').default('input'))
+    .option('--policy <file>', 'policy file (YAML or JSON); default: the shipped default policy')
+    .option('--only <names>', 'run only these scanners (comma-separated), with their default settings')
+    .option('--jsonl <file>', "read one JSON object per line ({text, id?, context?}) from FILE ('-' for stdin) and write one result per line, in order")
+    .option('--context <file>', 'JSON file with the request context for output scans: {systemPrompt?, canaries?, internalNames?, prompt?}')
+    .option('--max-chars <n>', "refuse texts longer than N characters (default: the policy's maxChars)")
+    .option('--pretty', 'indent the JSON output (single-text mode)')
+    .action(async (file: string | undefined, opts: Record<string, unknown>) => {
+      setCode(await runScan(parseScanFlags({ ...opts, ...(file === undefined ? {} : { file }) })))
+    })
+
+  const policy = program.command('policy').description('Validate, show and describe policies.')
+  policy
+    .command('validate')
+    .description('Validate a policy file; on error print the field path and what is wrong and exit 2.')
+    .argument('<file>', 'policy file (YAML or JSON)')
+    .action(async (file: string) => setCode(await runPolicyValidate(file)))
+  policy
+    .command('show')
+    .description('Print the effective policy (the default policy unless --policy), with every default filled in.')
+    .option('--policy <file>', 'show this policy instead of the default')
+    .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .action(async (opts: { policy?: string; format: 'yaml' | 'json' }) => setCode(await runPolicyShow(opts)))
+  policy
+    .command('schema')
+    .description('Print the JSON Schema of policy files (for editor completion).')
+    .action(async () => setCode(await runPolicySchema()))
+
+  program
+    .command('scanners')
+    .description('List the built-in scanners, their directions and default actions.')
+    .action(async () => {
+      for (const s of builtinScanners) {
+        await writeLine(`${s.id.padEnd(18)} ${s.directions.join(',').padEnd(13)} ${s.defaults.action.padEnd(7)} ${s.description}`)
+      }
+      setCode(0)
+    })
+  return program
+}
+
+/** Runs the CLI with `argv` (as process.argv) and returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0
+  const program = buildProgram((c) => (code = c))
+  try {
+    await program.parseAsync([...argv])
+    return code
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE
+    }
+    if (isRampartError(error)) {
+      process.stderr.write(`rampart: ${error.code}: ${error.message}\n`)
+      return EXIT_USAGE
+    }
+    process.stderr.write(`rampart: internal error: ${(error as Error)?.stack ?? String(error)}\n`)
+    return 1
+  }
+}
