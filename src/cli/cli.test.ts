@@ -116,3 +116,12 @@ describe('rampart CLI', () => {
     expect(schema.properties.input.properties).toHaveProperty('length')
   })
 })
+
+describe('package entry points', () => {
+  it("imports createGuard from 'rampart' in plain Node (self-reference through package exports)", () => {
+    const code = "import { createGuard } from 'rampart'; const g = await createGuard(); const r = await g.scanInput('hello'); console.log(JSON.stringify(Object.keys(r)))"
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) })
+    expect(r.stderr).toBe('')
+    expect(JSON.parse(r.stdout)).toEqual(['decision', 'text', 'findings', 'latencyMs'])
+  })
+})

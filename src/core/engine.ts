@@ -36,8 +36,8 @@ function compileEntry(def: AnyScannerDefinition, entry: ScannerEntry | undefined
  * Compiles a validated policy into a guard: every scanner is created once here (regexes
  * compiled, models loaded), so each scan only runs them.
  *
- * With `only`, the named scanners run with their default settings (or the policy's, when the
- * policy configures them), in the given order, for each direction they support.
+ * With `only`, the named scanners run with their default settings (the policy's entries are
+ * ignored, its global limits kept), in the given order, for each direction they support.
  */
 export function compileGuard(registry: ScannerRegistry, policy: Policy, only?: readonly string[]): CompiledGuard {
   const compiled: Record<Direction, CompiledScanner[]> = { input: [], output: [] }
