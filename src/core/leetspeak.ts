@@ -28,50 +28,55 @@ function isAsciiLetter(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)
 }
 
+const NUMBER_WORD_RE = /^\d+(?:st|nd|rd|th|s|am|pm|k|m|d|x|g|px|kg|km|mb|gb|ms|h|p|v)$/
+const VOWELS = 'aeiou'
+
 /**
  * Folds one lower-case token (letters, digits and leet symbols, no spaces). Returns the
- * token unchanged unless it reads as a word written in leetspeak: at least two letters, at
- * least one leet character, and the leet characters are not just a numeric prefix or suffix
- * (`mp3`, `covid19`, `4th` stay as they are). The result has the same length as the input.
+ * token unchanged unless it reads as a word written in leetspeak: at least two letters and a
+ * leet run between two letters (`h3llo`, `pr3v10us`), or a single leet character leading
+ * (`1gnore`) or trailing a word of ≥ 3 letters (`ignor3`). Numbers with units or ordinals
+ * (`4th`, `5am`), product names (`mp3`, `covid19`) and hex literals keep their digits.
+ * The result has the same length as the input.
  */
 export function foldLeetToken(token: string): string {
   const n = token.length
   if (n < 3) return token
   let letters = 0
   let leet = 0
-  let firstLeet = -1
-  let lastLeet = -1
   for (let i = 0; i < n; i++) {
     const c = token.charCodeAt(i)
     if (isAsciiLetter(c)) letters++
-    else if (LEET[token[i] as string] !== undefined) {
-      leet++
-      if (firstLeet < 0) firstLeet = i
-      lastLeet = i
-    } else return token
+    else if (LEET[token[i] as string] !== undefined) leet++
+    else return token
   }
-  if (leet === 0 || letters < 2) return token
-  if (token.startsWith('0x')) return token
-  // A leet character must sit between two letters somewhere (`h3llo`, `1gn0re`), or the token
-  // must be mostly letters with leet at both ends (`1gnor3`); pure prefixes/suffixes are numbers.
-  let internal = false
-  for (let i = firstLeet; i <= lastLeet && !internal; i++) {
-    if (LEET[token[i] as string] === undefined) continue
-    const prev = i > 0 ? token.charCodeAt(i - 1) : 0
-    const next = i + 1 < n ? token.charCodeAt(i + 1) : 0
-    if (isAsciiLetter(prev) && isAsciiLetter(next)) internal = true
+  if (leet === 0 || letters < 2 || token.startsWith('0x')) return token
+  let fold = false
+  for (let i = 0; i < n && !fold; ) {
+    if (LEET[token[i] as string] === undefined) {
+      i++
+      continue
+    }
+    let j = i
+    while (j < n && LEET[token[j] as string] !== undefined) j++
+    const before = i > 0
+    const after = j < n
+    if (before && after) fold = true
+    else if (!before && after && j - i === 1 && !NUMBER_WORD_RE.test(token)) fold = true
+    else if (before && !after && j - i === 1 && letters >= 3) fold = true
+    i = j
   }
-  if (!internal && !(firstLeet === 0 && lastLeet === n - 1 && letters >= 2)) {
-    // e.g. `l33t`, `h4x0r`: several leet characters inside a word still count.
-    if (!(leet >= 2 && isAsciiLetter(token.charCodeAt(0)) && firstLeet > 0 && lastLeet < n - 1)) return token
-  }
+  if (!fold) return token
   let out = ''
   for (let i = 0; i < n; i++) {
     const ch = token[i] as string
     const mapped = LEET[ch]
-    // `11` inside a word reads as `ll` far more often than `ii` (a11, wi11, fi11).
-    if (ch === '1' && (token[i + 1] === '1' || token[i - 1] === '1')) out += 'l'
-    else out += mapped ?? ch
+    if (ch === '1') {
+      const prev = token[i - 1] ?? ''
+      const next = token[i + 1] ?? ''
+      // `1` reads as `l` when doubled (a11, wi11) or between vowels (ru1es, fi1e); else `i`.
+      out += next === '1' || prev === '1' || (VOWELS.includes(prev) && prev !== '' && (VOWELS.includes(next) && next !== '')) ? 'l' : 'i'
+    } else out += mapped ?? ch
   }
   return out
 }

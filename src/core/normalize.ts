@@ -2,7 +2,16 @@
  * Text normalization with offset maps: every normalized view remembers, for each of its
  * UTF-16 code units, which span of the original text it came from, so a finding made on the
  * normalized text still points at the caller's characters.
+ *
+ * Views (see docs/normalization.md):
+ * - `normalizeUnicode`: NFKC, invisible characters removed, lone surrogates → U+FFFD.
+ * - `foldForMatching`: the above plus confusable folding, diacritics stripped, lower case,
+ *   markdown markup removed, whitespace collapsed, spaced-out letters re-joined and leetspeak
+ *   folded — the view keyword rules match against.
+ * - `decodeHiddenText`: ASCII smuggled in Unicode tag characters or variation selectors.
  */
+import { confusableTarget } from './confusables.js'
+import { foldLeetToken } from './leetspeak.js'
 
 export interface NormalizedText {
   /** The normalized text. */
@@ -14,35 +23,103 @@ export interface NormalizedText {
   toOriginal(start: number, end: number): { start: number; end: number }
 }
 
+/** A NormalizedText whose per-code-unit map is readable, so views can be chained cheaply. */
+class MappedText implements NormalizedText {
+  constructor(
+    readonly text: string,
+    /** Original start offset of each code unit of `text`. */
+    readonly starts: Int32Array,
+    /** Original end offset of each code unit of `text`. */
+    readonly ends: Int32Array,
+    private readonly originalLength: number,
+  ) {}
+
+  toOriginal(start: number, end: number): { start: number; end: number } {
+    const n = this.text.length
+    if (n === 0) return { start: 0, end: 0 }
+    const s = Math.max(0, Math.min(start, n - 1))
+    const e = Math.max(s + 1, Math.min(end, n))
+    let lo = this.starts[s] as number
+    let hi = this.ends[e - 1] as number
+    // Reordering steps (none today) could make later units map earlier; keep the hull.
+    if (hi < lo) [lo, hi] = [hi, lo]
+    return { start: lo, end: Math.min(this.originalLength, hi) }
+  }
+}
+
 /** Accumulates output text and, per output code unit, the original span it came from. */
 export class OffsetMapBuilder {
   private readonly parts: string[] = []
-  private readonly starts: number[] = []
-  private readonly ends: number[] = []
+  private starts = new Int32Array(64)
+  private ends = new Int32Array(64)
+  private length = 0
 
   /** Appends `out`, every code unit of which came from original [start, end). */
   push(out: string, start: number, end: number): void {
-    if (out.length === 0) return
+    const k = out.length
+    if (k === 0) return
     this.parts.push(out)
-    for (let i = 0; i < out.length; i++) {
-      this.starts.push(start)
-      this.ends.push(end)
+    this.reserve(k)
+    for (let i = 0; i < k; i++) {
+      this.starts[this.length] = start
+      this.ends[this.length] = end
+      this.length++
     }
   }
 
-  build(originalLength: number): NormalizedText {
-    const text = this.parts.join('')
-    const starts = Int32Array.from(this.starts)
-    const ends = Int32Array.from(this.ends)
-    return {
-      text,
-      toOriginal(start: number, end: number) {
-        if (text.length === 0) return { start: 0, end: 0 }
-        const s = Math.max(0, Math.min(start, text.length - 1))
-        const e = Math.max(s + 1, Math.min(end, text.length))
-        return { start: starts[s] ?? 0, end: Math.min(originalLength, ends[e - 1] ?? originalLength) }
-      },
+  /** Appends `out` where unit k came from original [offset + k, offset + k + 1). */
+  pushIdentity(out: string, offset: number): void {
+    const k = out.length
+    if (k === 0) return
+    this.parts.push(out)
+    this.reserve(k)
+    const s = this.starts
+    const e = this.ends
+    let len = this.length
+    for (let i = 0; i < k; i++, len++) {
+      s[len] = offset + i
+      e[len] = offset + i + 1
     }
+    this.length = len
+  }
+
+  /** Appends `src.text[from, to)` with the original spans recorded in `src`. */
+  pushFrom(src: MappedText, from: number, to: number, text: string = src.text.slice(from, to)): void {
+    const k = to - from
+    if (k <= 0) return
+    this.parts.push(text)
+    this.reserve(k)
+    const s = this.starts
+    const e = this.ends
+    const ss = src.starts
+    const se = src.ends
+    let len = this.length
+    for (let i = from; i < to; i++, len++) {
+      s[len] = ss[i] as number
+      e[len] = se[i] as number
+    }
+    this.length = len
+  }
+
+  /** Number of code units pushed so far. */
+  get size(): number {
+    return this.length
+  }
+
+  private reserve(k: number): void {
+    if (this.length + k <= this.starts.length) return
+    let cap = this.starts.length * 2
+    while (cap < this.length + k) cap *= 2
+    const s = new Int32Array(cap)
+    s.set(this.starts.subarray(0, this.length))
+    const e = new Int32Array(cap)
+    e.set(this.ends.subarray(0, this.length))
+    this.starts = s
+    this.ends = e
+  }
+
+  build(originalLength: number): MappedText {
+    return new MappedText(this.parts.join(''), this.starts.slice(0, this.length), this.ends.slice(0, this.length), originalLength)
   }
 }
 
@@ -50,7 +127,10 @@ export class OffsetMapBuilder {
 export function identityView(text: string): NormalizedText {
   return {
     text,
-    toOriginal: (start, end) => ({ start, end }),
+    toOriginal: (start, end) => {
+      const s = Math.max(0, Math.min(start, text.length))
+      return { start: s, end: Math.max(s, Math.min(end, text.length)) }
+    },
   }
 }
 
@@ -73,17 +153,36 @@ export function isInvisibleCodePoint(cp: number): boolean {
 }
 
 const COMBINING_RE = /\p{M}/u
+const NON_ASCII_RE = /[^\x00-\x7f]/
+
+function isCombining(cp: number): boolean {
+  // Every \p{M} code point is ≥ U+0300; skip the regex for the common case.
+  return cp >= 0x300 && COMBINING_RE.test(String.fromCodePoint(cp))
+}
 
 /**
  * NFKC with invisible characters removed and lone surrogates replaced by U+FFFD, keeping an
  * offset map. Each base character is normalized together with the combining marks that follow
- * it, so composition works while offsets stay per cluster.
+ * it, so composition works while offsets stay per cluster. `fold` maps each normalized cluster
+ * further (it may return '' to drop it). Pure ASCII without `fold` is returned as an identity view.
  */
-export function normalizeUnicode(text: string, fold: (cluster: string) => string = (c) => c): NormalizedText {
+export function normalizeUnicode(text: string, fold?: (cluster: string) => string, foldAscii?: (run: string) => string): NormalizedText {
+  if (fold === undefined && !NON_ASCII_RE.test(text)) return identityView(text)
   const out = new OffsetMapBuilder()
   let i = 0
   const n = text.length
   while (i < n) {
+    // Bulk-copy an ASCII run, leaving its last character for the cluster path when a
+    // possibly combining character follows (so `e` + U+0301 still composes).
+    let j = i
+    while (j < n && text.charCodeAt(j) < 0x80) j++
+    if (j < n && j > i && text.charCodeAt(j) >= 0x300) j--
+    if (j > i) {
+      const run = text.slice(i, j)
+      out.pushIdentity(foldAscii === undefined ? run : foldAscii(run), i)
+      i = j
+      if (i >= n) break
+    }
     const start = i
     const cp = text.codePointAt(i) as number
     i += cp > 0xffff ? 2 : 1
@@ -96,17 +195,365 @@ export function normalizeUnicode(text: string, fold: (cluster: string) => string
     // Gather following combining marks (skipping invisibles between them).
     while (i < n) {
       const next = text.codePointAt(i) as number
+      if (next < 0x300 && next !== 0xad) break
       const width = next > 0xffff ? 2 : 1
-      if (isInvisibleCodePoint(next) && i + width < n && COMBINING_RE.test(String.fromCodePoint(text.codePointAt(i + width) as number))) {
+      if (isInvisibleCodePoint(next) && i + width < n && isCombining(text.codePointAt(i + width) as number)) {
         i += width
         continue
       }
       if (next >= 0xd800 && next <= 0xdfff) break
-      if (!COMBINING_RE.test(String.fromCodePoint(next))) break
+      if (!isCombining(next)) break
       i += width
     }
-    const cluster = cp < 0x80 && i - start === 1 ? text[start] as string : text.slice(start, i).normalize('NFKC')
-    out.push(fold(cluster), start, i)
+    const cluster = cp < 0x80 && i - start === 1 ? (text[start] as string) : text.slice(start, i).normalize('NFKC')
+    out.push(fold === undefined ? cluster : fold(cluster), start, i)
   }
   return out.build(n)
+}
+
+const MARKS_RE = /\p{M}/gu
+const WHITESPACE_RE = /\s/
+// Markdown and table markup that attackers wrap around trigger words; read as a separator.
+const MARKUP = new Set(['*', '_', '~', '`', '#', '>', '|', '"', '\u201c', '\u201d', '\u2018', '\u2019', '(', ')', '[', ']', '{', '}', '<', '='])
+
+/**
+ * Folds one NFKC cluster for keyword matching: confusables to Latin, diacritics removed,
+ * lower case. Whitespace and markup become a single space (collapsed later).
+ */
+function foldCluster(cluster: string): string {
+  if (cluster.length === 1) {
+    const c = cluster.charCodeAt(0)
+    if (c >= 0x41 && c <= 0x5a) return String.fromCharCode(c + 32)
+    if (c < 0x80) {
+      if (c <= 0x20 || c === 0x7f) return ' '
+      return MARKUP.has(cluster) ? ' ' : cluster
+    }
+  }
+  let out = ''
+  for (const ch of cluster) {
+    const cp = ch.codePointAt(0) as number
+    if (cp < 0x80) {
+      out += MARKUP.has(ch) ? ' ' : cp <= 0x20 ? ' ' : ch.toLowerCase()
+      continue
+    }
+    const target = confusableTarget(cp)
+    if (target !== undefined) {
+      out += target
+      continue
+    }
+    if (WHITESPACE_RE.test(ch) || MARKUP.has(ch)) {
+      out += ' '
+      continue
+    }
+    const bare = ch.normalize('NFD').replace(MARKS_RE, '')
+    const mapped = bare.length === 1 ? confusableTarget(bare.codePointAt(0) as number) : undefined
+    out += mapped ?? bare.toLowerCase()
+  }
+  return out
+}
+
+
+// ASCII folding table: lower case; controls, whitespace and markup → space.
+const ASCII_FOLD = new Uint16Array(128)
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c)
+  ASCII_FOLD[c] = c <= 0x20 || c === 0x7f || MARKUP.has(ch) ? 0x20 : ch.toLowerCase().charCodeAt(0)
+}
+const SPACE = 0x20
+
+function isTokenCode(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x40 || c === 0x24 || c === 0x21 || c > 0x7f
+}
+
+const DOTTED_RE = /^(?:[a-z0-9@$][.\-·•:/\\]){2,}[a-z0-9@$][.\-·•]?$/
+
+/** Growable parallel arrays: UTF-16 code units and their original spans. */
+class UnitBuffer {
+  codes: Uint16Array
+  starts: Int32Array
+  ends: Int32Array
+  length = 0
+  constructor(capacity: number) {
+    this.codes = new Uint16Array(capacity)
+    this.starts = new Int32Array(capacity)
+    this.ends = new Int32Array(capacity)
+  }
+  push(code: number, start: number, end: number): void {
+    if (this.length === this.codes.length) this.grow()
+    this.codes[this.length] = code
+    this.starts[this.length] = start
+    this.ends[this.length] = end
+    this.length++
+  }
+  private grow(): void {
+    const cap = this.codes.length * 2 + 16
+    const c = new Uint16Array(cap)
+    c.set(this.codes)
+    const s = new Int32Array(cap)
+    s.set(this.starts)
+    const e = new Int32Array(cap)
+    e.set(this.ends)
+    this.codes = c
+    this.starts = s
+    this.ends = e
+  }
+  toText(originalLength: number): MappedText {
+    let text = ''
+    for (let i = 0; i < this.length; i += 4096) {
+      text += String.fromCharCode.apply(null, this.codes.subarray(i, Math.min(this.length, i + 4096)) as unknown as number[])
+    }
+    return new MappedText(text, this.starts.slice(0, this.length), this.ends.slice(0, this.length), originalLength)
+  }
+}
+
+/** Pass 1 of folding: NFKC clusters folded (see foldCluster), ASCII through a table. */
+function foldUnits(text: string): UnitBuffer {
+  const n = text.length
+  const buf = new UnitBuffer(n + 16)
+  let i = 0
+  while (i < n) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80 && !(i + 1 < n && text.charCodeAt(i + 1) >= 0x300)) {
+      buf.push(ASCII_FOLD[c] as number, i, i + 1)
+      i++
+      continue
+    }
+    const start = i
+    const cp = text.codePointAt(i) as number
+    i += cp > 0xffff ? 2 : 1
+    if (isInvisibleCodePoint(cp)) continue
+    if (cp >= 0xd800 && cp <= 0xdfff) {
+      buf.push(0xfffd, start, i)
+      continue
+    }
+    while (i < n) {
+      const next = text.codePointAt(i) as number
+      if (next < 0x300 && next !== 0xad) break
+      const width = next > 0xffff ? 2 : 1
+      if (isInvisibleCodePoint(next) && i + width < n && isCombining(text.codePointAt(i + width) as number)) {
+        i += width
+        continue
+      }
+      if (next >= 0xd800 && next <= 0xdfff) break
+      if (!isCombining(next)) break
+      i += width
+    }
+    const folded = foldCluster(cp < 0x80 && i - start === 1 ? (text[start] as string) : text.slice(start, i).normalize('NFKC'))
+    for (let k = 0; k < folded.length; k++) buf.push(folded.charCodeAt(k), start, i)
+  }
+  return buf
+}
+
+/**
+ * The view keyword rules match against: `foldForMatching('I G N O R E  A L L')` is
+ * `ignore all`; `'1gn0r3 prev1ous ınstructıons'` is `ignore previous instructions`.
+ * Lower case, confusables folded, diacritics stripped, markdown markup and quotes turned into
+ * spaces, whitespace collapsed to one space, spaced-out or dotted letters re-joined, leetspeak
+ * folded inside word-like tokens. Offsets map to the original text.
+ */
+export function foldForMatching(text: string): NormalizedText {
+  const p = foldUnits(text)
+  const codes = p.codes
+  const ps = p.starts
+  const pe = p.ends
+  const n = p.length
+  const out = new UnitBuffer(n + 1)
+  // Output never outgrows pass 1 (tokens are copied, shortened or folded in place).
+  const oc = out.codes
+  const os = out.starts
+  const oe = out.ends
+  let o = 0
+  let i = 0
+  while (i < n && codes[i] === SPACE) i++
+  let pendingSpace = -1
+  while (i < n) {
+    const a = i
+    let leet = false
+    while (i < n) {
+      const c = codes[i] as number
+      if (c === SPACE) break
+      if ((c >= 0x30 && c <= 0x39) || c === 0x40 || c === 0x24 || c === 0x21) leet = true
+      i++
+    }
+    const b = i
+    if (b - a === 1 && isTokenCode(codes[a] as number) && i + 1 < n) {
+      const spaced = collectSpacedLetters(codes, n, a)
+      if (spaced !== undefined) {
+        out.length = o
+        pendingSpace = emitSpacedLetters(p, spaced, pendingSpace, out)
+        o = out.length
+        i = spaced.next
+        while (i < n && codes[i] === SPACE) i++
+        continue
+      }
+    }
+    if (pendingSpace >= 0 && o > 0) {
+      oc[o] = SPACE
+      os[o] = ps[pendingSpace] as number
+      oe[o] = pe[pendingSpace] as number
+      o++
+    }
+    if (leet || (b - a >= 5 && (codes[a + 1] === 0x2e || codes[a + 1] === 0x2d))) {
+      out.length = o
+      emitFoldedToken(p, a, b, out)
+      o = out.length
+    } else {
+      for (let k = a; k < b; k++, o++) {
+        oc[o] = codes[k] as number
+        os[o] = ps[k] as number
+        oe[o] = pe[k] as number
+      }
+    }
+    pendingSpace = i < n ? i : -1
+    while (i < n && codes[i] === SPACE) i++
+  }
+  out.length = o
+  return out.toText(text.length)
+}
+
+interface SpacedLetters {
+  /** Pass-1 index of each one-letter token. */
+  starts: number[]
+  /** Gap (in spaces) after each token but the last. */
+  gaps: number[]
+  /** Pass-1 index after the last token. */
+  next: number
+}
+
+/** ≥ 3 one-character tokens in a row starting at `a` (`i g n o r e`), or undefined. */
+function collectSpacedLetters(codes: Uint16Array, n: number, a: number): SpacedLetters | undefined {
+  const starts = [a]
+  const gaps: number[] = []
+  let k = a + 1
+  for (;;) {
+    let g = k
+    while (g < n && codes[g] === SPACE) g++
+    if (g < n && (g + 1 === n || codes[g + 1] === SPACE) && isTokenCode(codes[g] as number)) {
+      gaps.push(g - k)
+      starts.push(g)
+      k = g + 1
+    } else break
+  }
+  return starts.length >= 3 ? { starts, gaps, next: k } : undefined
+}
+
+/** Joins spaced-out letters into words (wider gaps split words); returns the next pending space. */
+function emitSpacedLetters(p: UnitBuffer, spaced: SpacedLetters, pendingSpace: number, out: UnitBuffer): number {
+  const { starts, gaps } = spaced
+  const minGap = Math.min(...gaps)
+  let w = 0
+  let pending = pendingSpace
+  for (let m = 0; m < starts.length; m++) {
+    if (m === starts.length - 1 || (gaps[m] as number) > minGap) {
+      let word = ''
+      for (let q = w; q <= m; q++) word += String.fromCharCode(p.codes[starts[q] as number] as number)
+      const folded = foldLeetToken(word)
+      if (pending >= 0 && out.length > 0) out.push(SPACE, p.starts[pending] as number, p.ends[pending] as number)
+      for (let q = w; q <= m; q++) {
+        const at = starts[q] as number
+        out.push(folded.charCodeAt(q - w), p.starts[at] as number, p.ends[at] as number)
+      }
+      pending = (starts[m] as number) + 1 < p.length ? (starts[m] as number) + 1 : -1
+      w = m + 1
+    }
+  }
+  return pending
+}
+
+function emitFoldedToken(p: UnitBuffer, a: number, b: number, out: UnitBuffer): void {
+  const s = String.fromCharCode.apply(null, p.codes.subarray(a, b) as unknown as number[])
+  if (s.length >= 5 && DOTTED_RE.test(s)) {
+    // `i.g.n.o.r.e` → `ignore`: each kept letter keeps its own span.
+    let word = ''
+    for (let k = 0; k < s.length; k += 2) word += s[k]
+    const folded = foldLeetToken(word)
+    if (/[a-z].*[a-z]/.test(folded)) {
+      for (let k = 0; k < folded.length; k++) out.push(folded.charCodeAt(k), p.starts[a + 2 * k] as number, p.ends[a + 2 * k] as number)
+      return
+    }
+  }
+  // Fold leet inside alphanumeric runs; other punctuation passes through.
+  let k = 0
+  while (k < s.length) {
+    const from = k
+    const token = isTokenCode(s.charCodeAt(k))
+    while (k < s.length && isTokenCode(s.charCodeAt(k)) === token) k++
+    const run = s.slice(from, k)
+    const folded = token ? foldLeetToken(run) : run
+    for (let q = 0; q < folded.length; q++) out.push(folded.charCodeAt(q), p.starts[a + from + q] as number, p.ends[a + from + q] as number)
+  }
+}
+
+/** Tag characters U+E0020–U+E007E carry printable ASCII one-to-one. */
+function tagAscii(cp: number): number {
+  return cp >= 0xe0020 && cp <= 0xe007e ? cp - 0xe0000 : -1
+}
+
+/** Variation selectors encode one byte each (VS1–16: 0–15, VS17–256: 16–255). */
+function variationByte(cp: number): number {
+  if (cp >= 0xfe00 && cp <= 0xfe0f) return cp - 0xfe00
+  if (cp >= 0xe0100 && cp <= 0xe01ef) return cp - 0xe0100 + 16
+  return -1
+}
+
+/**
+ * Text smuggled in invisible characters: Unicode tag characters that spell ASCII, and runs of
+ * ≥ 4 variation selectors that decode (one byte each) to printable UTF-8. Runs of the hidden
+ * text are separated by a space. Empty text when nothing is hidden.
+ */
+export function decodeHiddenText(text: string): NormalizedText {
+  const out = new OffsetMapBuilder()
+  const n = text.length
+  // Fast exit: tag characters and VS17+ are astral (\uDB40 high surrogate); VS1–16 are \uFE0x.
+  if (text.indexOf('\uDB40') < 0 && !/[\uFE00-\uFE0F]/.test(text)) return out.build(n)
+  let lastEnd = -1
+  let vsBytes: number[] = []
+  let vsStarts: number[] = []
+  const flushVs = (endAt: number): void => {
+    if (vsBytes.length >= 4) {
+      const decoded = Buffer.from(vsBytes).toString('utf8')
+      if (!decoded.includes('\uFFFD') && printableRatio(decoded) >= 0.9) {
+        if (out.size > 0) out.push(' ', vsStarts[0] as number, vsStarts[0] as number)
+        // Bytes and characters differ in number for non-ASCII; map the decoded run as one span.
+        out.push(decoded, vsStarts[0] as number, endAt)
+      }
+    }
+    vsBytes = []
+    vsStarts = []
+  }
+  let i = 0
+  while (i < n) {
+    const cp = text.codePointAt(i) as number
+    const w = cp > 0xffff ? 2 : 1
+    const a = tagAscii(cp)
+    const b = variationByte(cp)
+    if (b >= 0) {
+      vsBytes.push(b)
+      vsStarts.push(i)
+    } else {
+      if (vsBytes.length > 0) flushVs(i)
+      if (a >= 0) {
+        if (lastEnd >= 0 && lastEnd !== i && out.size > 0) out.push(' ', i, i)
+        out.push(String.fromCharCode(a), i, i + w)
+        lastEnd = i + w
+      }
+    }
+    i += w
+  }
+  if (vsBytes.length > 0) flushVs(n)
+  return out.build(n)
+}
+
+/** Share of code points that are printable text (letters, digits, punctuation, spaces), 0..1. */
+export function printableRatio(s: string): number {
+  if (s.length === 0) return 0
+  let ok = 0
+  let total = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    total++
+    if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09) ok++
+    else if (c >= 0xa0 && c !== 0xfffd && !(c >= 0xd800 && c <= 0xdfff)) ok++
+  }
+  return ok / total
 }

@@ -1,10 +1,11 @@
 import { createRegistry, type ScannerRegistry } from '../core/registry.js'
 import type { AnyScannerDefinition } from '../core/scanner.js'
 import { length } from './length/index.js'
+import { promptInjection } from './prompt_injection/index.js'
 import { deniedTopics } from './denied_topics/index.js'
 
 /** Every scanner that ships with Rampart, in the order a default policy lists them. */
-export const builtinScanners: readonly AnyScannerDefinition[] = [length, deniedTopics]
+export const builtinScanners: readonly AnyScannerDefinition[] = [length, promptInjection, deniedTopics]
 
 /** A registry of the built-in scanners. */
 export function builtinRegistry(): ScannerRegistry {

@@ -1,0 +1,284 @@
+/**
+ * Finds and decodes payloads embedded in a text: base64 (standard and URL-safe), hex
+ * (`\x41`, `0x41`, plain hex runs), URL-encoding (`%41`), HTML entities and rot13. A decoded
+ * payload is kept only when it reads as text (mostly printable, with letters), so hashes, ids
+ * and binary blobs do not become segments. Decoded text is decoded again, up to `maxDepth`.
+ *
+ * Cost is linear in the text: every pattern is a single character-class run or a literal-led
+ * repetition (no nested ambiguous quantifiers), candidates and outputs are capped.
+ */
+import { printableRatio } from './normalize.js'
+
+export type PayloadKind = 'base64' | 'hex' | 'binary' | 'url' | 'html_entities' | 'rot13'
+
+export interface DecodedSegment {
+  /** The encoding of the innermost layer that produced `text`. */
+  readonly kind: PayloadKind
+  /** The decoding chain from outside in, e.g. `base64` or `base64>hex`. */
+  readonly via: string
+  /** The decoded text. */
+  readonly text: string
+  /** UTF-16 offset where the encoded payload starts in the ORIGINAL text (inclusive). */
+  readonly start: number
+  /** UTF-16 offset where the encoded payload ends in the ORIGINAL text (exclusive). */
+  readonly end: number
+  /** 1 for a payload found in the original text, 2 for one found inside a decoded payload. */
+  readonly depth: number
+}
+
+export interface DecodeOptions {
+  /** Nesting depth: 1 decodes payloads of the original text only. Default 2. */
+  maxDepth?: number
+  /** At most this many segments are returned. Default 16. */
+  maxSegments?: number
+  /** Candidates longer than this (UTF-16 units) are not decoded. Default 65,536. */
+  maxPayloadChars?: number
+}
+
+const BASE64_RE = /[A-Za-z0-9+/_-]{16,}={0,2}/g
+const ESC_HEX_RE = /(?:\\x[0-9a-fA-F]{2}){4,}/g
+const OX_HEX_RE = /(?:0[xX][0-9a-fA-F]{2}[\s,;]{0,2}){4,}/g
+const PLAIN_HEX_RE = /[0-9A-Fa-f][0-9A-Fa-f :]{14,}[0-9A-Fa-f]/g
+const BINARY_RE = /(?:[01]{8}[ ,]?){4,}/g
+const PERCENT_RE = /%[0-9A-Fa-f]{2}/g
+const ENTITY_RE = /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});/g
+const ENTITY_REPLACE_RE = /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});/g
+const WORD_RE = /[A-Za-z]{2,}/g
+
+/** True when `s` reads as text: ≥ 90 % printable, ≥ 60 % letters/spaces, at least one 2-letter run. */
+export function looksLikeText(s: string): boolean {
+  if (s.length < 4 || s.includes('\uFFFD')) return false
+  if (printableRatio(s) < 0.9) return false
+  let letters = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x20 || c > 0x7f) letters++
+  }
+  return letters / s.length >= 0.6 && /[A-Za-z\u00C0-\uFFFF]{2}/.test(s)
+}
+
+function decodeBase64(s: string): string | undefined {
+  const body = s.replace(/=+$/, '')
+  if (body.length % 4 === 1) return undefined
+  // Pure letters of one case are words or identifiers, not base64 of text (which mixes case).
+  if (/^[a-z]+$/.test(body) || /^[A-Z]+$/.test(body)) return undefined
+  const out = Buffer.from(body, 'base64').toString('utf8')
+  return looksLikeText(out) ? out : undefined
+}
+
+function decodeHexDigits(digits: string): string | undefined {
+  if (digits.length < 8) return undefined
+  const even = digits.length % 2 === 0 ? digits : digits.slice(0, -1)
+  const out = Buffer.from(even, 'hex').toString('utf8')
+  return looksLikeText(out) ? out : undefined
+}
+
+const NAMED_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
+
+function decodeEntity(e: string): string {
+  const body = e.slice(1, -1)
+  if (body[0] === '#') {
+    const cp = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10)
+    return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : e
+  }
+  return NAMED_ENTITIES[body.toLowerCase()] ?? e
+}
+
+/**
+ * Words that are frequent in English prompts and attacks. rot13 is invisible by shape, so a
+ * line is taken as rot13 when its rot13 reading contains many of these words while the line
+ * itself does not.
+ */
+const DICTIONARY = new Set(
+  (
+    'the a an and or but if then to of in on at by for with from as is are was were be been am it this that these those ' +
+    'you your yours i me my we our us they them their he she his her not no do does did done can could will would should ' +
+    'must may might shall have has had what which who how why when where all any every some each now new now just only ' +
+    'please tell say said write print show give make let know here there than so very more most about into over after before ' +
+    'ignore ignoring disregard forget previous prior above earlier instructions instruction rules rule prompt system ' +
+    'reveal password secret secrets assistant model answer respond response reply output text message instead follow ' +
+    'following task following act pretend role mode developer admin access granted denied bypass override restrictions ' +
+    'filter filters safety policy policies guidelines jailbreak unrestricted anything everything nothing something ' +
+    'tell repeat words word begin start stop end code key token user users data confidential hidden initial original ' +
+    'how make bomb weapon hack kill steal money'
+  ).split(' '),
+)
+
+const ROT13_DICTIONARY = new Set([...DICTIONARY].map(rot13))
+
+function rot13(s: string): string {
+  let out = ''
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0x41 && c <= 0x5a) out += String.fromCharCode(((c - 0x41 + 13) % 26) + 0x41)
+    else if (c >= 0x61 && c <= 0x7a) out += String.fromCharCode(((c - 0x61 + 13) % 26) + 0x61)
+    else out += s[i]
+  }
+  return out
+}
+
+interface RawSegment {
+  kind: PayloadKind
+  text: string
+  start: number
+  end: number
+}
+
+function findRot13(text: string, limit: number, out: RawSegment[]): void {
+  let lineStart = 0
+  const n = Math.min(text.length, limit)
+  while (lineStart < n && out.length < 64) {
+    let lineEnd = text.indexOf('\n', lineStart)
+    if (lineEnd < 0 || lineEnd > n) lineEnd = n
+    let hits = 0
+    let plain = 0
+    let others = 0
+    let first = -1
+    let last = -1
+    WORD_RE.lastIndex = lineStart
+    for (let m = WORD_RE.exec(text); m !== null && m.index < lineEnd; m = WORD_RE.exec(text)) {
+      const w = m[0].length <= 12 ? m[0].toLowerCase() : ''
+      if (DICTIONARY.has(w)) plain++
+      else if (ROT13_DICTIONARY.has(w)) {
+        hits++
+        if (first < 0) first = m.index
+        last = m.index + m[0].length
+      } else others++
+    }
+    // Many rot13 words, outnumbering the plain dictionary words and most of the unknown ones.
+    if (hits >= 3 && hits >= plain && hits * 2 >= others) {
+      const slice = text.slice(first, last)
+      out.push({ kind: 'rot13', text: rot13(slice), start: first, end: last })
+    }
+    lineStart = lineEnd + 1
+  }
+}
+
+function findPayloads(text: string, maxPayloadChars: number): RawSegment[] {
+  const found: RawSegment[] = []
+  const add = (kind: PayloadKind, decoded: string | undefined, start: number, end: number): void => {
+    if (decoded !== undefined && end - start <= maxPayloadChars) found.push({ kind, text: decoded.slice(0, 16_384), start, end })
+  }
+  // Cheap gates first: most prompts contain none of these shapes.
+  BASE64_RE.lastIndex = 0
+  for (let m = BASE64_RE.exec(text); m !== null; m = BASE64_RE.exec(text)) {
+    if (m[0].length > maxPayloadChars) continue
+    add('base64', decodeBase64(m[0]), m.index, m.index + m[0].length)
+  }
+  if (text.includes('\\x')) {
+    ESC_HEX_RE.lastIndex = 0
+    for (let m = ESC_HEX_RE.exec(text); m !== null; m = ESC_HEX_RE.exec(text)) {
+      add('hex', decodeHexDigits(m[0].replace(/\\x/g, '')), m.index, m.index + m[0].length)
+    }
+  }
+  if (text.includes('0x') || text.includes('0X')) {
+    OX_HEX_RE.lastIndex = 0
+    for (let m = OX_HEX_RE.exec(text); m !== null; m = OX_HEX_RE.exec(text)) {
+      add('hex', decodeHexDigits(m[0].replace(/0[xX]|[\s,;]/g, '')), m.index, m.index + m[0].trimEnd().length)
+    }
+  }
+  PLAIN_HEX_RE.lastIndex = 0
+  for (let m = PLAIN_HEX_RE.exec(text); m !== null; m = PLAIN_HEX_RE.exec(text)) {
+    // Separators must be consistent byte separators (`41 42`, `41:42`) or absent.
+    const digits = m[0].replace(/[ :]/g, '')
+    if (!/\d/.test(digits) || (digits.length !== m[0].length && !/^[0-9A-Fa-f]{2}(?:[ :][0-9A-Fa-f]{2})+$/.test(m[0]))) continue
+    if (found.some((f) => f.start <= m.index && m.index < f.end)) continue
+    add('hex', decodeHexDigits(digits), m.index, m.index + m[0].length)
+  }
+  if (text.includes('00') || text.includes('01')) {
+    BINARY_RE.lastIndex = 0
+    for (let m = BINARY_RE.exec(text); m !== null; m = BINARY_RE.exec(text)) {
+      const bits = m[0].replace(/[ ,]/g, '')
+      const bytes: number[] = []
+      for (let k = 0; k + 8 <= bits.length; k += 8) bytes.push(parseInt(bits.slice(k, k + 8), 2))
+      const decoded = Buffer.from(bytes).toString('utf8')
+      add('binary', looksLikeText(decoded) ? decoded : undefined, m.index, m.index + m[0].trimEnd().length)
+    }
+  }
+  if (text.includes('%')) findPercent(text, add)
+  if (text.includes('&')) findEntities(text, add)
+  findRot13(text, maxPayloadChars, found)
+  return found
+}
+
+function findPercent(text: string, add: (k: PayloadKind, d: string | undefined, s: number, e: number) => void): void {
+  PERCENT_RE.lastIndex = 0
+  let clusterStart = -1
+  let clusterEnd = -1
+  let count = 0
+  const flush = (): void => {
+    if (count >= 3) {
+      // Extend to the surrounding token (bounded) so `abc%20def` decodes whole.
+      let s = clusterStart
+      let e = clusterEnd
+      for (let k = 0; k < 256 && s > 0 && !/\s/.test(text[s - 1] as string); k++) s--
+      for (let k = 0; k < 256 && e < text.length && !/\s/.test(text[e] as string); k++) e++
+      const raw = text.slice(s, e)
+      let decoded: string
+      try {
+        decoded = decodeURIComponent(raw.replace(/\+/g, ' '))
+      } catch {
+        decoded = raw.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+      }
+      add('url', looksLikeText(decoded) ? decoded : undefined, s, e)
+    }
+    count = 0
+  }
+  for (let m = PERCENT_RE.exec(text); m !== null; m = PERCENT_RE.exec(text)) {
+    const gap = text.slice(clusterEnd, m.index)
+    if (count > 0 && (m.index - clusterEnd > 24 || /\s/.test(gap))) flush()
+    if (count === 0) clusterStart = m.index
+    clusterEnd = m.index + 3
+    count++
+  }
+  flush()
+}
+
+function findEntities(text: string, add: (k: PayloadKind, d: string | undefined, s: number, e: number) => void): void {
+  ENTITY_RE.lastIndex = 0
+  let clusterStart = -1
+  let clusterEnd = -1
+  let count = 0
+  const flush = (): void => {
+    if (count >= 3) {
+      const raw = text.slice(clusterStart, clusterEnd)
+      const decoded = raw.replace(ENTITY_REPLACE_RE, decodeEntity)
+      add('html_entities', looksLikeText(decoded) ? decoded : undefined, clusterStart, clusterEnd)
+    }
+    count = 0
+  }
+  for (let m = ENTITY_RE.exec(text); m !== null; m = ENTITY_RE.exec(text)) {
+    if (count > 0 && (m.index - clusterEnd > 16 || text.slice(clusterEnd, m.index).includes('\n'))) flush()
+    if (count === 0) clusterStart = m.index
+    clusterEnd = m.index + m[0].length
+    count++
+  }
+  flush()
+}
+
+/**
+ * Embedded payloads of `text` as decoded segments, with offsets into `text` (for nested
+ * payloads: the offsets of the outermost encoded payload). Ordered by start offset, outer
+ * before inner.
+ */
+export function decodePayloads(text: string, options: DecodeOptions = {}): DecodedSegment[] {
+  const maxDepth = options.maxDepth ?? 2
+  const maxSegments = options.maxSegments ?? 16
+  const maxPayloadChars = options.maxPayloadChars ?? 65_536
+  const result: DecodedSegment[] = []
+  const visit = (src: string, depth: number, outer: { start: number; end: number; via: string } | undefined): void => {
+    if (depth > maxDepth) return
+    const raw = findPayloads(src, maxPayloadChars)
+    raw.sort((a, b) => a.start - b.start)
+    for (const r of raw) {
+      if (result.length >= maxSegments) return
+      const start = outer ? outer.start : r.start
+      const end = outer ? outer.end : r.end
+      const via = outer ? `${outer.via}>${r.kind}` : r.kind
+      result.push({ kind: r.kind, via, text: r.text, start, end, depth })
+      visit(r.text, depth + 1, { start, end, via })
+    }
+  }
+  visit(text, 1, undefined)
+  return result
+}

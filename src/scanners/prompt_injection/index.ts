@@ -1,0 +1,63 @@
+import { z } from 'zod'
+import { defineScanner, type ScannerFinding } from '../../core/scanner.js'
+import { createHeuristicDetector, type InjectionDetector } from './heuristic.js'
+
+export const promptInjectionOptionsSchema = z
+  .object({
+    /** Which detector scores the text. `heuristic` is weighted signals; `model` arrives with issue 3. */
+    detector: z.enum(['heuristic']).default('heuristic'),
+    /** Also report each signal that fired as its own finding with a span (score = the text's score). */
+    reportSignals: z.boolean().default(false),
+  })
+  .strict()
+
+const DETECTORS: Record<string, () => InjectionDetector> = {
+  heuristic: createHeuristicDetector,
+}
+
+/**
+ * Direct and indirect prompt injection and jailbreak attempts, scored on normalized and
+ * decoded views of the text (see docs/scanners/prompt_injection.md).
+ */
+export const promptInjection = defineScanner({
+  id: 'prompt_injection',
+  description: 'Detects prompt injection, jailbreaks and system-prompt extraction, including obfuscated and indirect ones.',
+  directions: ['input', 'output'],
+  defaults: { action: 'block', threshold: 0.5 },
+  options: promptInjectionOptionsSchema,
+  create(options, settings) {
+    const factory = DETECTORS[options.detector]
+    if (factory === undefined) throw new Error(`unknown prompt_injection detector "${options.detector}"`)
+    const detector = factory()
+    return {
+      scan(text, invocation) {
+        if (text.length === 0) return []
+        const verdict = detector.analyze(text, invocation.views)
+        const top = verdict.hits[0]
+        const finding: ScannerFinding = {
+          type: verdict.type,
+          score: verdict.score,
+          detail: {
+            detector: detector.id,
+            threshold: settings.threshold,
+            signals: verdict.hits.map((h) => h.id).join(',') || 'none',
+            shapeMatches: verdict.shapeMatches,
+          },
+        }
+        if (top !== undefined) {
+          finding.start = top.start
+          finding.end = top.end
+          const via = verdict.hits.find((h) => h.via !== 'text')?.via
+          if (via !== undefined) (finding.detail as Record<string, string | number | boolean>).via = via
+        }
+        const findings: ScannerFinding[] = [finding]
+        if (options.reportSignals) {
+          for (const h of verdict.hits) {
+            findings.push({ type: h.type, score: verdict.score, start: h.start, end: h.end, action: 'flag', detail: { signal: h.id, via: h.via, weight: h.weight } })
+          }
+        }
+        return findings
+      },
+    }
+  },
+})
