@@ -3,9 +3,10 @@ import type { AnyScannerDefinition } from '../core/scanner.js'
 import { length } from './length/index.js'
 import { promptInjection } from './prompt_injection/index.js'
 import { deniedTopics } from './denied_topics/index.js'
+import { secrets } from './secrets/index.js'
 
 /** Every scanner that ships with Rampart, in the order a default policy lists them. */
-export const builtinScanners: readonly AnyScannerDefinition[] = [length, promptInjection, deniedTopics]
+export const builtinScanners: readonly AnyScannerDefinition[] = [length, promptInjection, deniedTopics, secrets]
 
 /** A registry of the built-in scanners. */
 export function builtinRegistry(): ScannerRegistry {
