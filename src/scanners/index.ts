@@ -2,13 +2,14 @@ import { createRegistry, type ScannerRegistry } from '../core/registry.js'
 import type { AnyScannerDefinition } from '../core/scanner.js'
 import { length } from './length/index.js'
 import { promptInjection } from './prompt_injection/index.js'
+import { pii } from './pii/index.js'
 import { deniedTopics } from './denied_topics/index.js'
 import { secrets } from './secrets/index.js'
 import { promptLeak } from './prompt_leak/index.js'
 import { invisibleText } from './invisible_text/index.js'
 
 /** Every scanner that ships with Rampart, in the order a default policy lists them. */
-export const builtinScanners: readonly AnyScannerDefinition[] = [length, promptInjection, deniedTopics, secrets, promptLeak, invisibleText]
+export const builtinScanners: readonly AnyScannerDefinition[] = [length, promptInjection, pii, deniedTopics, secrets, promptLeak, invisibleText]
 
 /** A registry of the built-in scanners. */
 export function builtinRegistry(): ScannerRegistry {

@@ -1,0 +1,184 @@
+import { nameLexicon } from './lexicon.js'
+import type { RawEntity } from './patterns.js'
+
+/**
+ * Postal addresses from their structure, not from a list of places: a house number and
+ * street words ending in a street type (US/UK/AU), a street word carrying its type followed
+ * by a number (continental Europe: "Hauptstraße 5", "Rue de la Paix 12", "Koskikatu 25"),
+ * PO boxes and military mail. The core match is then extended over the components that
+ * usually follow it: unit, city, state/region code, postal code, country.
+ */
+
+const CAP_WORD = String.raw`(?:[\p{Lu}\d][\p{L}\p{M}'’.\-]{0,24})`
+const STREET_TYPE = String.raw`(?:Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Square|Sq|Highway|Hwy|Parkway|Pkwy|Trail|Trl|Crescent|Cres|Close|Alley|Row|Plaza|Heights|Hts|Gardens|Gdns|Grove|Mews|Walk|Loop|Pike|Path|Expressway|Freeway|Route|Rte|Crossing|Xing|Ridge|Vista|Estates?|Flats?|Isle|Manor|Meadows?|Springs?|Valley|Village|Green|Glen|Landing|Junction|Jct|Wharf|Quay|Causeway|Bypass|Hollow|Knoll|Summit|Center|Centre|Ville|Cove|Creek|Shores?|Fields?|Hills?|Lakes?|Ports?|Points?|Stravenue|Ramp|Spur|Turnpike|Underpass|Via)`
+const EURO_SUFFIX = String.raw`(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|steig|katu|kuja|tie|polku|gatan|vägen|gränd|vej|gade|laan|straat|gracht|plein|kade|singel|utca|ulica|ulice|cesta|tér|iela|gatve)`
+const EURO_PREFIX = String.raw`(?:Rue|Via|Viale|Vicolo|Calle|Carrer|Avenida|Avda\.|Rua|Rúa|Praça|Plaza|Piazza|Piazzale|Corso|Largo|Paseo|Camino|Travessa|Travesía|Chemin|Allée|Impasse|Quai|Cours|ul\.|ulica|Aleja|al\.|plac|Strada|Bulevardul|Str\.|Odos|Leoforos|Avenue|Boulevard)`
+const NUM = String.raw`\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?`
+
+const US_CORE = new RegExp(String.raw`(?<![\w.,-])(?:\d{1,6}[ ])?${NUM}(?:[ ]${CAP_WORD}){1,4}?[ ]${STREET_TYPE}\.?(?:[ ](?:N|S|E|W|NE|NW|SE|SW)\b\.?)?(?![\p{L}\d])`, 'gu')
+const EURO_SUFFIX_CORE = new RegExp(String.raw`(?<![\p{L}\d])(?:${CAP_WORD}[ -]){0,3}\p{L}{0,30}${EURO_SUFFIX}[ ]${NUM}(?![\p{L}\d])`, 'gu')
+const EURO_PREFIX_CORE = new RegExp(String.raw`(?<![\p{L}\d])(?:${NUM},?[ ])?${EURO_PREFIX}[ ](?:(?:de|del|de la|dos|das|da|do|di|della|du|des|la|le|von|van)[ ])?(?:${CAP_WORD}[ ]){1,4}${NUM}(?![\p{L}\d])`, 'gu')
+const PO_BOX = /(?<![\w])(?:P\.? ?O\.? ?Box|Post Office Box|PO Box|Postfach|Apartado|Casilla)\s+\d{1,7}(?!\d)/giu
+const MILITARY = /(?<![\w])(?:(?:Unit|PSC|CMR)\s+\d{3,5},?\s+Box\s+\d{1,5}|(?:USNS|USS|USNV|USCGC)\s+[A-Z][a-z]+)(?:,?\s+(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5})?/gu
+// House number, one to four words of any script, a second number ("6750 Koskikatu 25",
+// "233 Erzsébet tér 19."): an address only when address components follow or a cue precedes.
+const WORD = String.raw`(?:[\p{L}][\p{L}\p{M}'’\-]{0,24}\.?)`
+const GENERIC_CORE = new RegExp(String.raw`(?<![\p{L}\d.,-])${NUM}(?:[ ]${WORD}){1,4}[ ]${NUM}\.?(?![\p{L}\d])`, 'gu')
+// Street words then a number ("Via dei Fiorentini 17"): only right after an address cue.
+const NAMED_CORE_Y = new RegExp(String.raw`(?:${CAP_WORD}[ ])(?:${WORD}[ ]){0,3}${NUM}\.?(?![\p{L}\d])`, 'uy')
+const WORD_START = /(?<![\p{L}\p{M}\d])[\p{L}\d]/gu
+// "the corner of 5th Street and Main": two street names around "and".
+const STREET_WORD = String.raw`(?:[\p{L}\d][\p{L}\p{M}\d'’\-]{0,24}\.?)`
+const CORNER = new RegExp(String.raw`\b(?:the )?corner of (?:${STREET_WORD}[ ]){1,6}?and(?:[ ]${STREET_WORD}){1,4}?(?=[\s.,;:!?)]|$)(?![ ](?:${STREET_TYPE})\b)`, 'giu')
+const ADDRESS_CUE = /(?:\b(?:address(?:es)?|addr|live[sd]? (?:at|on|in)|living (?:at|on)|located (?:at|on)|moved to|move to|sent to|send (?:it )?to|ship(?:ped)? to|deliver(?:ed)? to|return(?:ed)? to|arrived at|reside[sd]? (?:at|on)|office is (?:at|on)|mail(?:ed)? to|billing|shipping|street|avenue|meet (?:me )?at)\b[^.!?\n]{0,12}?[:\s]\s*)$/i
+
+// Components that may follow a street core, each tried at the current end (sticky).
+const SEP = String.raw`(?:[ \t]*[,\n][ \t,\n]{0,6}|[ \t]+)`
+const UNIT = new RegExp(String.raw`${SEP}(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|Bldg|Building|#)\.?[ ]?#?[ ]?[\w-]{1,6}(?![\w])`, 'iuy')
+const POSTCODE = new RegExp(
+  String.raw`${SEP}(?:\d{5}(?:-\d{4})?|\d{4}|\d{2}-\d{3}|\d{3}[ ]?\d{2}|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|\d{4}[ ]?[A-Z]{2})(?![\p{L}\d])`,
+  'uy',
+)
+const REGION_CODE = new RegExp(String.raw`${SEP}[A-Z]{2,3}(?![\p{L}\d])`, 'uy')
+const PLACE_PART = String.raw`(?:[\p{Lu}][\p{L}\p{M}'’.\-]{1,24})`
+const PLACE_WORDS = new RegExp(
+  String.raw`${SEP}${PLACE_PART}(?:[ ](?:${PLACE_PART}|de|del|di|la|le|am|an|im|sur|upon|on|nad|na|pod|u)){0,3}(?:[ ]\([\p{L} ]{1,20}\))?(?![\p{L}\d])`,
+  'uy',
+)
+
+interface Extension {
+  end: number
+  components: number
+  /** A unit or postal code was found (strong evidence for a weak core). */
+  strong: boolean
+}
+
+function extend(text: string, end: number, common: ReadonlySet<string>): Extension {
+  let cur = end
+  let components = 0
+  let strong = false
+  let places = 0
+  for (let steps = 0; steps < 8; steps++) {
+    let moved = false
+    for (const re of [UNIT, POSTCODE, REGION_CODE, PLACE_WORDS]) {
+      if (re === PLACE_WORDS && places >= 3) continue
+      re.lastIndex = cur
+      const m = re.exec(text)
+      if (m === null) continue
+      const firstWord = (m[0].replace(/^[\s,]+/, '').split(/\s+/)[0] ?? '').toLowerCase()
+      // A common word ("Please", "The", "Call") starts a new sentence, not a place name.
+      if ((re === PLACE_WORDS || re === REGION_CODE) && common.has(firstWord)) continue
+      if (re === PLACE_WORDS) places++
+      if (re === UNIT || re === POSTCODE) strong = true
+      cur = m.index + m[0].length
+      components++
+      moved = true
+      break
+    }
+    if (!moved) break
+  }
+  return { end: cur, components, strong }
+}
+
+/** Finds ADDRESS spans (UTF-16 offsets). */
+const DIGIT_RUN = /\d+/g
+// Cheap tests that must pass before the costlier core regexes run on a window.
+const HAS_EURO_SUFFIX = new RegExp(String.raw`${EURO_SUFFIX}[ ]\d`, 'u')
+const HAS_EURO_PREFIX = new RegExp(String.raw`${EURO_PREFIX}[ ]`, 'u')
+const HAS_BOX = /box|postfach|apartado|casilla|USNS|USS|USNV|USCGC/i
+const CUE_FWD = /\b(?:address(?:es)?|addr|live[sd]? (?:at|on|in)|living (?:at|on)|located (?:at|on)|moved to|move to|sent to|send (?:it )?to|ship(?:ped)? to|deliver(?:ed)? to|return(?:ed)? to|arrived at|reside[sd]? (?:at|on)|office is (?:at|on)|mail(?:ed)? to|billing|shipping|street|avenue|meet (?:me )?at)\b/gi
+const HAS_CUE_WORD = /address|addr|live|living|located|move|sent|send|ship|deliver|return|arrived|reside|office|mail|billing|street|avenue|meet/i
+
+/**
+ * Stretches of text that can hold a street core: every core contains a house number, so only
+ * the text around digit runs (merged, cut at whitespace) is searched. Prose without digits
+ * costs one regex pass.
+ */
+function digitWindows(text: string): [number, number][] {
+  const windows: [number, number][] = []
+  DIGIT_RUN.lastIndex = 0
+  for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {
+    let s = Math.max(0, m.index - 110)
+    while (s > 0 && !/\s/.test(text[s - 1] as string) && m.index - s < 160) s--
+    let e = Math.min(text.length, m.index + m[0].length + 130)
+    while (e < text.length && !/\s/.test(text[e] as string) && e - m.index < 200) e++
+    const last = windows[windows.length - 1]
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e)
+    else windows.push([s, e])
+  }
+  return windows
+}
+
+/** Finds ADDRESS spans (UTF-16 offsets). */
+export function findAddresses(text: string, out: RawEntity[]): void {
+  const windows = digitWindows(text)
+  if (windows.length === 0) return
+  const common = nameLexicon().common
+  const found: RawEntity[] = []
+  const cued = (start: number): boolean => ADDRESS_CUE.test(text.slice(Math.max(0, start - 60), start))
+  for (const [ws, we] of windows) {
+    const sub = text.slice(ws, we)
+    const hasBox = HAS_BOX.test(sub)
+    for (const [re, score] of [
+      [US_CORE, 0.85],
+      [EURO_SUFFIX_CORE, 0.8],
+      [EURO_PREFIX_CORE, 0.8],
+      [PO_BOX, 0.85],
+      [MILITARY, 0.85],
+    ] as const) {
+      if (re === EURO_SUFFIX_CORE && !HAS_EURO_SUFFIX.test(sub)) continue
+      if (re === EURO_PREFIX_CORE && !HAS_EURO_PREFIX.test(sub)) continue
+      if ((re === PO_BOX || re === MILITARY) && !hasBox) continue
+      re.lastIndex = 0
+      for (let m = re.exec(sub); m !== null; m = re.exec(sub)) {
+        // "During 1971" ends in -ring: a street compound is not an ordinary word.
+        if (re === EURO_SUFFIX_CORE && common.has((m[0].split(/[ -]/).slice(-2)[0] ?? '').toLowerCase())) continue
+        const start = ws + m.index
+        const ext = extend(text, start + m[0].length, common)
+        found.push({ type: 'ADDRESS', start, end: ext.end, score, detail: { evidence: 'street' } })
+      }
+    }
+    GENERIC_CORE.lastIndex = 0
+    for (let m = GENERIC_CORE.exec(sub); m !== null; m = GENERIC_CORE.exec(sub)) {
+      const start = ws + m.index
+      const ext = extend(text, start + m[0].length, common)
+      const cue = cued(start)
+      if (!ext.strong && !cue && ext.components < 2) continue
+      found.push({ type: 'ADDRESS', start, end: ext.end, score: cue || ext.strong ? 0.75 : 0.6, detail: { evidence: 'number-words-number' } })
+    }
+    if (HAS_CUE_WORD.test(sub)) {
+      // Street words then a number, tried only at the word starts right after an address cue.
+      CUE_FWD.lastIndex = 0
+      for (let c = CUE_FWD.exec(sub); c !== null; c = CUE_FWD.exec(sub)) {
+        const from = c.index + c[0].length
+        WORD_START.lastIndex = from
+        for (let w = WORD_START.exec(sub); w !== null && w.index - from <= 16; w = WORD_START.exec(sub)) {
+          NAMED_CORE_Y.lastIndex = w.index
+          const m = NAMED_CORE_Y.exec(sub)
+          if (m === null) continue
+          const start = ws + m.index
+          const words = m[0].split(' ').slice(0, -1)
+          // Street names, not a clause: no common word ("During 1971", "Risks is 9554"), no year.
+          if (!cued(start) || words.some((x) => common.has(x.toLowerCase())) || /^(?:1[89]|20)\d\d\.?$/.test(m[0].split(' ').pop() ?? '')) continue
+          const ext = extend(text, start + m[0].length, common)
+          found.push({ type: 'ADDRESS', start, end: ext.end, score: 0.6, detail: { evidence: 'cue' } })
+          break
+        }
+      }
+    }
+  }
+  if (text.includes('orner of')) {
+    CORNER.lastIndex = 0
+    for (let m = CORNER.exec(text); m !== null; m = CORNER.exec(text)) {
+      // Street names are capitalized or numbered; "the corner of my eye and …" is not an address.
+      const words = m[0].split(' ').slice(2)
+      if (!words.some((w) => /^[\p{Lu}\d]/u.test(w))) continue
+      found.push({ type: 'ADDRESS', start: m.index, end: m.index + m[0].length, score: 0.75, detail: { evidence: 'corner' } })
+    }
+  }
+  // Keep the longest of overlapping candidates.
+  found.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start)
+  const kept: RawEntity[] = []
+  for (const f of found) if (!kept.some((k) => f.start < k.end && k.start < f.end)) kept.push(f)
+  for (const f of kept.sort((a, b) => a.start - b.start)) out.push(f)
+}

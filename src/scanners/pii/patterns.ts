@@ -1,0 +1,276 @@
+import { isIPv6 } from 'node:net'
+import { parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max'
+import { cardIssuer, IBAN_LENGTHS, ibanValid, ipv4Valid, luhnValid, ssnValid } from './checks.js'
+
+/** A detection before policy (actions, allow-list, minimum scores) is applied. UTF-16 offsets. */
+export interface RawEntity {
+  type: string
+  start: number
+  end: number
+  /** 0..1 */
+  score: number
+  detail?: Record<string, string | number | boolean>
+}
+
+/** Lower-cased text of up to `n` UTF-16 units before `start`. */
+export function leftContext(text: string, start: number, n: number): string {
+  return text.slice(Math.max(0, start - n), start).toLowerCase()
+}
+
+/** Lower-cased text of up to `n` UTF-16 units after `end`. */
+export function rightContext(text: string, end: number, n: number): string {
+  return text.slice(end, end + n).toLowerCase()
+}
+
+function isWordChar(c: string | undefined): boolean {
+  return c !== undefined && /[\p{L}\p{N}_]/u.test(c)
+}
+
+// ---------------------------------------------------------------- EMAIL
+
+const EMAIL_LOCAL = /[A-Za-z0-9._%+'-]/
+const EMAIL_DOMAIN_CHAR = /[A-Za-z0-9.-]/
+const EMAIL_DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$/
+
+/**
+ * E-mail addresses, found by expanding around each `@` (linear in the text length, whatever
+ * the input): local part ≤ 64 characters, a dotted domain with an alphabetic TLD.
+ */
+export function findEmails(text: string, out: RawEntity[]): void {
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    let s = at
+    while (s > 0 && at - s < 64 && EMAIL_LOCAL.test(text[s - 1] as string)) s--
+    while (s < at && (text[s] === '.' || text[s] === "'")) s++
+    let e = at + 1
+    while (e < text.length && e - at <= 255 && EMAIL_DOMAIN_CHAR.test(text[e] as string)) e++
+    while (e > at + 1 && (text[e - 1] === '.' || text[e - 1] === '-')) e--
+    if (s === at || e === at + 1) continue
+    if (!EMAIL_DOMAIN.test(text.slice(at + 1, e))) continue
+    out.push({ type: 'EMAIL', start: s, end: e, score: 0.95 })
+  }
+}
+
+// ---------------------------------------------------------------- URL
+
+const URL_RE = /\b(?:https?|ftp):\/\/[^\s<>"'`{}|\\^]{2,2048}|\bwww\.[A-Za-z0-9-]{1,63}\.[^\s<>"'`{}|\\^]{2,2048}/gi
+const URL_TRAILING = /[.,;:!?)\]}'"*]+$/
+
+/** http(s)/ftp URLs and `www.` hosts; trailing sentence punctuation is left out. */
+export function findUrls(text: string, out: RawEntity[]): void {
+  if (!text.includes('://') && !/www\./i.test(text)) return
+  URL_RE.lastIndex = 0
+  for (let m = URL_RE.exec(text); m !== null; m = URL_RE.exec(text)) {
+    let value = m[0]
+    const trail = URL_TRAILING.exec(value)
+    // Keep a closing parenthesis that balances one inside the URL (Wikipedia-style links).
+    if (trail) value = value.slice(0, value.length - trail[0].length)
+    if (value.includes('(') && text[m.index + value.length] === ')') value += ')'
+    if (value.length < 8) continue
+    out.push({ type: 'URL', start: m.index, end: m.index + value.length, score: 0.9 })
+  }
+}
+
+// ---------------------------------------------------------------- CREDIT_CARD
+
+// 12-19 digits, optionally grouped by single spaces or dashes; no digit or dash on either side.
+const CARD_RE = /(?<![\d-])\d(?:[ -]?\d){11,18}(?![\d]|-\d)/g
+const CARD_CONTEXT = /\b(?:card|credit|debit|visa|master ?card|amex|american express|discover|diners|jcb|unionpay|maestro|cc|cvv|pan|payment|pay|expir\w*|charge[ds]?)\b/
+const NOT_CARD_CONTEXT = /\b(?:order|invoice|tracking|isbn|ticket|ref(?:erence)?|sku|serial|account id|imei|phone|tel|fax|request|build|id)\s*(?:number|no\.?|#|id)?\s*[:#]?\s*$/
+
+/** Payment card numbers: Luhn-valid, inside a network's IIN range and length. */
+export function findCards(text: string, out: RawEntity[]): void {
+  CARD_RE.lastIndex = 0
+  for (let m = CARD_RE.exec(text); m !== null; m = CARD_RE.exec(text)) {
+    const raw = m[0]
+    if (raw.includes(' ') && raw.includes('-')) continue
+    const digits = raw.replace(/[ -]/g, '')
+    // Groups must look like card printing (3-6 digits each) when separators are used.
+    if (digits.length !== raw.length && !raw.split(/[ -]/).every((g) => g.length >= 3 && g.length <= 6)) continue
+    if (!luhnValid(digits)) continue
+    const issuer = cardIssuer(digits)
+    if (issuer === undefined) continue
+    const left = leftContext(text, m.index, 40)
+    if (NOT_CARD_CONTEXT.test(left)) continue
+    const score = CARD_CONTEXT.test(left) ? 1 : 0.85
+    out.push({ type: 'CREDIT_CARD', start: m.index, end: m.index + raw.length, score, detail: { issuer, check: 'luhn' } })
+  }
+}
+
+// ---------------------------------------------------------------- US_SSN
+
+const SSN_RE = /(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d]|-\d)/g
+const SSN_CONTEXT = /\b(?:ssn|ssns|social security|social sec|soc\.? ?sec|ss#|ss no|taxpayer|tin|itin)\b/
+
+/** US Social Security Numbers with a valid area/group/serial; bare 9-digit runs need context. */
+export function findSsns(text: string, out: RawEntity[]): void {
+  SSN_RE.lastIndex = 0
+  for (let m = SSN_RE.exec(text); m !== null; m = SSN_RE.exec(text)) {
+    const [raw, area, sep, group, serial] = m as unknown as [string, string, string, string, string]
+    if (!ssnValid(area, group, serial)) continue
+    const left = leftContext(text, m.index, 50)
+    const context = SSN_CONTEXT.test(left)
+    if (NOT_CARD_CONTEXT.test(left) && !context) continue
+    let score: number
+    if (sep === '') score = context ? 0.9 : 0
+    else if (sep === '-') score = context ? 1 : 0.8
+    else score = context ? 0.95 : 0.6
+    if (score === 0) continue
+    out.push({ type: 'US_SSN', start: m.index, end: m.index + raw.length, score })
+  }
+}
+
+// ---------------------------------------------------------------- IBAN
+
+const IBAN_RE = /\b([A-Z]{2})(\d{2})((?: ?[A-Z0-9]){10,30})/g
+
+/** IBANs: country length table and mod-97 check; plain or grouped by spaces. */
+export function findIbans(text: string, out: RawEntity[]): void {
+  IBAN_RE.lastIndex = 0
+  for (let m = IBAN_RE.exec(text); m !== null; m = IBAN_RE.exec(text)) {
+    const country = m[1] as string
+    const len = IBAN_LENGTHS[country]
+    if (len === undefined) {
+      IBAN_RE.lastIndex = m.index + 1
+      continue
+    }
+    // Walk the match until `len` alphanumerics are consumed; the rest belongs to following words.
+    const raw = m[0]
+    let count = 0
+    let i = 0
+    for (; i < raw.length && count < len; i++) if (raw[i] !== ' ') count++
+    if (count < len) continue
+    const compact = raw.slice(0, i).replace(/ /g, '')
+    const next = text[m.index + i]
+    if (isWordChar(next) && raw[i] !== ' ') {
+      IBAN_RE.lastIndex = m.index + 1
+      continue
+    }
+    if (!ibanValid(compact)) {
+      IBAN_RE.lastIndex = m.index + 1
+      continue
+    }
+    out.push({ type: 'IBAN', start: m.index, end: m.index + i, score: 1, detail: { country, check: 'mod97' } })
+    IBAN_RE.lastIndex = m.index + i
+  }
+}
+
+// ---------------------------------------------------------------- IP_ADDRESS
+
+const IPV4_RE = /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g
+const IPV6_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?![\w:])/g
+const IPV6_HINT = /[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:|::[0-9A-Fa-f]/
+const VERSION_CONTEXT = /(?:\bv|\b(?:version|ver|release|rel|build|rev|revision|firmware|fw|update|patch|sdk|api|driver|kernel|node|python|java|chrome|ios|android|macos|windows|v\.))\s*[:=#]?\s*$/
+const IP_CONTEXT = /\b(?:ip|ips|ipv4|ipv6|address|addr|host|server|client|from|src|dst|source|destination|gateway|dns|proxy|ping|ssh|login|connected|connection|request|blocked|firewall)\b/
+
+/** IPv4 (octet-checked) and IPv6 (incl. compressed) addresses; version-number contexts are refused. */
+export function findIps(text: string, out: RawEntity[]): void {
+  if (text.includes('.')) {
+    IPV4_RE.lastIndex = 0
+    for (let m = IPV4_RE.exec(text); m !== null; m = IPV4_RE.exec(text)) {
+      if (!ipv4Valid(m[0])) continue
+      const left = leftContext(text, m.index, 24)
+      if (VERSION_CONTEXT.test(left)) continue
+      const after = text[m.index + m[0].length]
+      // A trailing '-' or '+' reads as a semver pre-release / build suffix.
+      if (after === '-' || after === '+') continue
+      const score = IP_CONTEXT.test(leftContext(text, m.index, 40)) ? 0.95 : 0.8
+      out.push({ type: 'IP_ADDRESS', start: m.index, end: m.index + m[0].length, score, detail: { version: 4 } })
+    }
+  }
+  if (text.includes(':') && IPV6_HINT.test(text)) {
+    IPV6_RE.lastIndex = 0
+    for (let m = IPV6_RE.exec(text); m !== null; m = IPV6_RE.exec(text)) {
+      const v = m[0]
+      if (!isIPv6(v)) continue
+      // `a::b`-style tokens are common in code (C++/Rust paths); demand address-like content.
+      const groups = v.split(':').filter((g) => g.length > 0)
+      if (!/\d/.test(v) || (v.includes('::') ? groups.length < 2 && v !== '::1' : groups.length < 8)) continue
+      if (/^\d{1,2}:\d{2}(?::\d{2})?$/.test(v)) continue
+      out.push({ type: 'IP_ADDRESS', start: m.index, end: m.index + v.length, score: 0.9, detail: { version: 6 } })
+    }
+  }
+}
+
+// ---------------------------------------------------------------- PHONE
+
+// Digit runs that could be a phone number: 7+ digits with phone punctuation, on one line, with
+// an optional extension ("x123", "ext. 45").
+const PHONE_CANDIDATE = /(?<![\w+.\-/\\])(?:\+|00)?\(?\d[\d \t().\-/]{5,24}\d(?:[ ]?(?:x|ext\.?)[ ]?\d{1,6})?(?![\w:]|[.\-/]\d)/g
+const PHONE_CONTEXT = /\b(?:phone|phones|tel|telephone|mobile|cell|cellphone|call|calling|called|text|texts|texting|sms|whatsapp|signal|telegram|fax|contact|reach|reached|ring|dial|number|hotline|landline|ph|mob|answering|answer|messages|voicemail|desk|office)\b/
+const PHONE_LABEL_AFTER = /^\s*[-–(,]?\s*(?:office|fax|mobile|cell|home|work|desk|tel|phone|landline)\b/i
+const NOT_PHONE_CONTEXT = /(?:\b(?:order|invoice|tracking|isbn|ticket|ref|reference|sku|serial|account|acct|case|po|part|item|model|build|version|id|no|transaction|confirmation|booking|customer|iban|card|ssn)\b\s*(?:number|no\.?|#|id)?\s*[:#]?\s*|#\s*)$/
+const DATE_START = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?!\d)/
+/** Regions tried for national formats when a phone word is near (after the first, which needs none). */
+export const PHONE_FALLBACK_REGIONS: readonly CountryCode[] = ['GB', 'DE', 'FR', 'ES', 'IT', 'NL', 'BE', 'CH', 'AT', 'SE', 'NO', 'DK', 'FI', 'PL', 'PT', 'IE', 'IN', 'BR', 'MX', 'AU', 'NZ', 'ZA', 'JP']
+// Upper bound on libphonenumber parses per text (each ~15 µs): keeps a number-dense text bounded.
+const MAX_PHONE_PARSES = 48
+
+/**
+ * Phone numbers. A cheap regex picks digit runs with phone punctuation; libphonenumber-js (full
+ * metadata, so a number must be valid for its region, not just well-sized) reads each one.
+ * Numbers written with `+`/`00` are found in any region; national formats are read for
+ * `regions` (the first one without context; with a phone word nearby, the others and then
+ * PHONE_FALLBACK_REGIONS). Dates,
+ * order/ticket-number contexts and bare digit runs without context are refused.
+ */
+export function findPhones(text: string, regions: readonly CountryCode[], out: RawEntity[]): void {
+  PHONE_CANDIDATE.lastIndex = 0
+  // The same number often recurs in one text (signatures, quoted replies): parse it once.
+  let parsed: Map<string, PhoneNumber | null> | undefined
+  let parses = 0
+  for (let m = PHONE_CANDIDATE.exec(text); m !== null; m = PHONE_CANDIDATE.exec(text)) {
+    const cand = m[0]
+    let digitCount = 0
+    for (let i = 0; i < cand.length; i++) if (cand.charCodeAt(i) >= 48 && cand.charCodeAt(i) <= 57) digitCount++
+    if (digitCount < 7 || digitCount > 20) continue
+    // Dates and date-times ("2015-12-22 04:34") are not numbers to call.
+    if (DATE_START.test(cand)) continue
+    const left = leftContext(text, m.index, 40)
+    if (NOT_PHONE_CONTEXT.test(left)) continue
+    const context = PHONE_CONTEXT.test(left) || PHONE_LABEL_AFTER.test(text.slice(m.index + cand.length, m.index + cand.length + 12))
+    const international = cand.startsWith('+') || cand.startsWith('00')
+    const formatted = /[ \t().-]/.test(cand)
+    // A national number with no separators at all reads like any other id; demand context.
+    if (!international && !formatted && !context) continue
+    // "+41 (0)96 …": the bracketed trunk zero is dropped when dialling from abroad.
+    const dialable = international ? cand.replace(/^(\+\d{1,3})\s?\(0\)\s?/, '$1 ') : cand
+    const tried = international || !context ? regions.slice(0, 1) : [...regions, ...PHONE_FALLBACK_REGIONS.filter((r) => !regions.includes(r))]
+    for (const region of tried) {
+      const key = `${region}\u0000${dialable}`
+      parsed ??= new Map()
+      let phone = parsed.get(key)
+      if (phone === undefined) {
+        if (parses++ >= MAX_PHONE_PARSES) return
+        // The whole candidate must be one number valid for its region (full metadata).
+        const p = parsePhoneNumberFromString(dialable, { defaultCountry: region, extract: false })
+        phone = p !== undefined && p.isValid() ? p : null
+        parsed.set(key, phone)
+      }
+      if (phone === null) continue
+      const score = context ? 0.95 : international ? 0.85 : 0.75
+      out.push({ type: 'PHONE', start: m.index, end: m.index + cand.length, score, detail: { country: phone.country ?? 'unknown' } })
+      break
+    }
+  }
+}
+
+// ---------------------------------------------------------------- DATE_OF_BIRTH
+
+const MONTHS = 'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?'
+const DATE_RE = new RegExp(
+  String.raw`(?<![\w/.-])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|(?:${MONTHS})\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2}(?:st|nd|rd|th)?(?: of)? (?:${MONTHS})\.?,? \d{4})(?![\w/-]|\.\d)`,
+  'gi',
+)
+const DOB_HINT = /born|birth|dob|d\.o\.b|b\.|bday|geboren|née?|nacido|nascido/i
+const DOB_CONTEXT = /\b(?:born|birth|dob|d\.o\.b|b\.|birthday|birthdate|bday|date of birth|geboren|né|née|nacido|nascido)\b/
+
+/** Dates that a birth cue (born, DOB, birthday, date of birth…) precedes within 40 characters. */
+export function findBirthDates(text: string, out: RawEntity[]): void {
+  if (!DOB_HINT.test(text)) return
+  DATE_RE.lastIndex = 0
+  for (let m = DATE_RE.exec(text); m !== null; m = DATE_RE.exec(text)) {
+    const left = leftContext(text, m.index, 40)
+    if (!DOB_CONTEXT.test(left)) continue
+    out.push({ type: 'DATE_OF_BIRTH', start: m.index, end: m.index + m[0].length, score: 0.9 })
+  }
+}
