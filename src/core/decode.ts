@@ -179,11 +179,16 @@ function findPayloads(text: string, maxPayloadChars: number): RawSegment[] {
   }
   PLAIN_HEX_RE.lastIndex = 0
   for (let m = PLAIN_HEX_RE.exec(text); m !== null; m = PLAIN_HEX_RE.exec(text)) {
-    // Separators must be consistent byte separators (`41 42`, `41:42`) or absent.
-    const digits = m[0].replace(/[ :]/g, '')
-    if (!/\d/.test(digits) || (digits.length !== m[0].length && !/^[0-9A-Fa-f]{2}(?:[ :][0-9A-Fa-f]{2})+$/.test(m[0]))) continue
     if (found.some((f) => f.start <= m.index && m.index < f.end)) continue
-    add('hex', decodeHexDigits(digits), m.index, m.index + m[0].length)
+    // Either byte-separated (`41 42 43`, `41:42:43`) or one unbroken run of ≥ 16 hex digits.
+    // Bounded slice: keeps the sub-patterns below linear on enormous runs.
+    const cand = m[0].slice(0, 4096)
+    const byteRun = /(?:[0-9A-Fa-f]{2}[ :]){3,}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])/.exec(cand)
+    const solid = /[0-9A-Fa-f]{16,}/.exec(cand)
+    const pick = byteRun !== null && (solid === null || byteRun[0].length > solid[0].length) ? byteRun : solid
+    if (pick === null || !/\d/.test(pick[0])) continue
+    const at = m.index + pick.index
+    add('hex', decodeHexDigits(pick[0].replace(/[ :]/g, '')), at, at + pick[0].length)
   }
   if (text.includes('00') || text.includes('01')) {
     BINARY_RE.lastIndex = 0

@@ -111,7 +111,7 @@ export const SIGNALS: readonly Signal[] = [
     id: 'prompt_extraction',
     type: 'SYSTEM_PROMPT_EXTRACTION',
     weight: 2.6,
-    re: /\b(?:repeat|print|show|reveal|output|display|tell me|give me|write|list|spell|say|summari[sz]e|translate|dump|leak|disclose|recite|echo|share|paste|quote|copy)(?: [^ ]+){0,3} (?:your|the|my|all|any|these|those|above|previous|prior|initial|original|hidden|secret|system)(?: [^ ]+){0,2} (?:instructions|prompt|system prompt|system message|pre ?prompt|initial prompt|rules you|guidelines you|words above|text above|conversation so far|messages above)\b/,
+    re: /\b(?:(?:repeat|print|show|reveal|output|display|tell me|give me|list|spell|say|summari[sz]e|translate|dump|leak|disclose|recite|echo|share|paste|quote|copy)(?: [^ ]+){0,3} (?:your|the|all|any|these|those|above|previous|prior|initial|original|hidden|secret)|write (?:out |down |back )?(?:all of )?(?:your|the above|the previous|the hidden))(?: [^ ]+){0,2} (?:instructions|prompt|system prompt|system message|pre ?prompt|initial prompt|rules you|guidelines you|words above|text above|conversation so far|messages above)\b/,
   },
   {
     id: 'prompt_question',

@@ -1,0 +1,287 @@
+/**
+ * Prompt-injection benchmark: Rampart's `prompt_injection` scanner side by side with the
+ * offline detectors of `@andersmyrmel/vard` and `@presidio-dev/hai-guardrails`, in one run, on
+ * `prompt-injection/dev.jsonl` from RAMPART_DATA_DIR (default ../shared/data).
+ *
+ *   npx tsx bench/injection.ts          # prints the table, writes bench/results/injection.json
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import vard from '@andersmyrmel/vard'
+import { createGuard } from '../src/guard.js'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+interface Row {
+  text: string
+  label: number
+  source: string
+  kind: string
+}
+
+/** A detector under test: returns true when it flags the text as an injection. */
+interface Contender {
+  name: string
+  /** Evaluate on an evenly spaced sample of this many rows (for detectors too slow for the whole file). */
+  sample?: number
+  detect(text: string): boolean | Promise<boolean>
+}
+
+export interface ToolResult {
+  name: string
+  precision: number
+  recall: number
+  f1: number
+  /** False-positive rate on all benign rows (benign + benign-hard), 0..1. */
+  fpr: number
+  /** False-positive rate on `kind` = benign-hard rows, 0..1. */
+  fprBenignHard: number
+  recallByKind: Record<string, number>
+  /** Per-call latency, milliseconds. */
+  latencyP50Ms: number
+  latencyP99Ms: number
+  /** Sequential calls per second on one core over the whole file. */
+  throughputPerSec: number
+  errors: number
+}
+
+export interface InjectionBenchResult {
+  dataset: string
+  rows: number
+  tools: ToolResult[]
+  /** Rampart's value divided by each peer's: f1 (higher is better), p99 latency (lower is better). */
+  ratios: Record<string, { f1: number; latencyP99: number; throughput: number }>
+  /** Rampart scanner latency on 2 KB prompts built from dev rows, milliseconds. */
+  rampart2kb: { p50Ms: number; p99Ms: number }
+  generatedAt: string
+}
+
+export interface InjectionBenchOptions {
+  /** Folder holding prompt-injection/dev.jsonl; defaults to RAMPART_DATA_DIR or ../shared/data. */
+  dataDir?: string
+  /** Use only the first N rows (quick runs). */
+  limit?: number
+  /** Print the table to stdout. Default true. */
+  print?: boolean
+}
+
+function dataDirFrom(option?: string): string {
+  return option ?? process.env.RAMPART_DATA_DIR ?? resolve(ROOT, '../shared/data')
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number
+}
+
+/**
+ * hai-guardrails' offline injection detectors, run in-process. Its published bundle cannot be
+ * imported: the heuristic tactic starts a piscina worker pool at module load whose worker path
+ * points at the package author's CI machine (/home/runner/...), and the unhandled error ends the
+ * process. So the bench loads the package's own keyword list, regex list and heuristic worker
+ * function from its dist files and applies them exactly as `injectionGuard` does
+ * (normalizeString, score = max over keywords, fail when score ≥ threshold 0.7).
+ */
+async function loadHaiGuardrails(): Promise<{ pattern: (t: string) => boolean; heuristic: (t: string) => Promise<boolean> }> {
+  const dist = join(ROOT, 'node_modules', '@presidio-dev', 'hai-guardrails', 'dist')
+  const src = readFileSync(join(dist, 'index.js'), 'utf8')
+  const from = src.indexOf('function generateInjectionKeywords()')
+  const patternsAt = src.indexOf('var InjectionPatterns = [', from)
+  const to = src.indexOf('\n];', patternsAt) + 3
+  if (from < 0 || patternsAt < 0 || to < 3) throw new Error('hai-guardrails: injection keyword/pattern tables not found in dist/index.js')
+  const tables = new Function(`${src.slice(from, to)}\nreturn { InjectionKeywords, InjectionPatterns }`)() as { InjectionKeywords: string[]; InjectionPatterns: RegExp[] }
+  const worker = (await import(pathToFileURL(join(dist, 'workers', 'heuristic.worker.js')).href)) as {
+    default: (args: { input: string; keyword: string; threshold: number }) => Promise<{ score: number }>
+  }
+  const normalizeString = (str: string): string => str.toLowerCase().replace(/[^\w\s]|_/g, '').replace(/\s+/g, ' ').trim()
+  const threshold = 0.7
+  return {
+    pattern: (text) => tables.InjectionPatterns.some((re) => re.test(normalizeString(text))),
+    heuristic: async (text) => {
+      let best = 0
+      for (const keyword of tables.InjectionKeywords) {
+        const r = await worker.default({ input: text, keyword, threshold })
+        if (r.score > best) best = r.score
+        if (best >= threshold) break
+      }
+      return best >= threshold
+    },
+  }
+}
+
+async function contenders(): Promise<Contender[]> {
+  const rampart = await createGuard({ only: ['prompt_injection'] })
+  // vard's default preset (moderate, threshold 0.7); maxLength raised so long documents are scored, not refused.
+  const vardGuard = vard.moderate().maxLength(1_000_000)
+  const hai = await loadHaiGuardrails()
+  return [
+    { name: 'rampart', detect: async (text) => (await rampart.scanInput(text)).decision === 'block' },
+    { name: '@andersmyrmel/vard', detect: (text) => !vardGuard.safeParse(text).safe },
+    { name: 'hai-guardrails (pattern)', detect: hai.pattern },
+    { name: 'hai-guardrails (heuristic)', detect: hai.heuristic, sample: 30 },
+  ]
+}
+
+async function evaluate(c: Contender, rows: Row[]): Promise<ToolResult> {
+  // Warm up (JIT, lazy compilation) on a slice before timing.
+  for (const r of rows.slice(0, 50)) await c.detect(r.text)
+  let tp = 0
+  let fp = 0
+  let fn = 0
+  let tn = 0
+  let hardN = 0
+  let hardFp = 0
+  let errors = 0
+  const kindN: Record<string, number> = {}
+  const kindHit: Record<string, number> = {}
+  const times: number[] = []
+  const t0 = performance.now()
+  for (const r of rows) {
+    const s = performance.now()
+    let flagged: boolean
+    try {
+      flagged = await c.detect(r.text)
+    } catch {
+      errors++
+      flagged = false
+    }
+    times.push(performance.now() - s)
+    if (r.label === 1) {
+      kindN[r.kind] = (kindN[r.kind] ?? 0) + 1
+      if (flagged) kindHit[r.kind] = (kindHit[r.kind] ?? 0) + 1
+      if (flagged) tp++
+      else fn++
+    } else {
+      if (flagged) fp++
+      else tn++
+      if (r.kind === 'benign-hard') {
+        hardN++
+        if (flagged) hardFp++
+      }
+    }
+  }
+  const total = performance.now() - t0
+  times.sort((a, b) => a - b)
+  const precision = tp + fp === 0 ? 0 : tp / (tp + fp)
+  const recall = tp + fn === 0 ? 0 : tp / (tp + fn)
+  const recallByKind: Record<string, number> = {}
+  for (const k of Object.keys(kindN).sort()) recallByKind[k] = round((kindHit[k] ?? 0) / (kindN[k] as number))
+  return {
+    name: c.name,
+    precision: round(precision),
+    recall: round(recall),
+    f1: round(precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall)),
+    fpr: round(fp / Math.max(1, fp + tn)),
+    fprBenignHard: round(hardFp / Math.max(1, hardN)),
+    recallByKind,
+    latencyP50Ms: round(quantile(times, 0.5), 4),
+    latencyP99Ms: round(quantile(times, 0.99), 4),
+    throughputPerSec: Math.round((rows.length / total) * 1000),
+    errors,
+  }
+}
+
+function round(x: number, digits = 3): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}
+
+async function rampart2kb(rows: Row[]): Promise<{ p50Ms: number; p99Ms: number }> {
+  const guard = await createGuard({ only: ['prompt_injection'] })
+  const prompts: string[] = []
+  let cur = ''
+  for (const r of rows) {
+    cur += `${r.text}\n`
+    if (cur.length >= 2048) {
+      prompts.push(cur.slice(0, 2048))
+      cur = ''
+    }
+  }
+  for (const p of prompts) await guard.scanInput(p)
+  const times: number[] = []
+  for (let rep = 0; rep < 5; rep++) {
+    for (const p of prompts) {
+      const s = performance.now()
+      await guard.scanInput(p)
+      times.push(performance.now() - s)
+    }
+  }
+  times.sort((a, b) => a - b)
+  return { p50Ms: round(quantile(times, 0.5), 4), p99Ms: round(quantile(times, 0.99), 4) }
+}
+
+/** Runs the benchmark and returns its results (also printed unless `print: false`). */
+export async function runInjectionBench(options: InjectionBenchOptions = {}): Promise<InjectionBenchResult> {
+  const file = join(dataDirFrom(options.dataDir), 'prompt-injection', 'dev.jsonl')
+  if (!existsSync(file)) {
+    throw new Error(`injection bench: ${file} is missing; set RAMPART_DATA_DIR to the folder that holds prompt-injection/dev.jsonl`)
+  }
+  let rows: Row[] = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Row)
+  if (options.limit !== undefined) rows = rows.slice(0, options.limit)
+  const tools: ToolResult[] = []
+  for (const c of await contenders()) {
+    const subset = c.sample !== undefined && c.sample < rows.length ? rows.filter((_, i) => i % Math.ceil(rows.length / c.sample!) === 0) : rows
+    const r = await evaluate(c, subset)
+    if (subset !== rows) r.name = `${r.name} [${subset.length}-row sample]`
+    tools.push(r)
+  }
+  const ours = tools[0] as ToolResult
+  const ratios: InjectionBenchResult['ratios'] = {}
+  for (const t of tools.slice(1)) {
+    ratios[t.name] = {
+      f1: round(t.f1 === 0 ? Infinity : ours.f1 / t.f1),
+      latencyP99: round(ours.latencyP99Ms / Math.max(1e-6, t.latencyP99Ms)),
+      throughput: round(ours.throughputPerSec / Math.max(1, t.throughputPerSec)),
+    }
+  }
+  const result: InjectionBenchResult = {
+    dataset: file,
+    rows: rows.length,
+    tools,
+    ratios,
+    rampart2kb: await rampart2kb(rows),
+    generatedAt: new Date().toISOString(),
+  }
+  if (options.print !== false) printTable(result)
+  return result
+}
+
+/** The results as a markdown table (README-ready). */
+export function formatInjectionTable(result: InjectionBenchResult): string {
+  const kinds = ['direct-injection', 'indirect-injection', 'jailbreak']
+  const lines = [
+    `Prompt injection — ${result.rows} rows of dev.jsonl`,
+    '',
+    `| detector | precision | recall | F1 | FPR | FPR benign-hard | ${kinds.map((k) => `recall ${k}`).join(' | ')} | p50 ms | p99 ms | calls/s |`,
+    `| --- | ${'--- | '.repeat(8 + kinds.length).trim()}`,
+  ]
+  for (const t of result.tools) {
+    lines.push(
+      `| ${t.name} | ${t.precision.toFixed(3)} | ${t.recall.toFixed(3)} | ${t.f1.toFixed(3)} | ${t.fpr.toFixed(3)} | ${t.fprBenignHard.toFixed(3)} | ${kinds
+        .map((k) => (t.recallByKind[k] ?? 0).toFixed(3))
+        .join(' | ')} | ${t.latencyP50Ms.toFixed(3)} | ${t.latencyP99Ms.toFixed(3)} | ${t.throughputPerSec} |`,
+    )
+  }
+  lines.push('')
+  for (const [peer, r] of Object.entries(result.ratios)) {
+    lines.push(`Rampart / ${peer}: F1 ×${r.f1}, p99 latency ×${r.latencyP99}, throughput ×${r.throughput}`)
+  }
+  lines.push(`Rampart prompt_injection on 2 KB prompts: p50 ${result.rampart2kb.p50Ms} ms, p99 ${result.rampart2kb.p99Ms} ms`)
+  return lines.join('\n')
+}
+
+function printTable(result: InjectionBenchResult): void {
+  console.log(formatInjectionTable(result))
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const result = await runInjectionBench()
+  const out = join(ROOT, 'bench', 'results', 'injection.json')
+  mkdirSync(dirname(out), { recursive: true })
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
+  console.log(`\nwrote ${out}`)
+}
