@@ -39,7 +39,8 @@ const POSTCODE = new RegExp(
   String.raw`${SEP}(?:\d{5}(?:-\d{4})?|\d{4}|\d{2}-\d{3}|\d{3}[ ]?\d{2}|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|\d{4}[ ]?[A-Z]{2})(?![\p{L}\d])`,
   'uy',
 )
-const REGION_CODE = new RegExp(String.raw`${SEP}[A-Z]{2,3}(?![\p{L}\d])`, 'uy')
+// A state/region code: followed by a postal code, a line break or the end of the clause.
+const REGION_CODE = new RegExp(String.raw`${SEP}[A-Z]{2,3}(?![\p{L}\d])(?=[ \t,]*\n|[ \t,]*\d|[ \t]*(?:[.;)]|$))`, 'uy')
 const PLACE_PART = String.raw`(?:[\p{Lu}][\p{L}\p{M}'’.\-]{1,24})`
 const PLACE_WORDS = new RegExp(
   String.raw`${SEP}${PLACE_PART}(?:[ ](?:${PLACE_PART}|de|del|di|la|le|am|an|im|sur|upon|on|nad|na|pod|u)){0,3}(?:[ ]\([\p{L} ]{1,20}\))?(?![\p{L}\d])`,
@@ -67,7 +68,7 @@ function extend(text: string, end: number, common: ReadonlySet<string>): Extensi
       if (m === null) continue
       const firstWord = (m[0].replace(/^[\s,]+/, '').split(/\s+/)[0] ?? '').toLowerCase()
       // A common word ("Please", "The", "Call") starts a new sentence, not a place name.
-      if ((re === PLACE_WORDS || re === REGION_CODE) && common.has(firstWord)) continue
+      if (re === PLACE_WORDS && common.has(firstWord)) continue
       if (re === PLACE_WORDS) places++
       if (re === UNIT || re === POSTCODE) strong = true
       cur = m.index + m[0].length

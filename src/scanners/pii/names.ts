@@ -155,7 +155,7 @@ function isOrganizationRun(text: string, lex: NameLexicon, tokens: Token[], i: n
   if (j - i >= 2 && (lex.orgWords.has(last.lower) || STREET_TYPES.has(last.lower))) return true
   // "A, B and C" where the tokens are capitalized names: a firm.
   const next = tokens[j]
-  if (j - i === 1 && next !== undefined && next.cap && text.slice(last.end, next.start) === ', ') {
+  if (next !== undefined && next.cap && text.slice(last.end, next.start) === ', ') {
     const third = tokens[j + 1]
     const fourth = tokens[j + 2]
     if (third !== undefined && third.lower === 'and' && fourth !== undefined && fourth.cap) return true
@@ -202,7 +202,8 @@ function classifyRun(text: string, lex: NameLexicon, tokens: Token[], index: num
   }
   while (body.length > 0 && body[0]!.cls === 'not') body = body.slice(1)
   while (body.length > 0 && body[body.length - 1]!.cls === 'not') body = body.slice(0, -1)
-  if (body.length === 0) return
+  // A lone letter is an initial or a symbol ("C++"), not a name or a place.
+  if (body.length === 0 || (body.length === 1 && body[0]!.end - body[0]!.start === 1)) return
   const classes = body.map((t) => t.cls)
   // Most capitalized words in a prompt are sentence-initial common words: nothing to find.
   if (body.length === 1 && (classes[0] === 'common' || classes[0] === 'org') && !hon) return

@@ -199,6 +199,7 @@ const PHONE_CANDIDATE = /(?<![\w+.\-/\\])(?:\+|00)?\(?\d[\d \t().\-/]{5,24}\d(?:
 const PHONE_CONTEXT = /\b(?:phone|phones|tel|telephone|mobile|cell|cellphone|call|calling|called|text|texts|texting|sms|whatsapp|signal|telegram|fax|contact|reach|reached|ring|dial|number|hotline|landline|ph|mob|answering|answer|messages|voicemail|desk|office)\b/
 const PHONE_LABEL_AFTER = /^\s*[-–(,]?\s*(?:office|fax|mobile|cell|home|work|desk|tel|phone|landline)\b/i
 const NOT_PHONE_CONTEXT = /(?:\b(?:order|invoice|tracking|isbn|ticket|ref|reference|sku|serial|account|acct|case|po|part|item|model|build|version|id|no|transaction|confirmation|booking|customer|iban|card|ssn)\b\s*(?:number|no\.?|#|id)?\s*[:#]?\s*|#\s*)$/
+const IPV4_SHAPE = /^\d{1,3}(?:\.\d{1,3}){3}$/
 const DATE_START = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?!\d)/
 /** Regions tried for national formats when a phone word is near (after the first, which needs none). */
 export const PHONE_FALLBACK_REGIONS: readonly CountryCode[] = ['GB', 'DE', 'FR', 'ES', 'IT', 'NL', 'BE', 'CH', 'AT', 'SE', 'NO', 'DK', 'FI', 'PL', 'PT', 'IE', 'IN', 'BR', 'MX', 'AU', 'NZ', 'ZA', 'JP']
@@ -223,8 +224,8 @@ export function findPhones(text: string, regions: readonly CountryCode[], out: R
     let digitCount = 0
     for (let i = 0; i < cand.length; i++) if (cand.charCodeAt(i) >= 48 && cand.charCodeAt(i) <= 57) digitCount++
     if (digitCount < 7 || digitCount > 20) continue
-    // Dates and date-times ("2015-12-22 04:34") are not numbers to call.
-    if (DATE_START.test(cand)) continue
+    // Dates and date-times ("2015-12-22 04:34") and IPv4 addresses are not numbers to call.
+    if (DATE_START.test(cand) || IPV4_SHAPE.test(cand)) continue
     const left = leftContext(text, m.index, 40)
     if (NOT_PHONE_CONTEXT.test(left)) continue
     const context = PHONE_CONTEXT.test(left) || PHONE_LABEL_AFTER.test(text.slice(m.index + cand.length, m.index + cand.length + 12))
