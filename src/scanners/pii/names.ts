@@ -34,6 +34,8 @@ const AFTER_PERSON = /^(?:'s\b|’s\b|\s*,?\s*(?:said|says|wrote|writes|asked|to
 const TOKEN_RE = /[A-Z\u00C0-\u024F\u0370-\u052F\u1E00-\u1FFF][\p{L}\p{M}'’-]*|(?:van|von|der|den|de|del|della|di|da|dos|das|du|la|le|bin|ibn|al|el|ter|ten|and)(?![\p{L}\p{M}])/gu
 const BOUNDARY = new Set(['.', '!', '?', ':', ';', '"', '“', '(', '•', '*', '>', '-', '\n', '\r', '\t'])
 
+const CODE_CHARS = /[\d_+/=\\@#$%]/
+
 function isLetter(c: string | undefined): boolean {
   return c !== undefined && c.toLowerCase() !== c.toUpperCase()
 }
@@ -53,10 +55,13 @@ function tokenize(text: string, lex: NameLexicon): Token[] {
   for (let m = TOKEN_RE.exec(text); m !== null; m = TOKEN_RE.exec(text)) {
     const prevChar = text[m.index - 1]
     // Inside a word ("iPhone", "McDonald" is one token already): not a token start.
-    if (isLetter(prevChar) || prevChar === "'" || prevChar === '’') continue
+    if (isLetter(prevChar) || prevChar === "'" || prevChar === '’' || CODE_CHARS.test(prevChar ?? ' ')) continue
     let word = m[0]
     while (word.endsWith('-') || word.endsWith("'") || word.endsWith('’')) word = word.slice(0, -1)
     if (word.length === 0) continue
+    // Part of a code or an encoded blob ("ORD-2022-385083", "…5yn1Wy8h4…"): not a word.
+    const after = m.index + word.length
+    if (CODE_CHARS.test(text[after] ?? ' ') || (text[after] === '-' && /\d/.test(text[after + 1] ?? ''))) continue
     const first = word[0] as string
     const cap = first !== first.toLowerCase()
     if (!cap && first.charCodeAt(0) >= 0xc0) continue
@@ -200,8 +205,10 @@ function classifyRun(text: string, lex: NameLexicon, tokens: Token[], index: num
       }
     }
   }
-  while (body.length > 0 && body[0]!.cls === 'not') body = body.slice(1)
-  while (body.length > 0 && body[body.length - 1]!.cls === 'not') body = body.slice(0, -1)
+  if (!lex.places.has(fullPhrase)) {
+    while (body.length > 0 && body[0]!.cls === 'not') body = body.slice(1)
+    while (body.length > 0 && body[body.length - 1]!.cls === 'not') body = body.slice(0, -1)
+  }
   // A lone letter is an initial or a symbol ("C++"), not a name or a place.
   if (body.length === 0 || (body.length === 1 && body[0]!.end - body[0]!.start === 1)) return
   const classes = body.map((t) => t.cls)
@@ -282,7 +289,8 @@ function classifyRun(text: string, lex: NameLexicon, tokens: Token[], index: num
       out.push({ type: 'LOCATION', start: s, end: e, score, detail: { evidence: 'lexicon' } })
       return
     }
-    if (classes.every((c) => c === 'unknown') && !allCapsRun && !first.sentenceStart && body.length <= 3 && locationCue()) {
+    // Unknown capitalized words after a place preposition; all-caps only when too long for an acronym.
+    if (classes.every((c) => c === 'unknown') && (!allCapsRun || first.end - first.start >= 5) && !first.sentenceStart && body.length <= 3 && locationCue()) {
       out.push({ type: 'LOCATION', start, end, score: 0.5, detail: { evidence: 'shape+cue' } })
     }
   }
