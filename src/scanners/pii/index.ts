@@ -6,7 +6,7 @@ import { actionRank } from '../../core/spans.js'
 import { ACTIONS, type Action } from '../../core/types.js'
 import { findAddresses } from './address.js'
 import { nameLexicon } from './lexicon.js'
-import { findNames } from './names.js'
+import { findNames, STREET_TYPES } from './names.js'
 import { findBirthDates, findCards, findEmails, findIbans, findIps, findPhones, findSsns, findUrls, type RawEntity } from './patterns.js'
 
 /** Entity types the `pii` scanner detects by itself (custom entities add their own). */
@@ -139,17 +139,30 @@ interface CompromiseMatch {
   offset?: { start: number; length: number }
 }
 
-/** PERSON/LOCATION from a full compromise parse (the `ner: compromise` setting). */
-function findWithCompromise(text: string, wantPerson: boolean, wantLocation: boolean, out: RawEntity[]): void {
+/**
+ * PERSON/LOCATION from a full compromise parse (the `ner: compromise` setting). Its matches go
+ * through the same sanity rules as the fast recognizer: no span inside a firm name the fast pass
+ * recognized, none holding digits, lower-case common words ("place downtown", "first
+ * celebrity") or ending in a street type or an organization word.
+ */
+function findWithCompromise(text: string, wantPerson: boolean, wantLocation: boolean, organizations: readonly [number, number][], out: RawEntity[]): void {
+  const lex = nameLexicon()
   const doc = nlp(text)
   const add = (type: string, list: CompromiseMatch[]): void => {
     for (const m of list) {
       if (!m.offset || m.offset.length === 0) continue
       let s = m.offset.start
       let e = s + m.offset.length
-      while (e > s && /[\s,.;:!?'"’)]/.test(text[e - 1] as string)) e--
+      while (e > s && /[\s,.;:!?'"’)-]/.test(text[e - 1] as string)) e--
       while (s < e && /[\s"'(“]/.test(text[s] as string)) s++
-      if (e > s) out.push({ type, start: s, end: e, score: 0.7, detail: { evidence: 'compromise' } })
+      if (e <= s) continue
+      const value = text.slice(s, e)
+      if (/\d/.test(value) || organizations.some(([os, oe]) => s < oe && os < e)) continue
+      const words = value.split(/\s+/)
+      const lastWord = (words[words.length - 1] ?? '').toLowerCase().replace(/'s$|’s$/, '')
+      if (STREET_TYPES.has(lastWord) || lex.orgWords.has(lastWord) || lex.placeWords.has(lastWord)) continue
+      if (words.some((w) => w === w.toLowerCase() && lex.common.has(w))) continue
+      out.push({ type, start: s, end: e, score: 0.7, detail: { evidence: 'compromise' } })
     }
   }
   if (wantPerson) add('PERSON', doc.people().json({ offset: true }) as CompromiseMatch[])
@@ -209,8 +222,9 @@ export const pii = defineScanner({
         if (enabled.has('DATE_OF_BIRTH')) findBirthDates(text, found)
         if (enabled.has('ADDRESS')) findAddresses(text, found)
         if (options.ner !== 'off' && (wantPerson || wantLocation)) {
-          findNames(text, { person: wantPerson, location: wantLocation }, found)
-          if (options.ner === 'compromise') findWithCompromise(text, wantPerson, wantLocation, found)
+          const organizations: [number, number][] = []
+          findNames(text, { person: wantPerson, location: wantLocation }, found, organizations)
+          if (options.ner === 'compromise') findWithCompromise(text, wantPerson, wantLocation, organizations, found)
         }
         for (const c of customs) findCustom(text, c, found)
 

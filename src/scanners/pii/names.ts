@@ -91,15 +91,18 @@ function joined(text: string, a: Token, b: Token): boolean {
   return gap >= 1 && gap <= 2
 }
 
-const STREET_TYPES = new Set(['street', 'st', 'avenue', 'ave', 'road', 'rd', 'boulevard', 'blvd', 'lane', 'ln', 'drive', 'dr', 'court', 'ct', 'way', 'place', 'pl', 'terrace', 'square', 'highway', 'parkway', 'trail', 'crescent', 'close', 'alley', 'plaza', 'heights', 'gardens', 'grove', 'mews', 'walk', 'route'])
+export const STREET_TYPES = new Set(['street', 'st', 'avenue', 'ave', 'road', 'rd', 'boulevard', 'blvd', 'lane', 'ln', 'drive', 'dr', 'court', 'ct', 'way', 'place', 'pl', 'terrace', 'square', 'highway', 'parkway', 'trail', 'crescent', 'close', 'alley', 'plaza', 'heights', 'gardens', 'grove', 'mews', 'walk', 'route'])
 
 export interface NameFinderOptions {
   person: boolean
   location: boolean
 }
 
-/** Finds PERSON / LOCATION spans in `text` (UTF-16 offsets). */
-export function findNames(text: string, opts: NameFinderOptions, out: RawEntity[]): void {
+/**
+ * Finds PERSON / LOCATION spans in `text` (UTF-16 offsets). When `organizations` is given, the
+ * spans of the organization names it skipped ("Hawkins, Richardson and Santana") are added to it.
+ */
+export function findNames(text: string, opts: NameFinderOptions, out: RawEntity[], organizations?: [number, number][]): void {
   const lex = nameLexicon()
   const tokens = tokenize(text, lex)
   let i = 0
@@ -146,7 +149,9 @@ export function findNames(text: string, opts: NameFinderOptions, out: RawEntity[
     }
     // Organizations named after people ("Hawkins, Richardson and Santana", "Jones Orchestra", "Civic Impulse LLC").
     if (isOrganizationRun(text, lex, tokens, i, j)) {
-      i = skipOrganization(text, tokens, j)
+      const k = skipOrganization(text, tokens, j)
+      organizations?.push([tokens[i]!.start, tokens[k - 1]!.end])
+      i = k
       continue
     }
     run = tokens.slice(i, j)
