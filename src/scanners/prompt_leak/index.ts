@@ -39,6 +39,9 @@ function needsFolding(text: string): boolean {
   return NEEDS_FOLDING_RE.test(text)
 }
 
+/** At most this many SYSTEM_PROMPT_LEAK findings per response (`detail.runs` counts them all). */
+const MAX_RUN_FINDINGS = 100
+
 interface Run {
   /** Response word positions [from, to). */
   from: number
@@ -121,11 +124,14 @@ export const promptLeak = defineScanner({
               let leaked = 0
               for (let p = 0; p < prompt.length; p++) if (counted[p] === 1) leaked += prompt.weights[p] as number
               const share = prompt.totalWeight > 0 ? leaked / prompt.totalWeight : 0
-              const longest = Math.max(...runs.map((r) => r.weight))
+              let longest = 0
+              for (const r of runs) if (r.weight > longest) longest = r.weight
               const byShare = Math.min(1, share / (2 * options.minLeakShare))
               const byRun = Math.min(1, longest / (4 * options.minRunWeight))
               const score = 1 - (1 - byShare) * (1 - byRun)
-              for (const r of runs) {
+              // One finding per run, the heaviest first when a response leaks more runs than MAX_RUN_FINDINGS.
+              const reported = runs.length <= MAX_RUN_FINDINGS ? runs : [...runs].sort((a, b) => b.weight - a.weight).slice(0, MAX_RUN_FINDINGS).sort((a, b) => a.from - b.from)
+              for (const r of reported) {
                 const span = folded.toOriginal(response.starts[r.from] as number, response.ends[r.to - 1] as number)
                 findings.push({
                   type: 'SYSTEM_PROMPT_LEAK',

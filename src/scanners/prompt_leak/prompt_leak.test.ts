@@ -123,3 +123,12 @@ describe('prompt_leak', () => {
     }
   })
 })
+
+describe('prompt_leak on a response that repeats the prompt many times', () => {
+  it('caps the findings and still counts every run', () => {
+    const text = Array.from({ length: 300 }, (_, i) => `Never discuss competitors such as Globex Bank. filler${i} words here.`).join(' ')
+    const findings = scan(text, { systemPrompt: ACME })
+    expect(findings).toHaveLength(100)
+    expect(findings[0]?.detail?.runs).toBe(300)
+  })
+})
