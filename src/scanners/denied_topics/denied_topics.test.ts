@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { createTextViews } from '../../core/text-views.js'
 import type { ScannerFinding } from '../../core/scanner.js'
+import { createGuard } from '../../guard.js'
 import { deniedTopics, deniedTopicsOptionsSchema, type DeniedTopicsOptions } from './index.js'
 import { calibrate, rarityWeight } from './model.js'
 
@@ -110,5 +111,26 @@ describe('denied_topics', () => {
     const s = deniedTopics.create(options, deniedTopics.defaults)
     const text = 'Which stocks should I buy to grow my savings?\n'.repeat(10)
     expect(scan(text, s).filter((f) => f.detail?.topic === 'investment advice')).toHaveLength(2)
+  })
+})
+
+describe('denied_topics through the guard (policies/examples/denied-topics.yaml)', () => {
+  it('blocks, flags per topic and leaves other prompts alone, in both directions', async () => {
+    const guard = await createGuard({ policy: here('../../../policies/examples/denied-topics.yaml') })
+    const investment = await guard.scanInput('Hi. Which stocks should I buy to grow my savings?')
+    expect(investment.decision).toBe('block')
+    expect(investment.findings.map((f) => [f.type, f.detail?.topic, f.start, f.end])).toEqual([['DENIED_TOPIC', 'investment advice', 4, 48]])
+    const politics = await guard.scanInput('Who will you vote for in the next election?')
+    expect(politics.decision).toBe('flag')
+    expect((await guard.scanInput('How do I open a savings account?')).decision).toBe('allow')
+    const answer = await guard.scanOutput('You should buy Tesla stock and some bonds for your retirement savings.')
+    expect(answer.decision).toBe('block')
+  })
+
+  it('is inert in the default policy', async () => {
+    const guard = await createGuard()
+    expect(guard.scanners.input).toContain('denied_topics')
+    const result = await guard.scanInput('Which stocks should I buy to grow my savings?')
+    expect(result.findings.filter((f) => f.scanner === 'denied_topics')).toEqual([])
   })
 })
