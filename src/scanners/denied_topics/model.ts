@@ -109,7 +109,7 @@ export function compileTopicModel(specs: readonly TopicSpec[], background: Engli
     let code = wordCodes.get(lower)
     if (code !== undefined) return code
     const stem = background.stem(lower)
-    code = vocab.get(stem) ?? (rarityWeight(background.stemInformation(stem)) < STOP_WEIGHT ? STOP : CONTENT)
+    code = vocab.get(stem) ?? nearStem(stem) ?? (rarityWeight(background.stemInformation(stem)) < STOP_WEIGHT ? STOP : CONTENT)
     if (wordCodes.size >= WORD_CACHE_LIMIT) wordCodes = new Map()
     wordCodes.set(lower, code)
     return code
@@ -231,6 +231,21 @@ export function compileTopicModel(specs: readonly TopicSpec[], background: Engli
       list.push([t, bonus])
     }
   })
+
+  // Porter leaves some families split by their last letter: "diagnose" → diagnos, "diagnosis" →
+  // diagnosi, "diagnostic" → diagnost. Stems of 6+ letters that differ only in a final letter
+  // (added, dropped or changed) are treated as the same term.
+  const truncated = new Map<string, number>()
+  for (const [stem, id] of vocab) if (stem.length >= 6 && !truncated.has(stem.slice(0, -1))) truncated.set(stem.slice(0, -1), id)
+  function nearStem(stem: string): number | undefined {
+    if (stem.length < 5) return undefined
+    if (stem.length >= 6) {
+      const cut = stem.slice(0, -1)
+      const id = vocab.get(cut) ?? truncated.get(cut)
+      if (id !== undefined) return id
+    }
+    return truncated.get(stem)
+  }
 
   const topicCount = specs.length
   const seenTerm = new Uint8Array(stemWeight.length)
