@@ -34,6 +34,8 @@ import { OpenRedaction } from '@openredaction/openredaction'
 import { SyncRedactor } from 'redact-pii'
 import { createGuard } from '../src/index.js'
 import { builtinRegistry } from '../src/scanners/index.js'
+import { pii } from '../src/scanners/pii/index.js'
+import { buildPrompts } from './latency.js'
 import { readJsonl } from './lib/data.js'
 import { scoreSpans, type Span, type SpanScore } from './lib/span-score.js'
 import { measureLatency, type LatencyStats } from './lib/timing.js'
@@ -59,7 +61,18 @@ export interface DetectorResult {
   latency: LatencyStats
 }
 
+export interface ScannerLatency {
+  /** `fast` (default options) or `compromise` (`ner: compromise`). */
+  ner: string
+  /** 300 prompts of ~2 KB built from the dev sets' texts (bench/latency.ts). */
+  realPrompts: LatencyStats
+  /** One 2 KB English prompt: prose with a name, e-mail, phone, card, address, IP and URL. */
+  mixedPrompt: LatencyStats
+}
+
 export interface PiiBenchResult {
+  /** The pii scanner alone (no guard overhead), on 2 KB prompts, one core. */
+  piiScanner2kb: ScannerLatency[]
   data: string
   rows: number
   goldSpans: number
@@ -83,13 +96,20 @@ export interface PiiBenchOptions {
 const SECRET_MAP = (type: string): string => (type === 'PASSWORD' ? 'PASSWORD' : type === 'PRIVATE_KEY' ? 'PRIVATE_KEY' : 'API_KEY')
 const RAMPART_PII_TYPES = ['EMAIL', 'PHONE', 'CREDIT_CARD', 'US_SSN', 'IBAN', 'IP_ADDRESS', 'URL', 'DATE_OF_BIRTH', 'PERSON', 'LOCATION', 'ADDRESS']
 
-/** Rampart through its library API: `createGuard({ only: ['pii', 'secrets'] })` (pii alone when secrets is not built). */
-export async function rampartDetector(): Promise<Detector & { scanners: string[] }> {
+/**
+ * Rampart through its library API: `createGuard({ only: ['pii', 'secrets'] })` (pii alone when
+ * secrets is not built). With `ner: 'compromise'`, the same scanners from a policy that turns on
+ * the pii scanner's full compromise parse.
+ */
+export async function rampartDetector(ner: 'fast' | 'compromise' = 'fast'): Promise<Detector & { scanners: string[] }> {
   const registry = builtinRegistry()
   const only = registry.has('secrets') ? ['pii', 'secrets'] : ['pii']
-  const guard = await createGuard({ only })
+  const guard =
+    ner === 'fast'
+      ? await createGuard({ only })
+      : await createGuard({ policy: { name: 'bench-ner-compromise', input: Object.fromEntries(only.map((id) => [id, id === 'pii' ? { options: { ner } } : {}])), output: {} } })
   return {
-    name: 'rampart',
+    name: ner === 'fast' ? 'rampart' : 'rampart (ner: compromise)',
     scanners: only,
     predicts: only.includes('secrets') ? [...RAMPART_PII_TYPES, 'API_KEY', 'PASSWORD', 'PRIVATE_KEY'] : RAMPART_PII_TYPES,
     async detect(text) {
@@ -228,6 +248,15 @@ function fmt(x: number, digits = 3): string {
   return Number.isFinite(x) ? x.toFixed(digits) : '–'
 }
 
+/** A 2 KB English prompt: prose with a few personal data items (the budget's reference input). */
+export const MIXED_PROMPT = (
+  'Hello team, my name is Laura Bennett and I am writing about my account. You can reach me at laura.bennett@example.org or on +1 (415) 555-2671 during office hours. ' +
+  'The card in my wallet is 4539 1488 0343 6467 and my old address was 221 Baker Street, London NW1 6XE. We met Dr. Ahmed Khan in Toronto last spring to discuss the release of version 2.4.1 of the software. ' +
+  'The server at 10.0.3.17 logged order number 88234910 yesterday. Please check the dashboard at https://status.example.com/incident/42 and confirm. Thanks again for your help with the migration; the previous vendor never answered our tickets. '
+)
+  .repeat(4)
+  .slice(0, 2048)
+
 /** Renders the results as markdown tables. */
 export function formatPiiBench(r: PiiBenchResult): string {
   const lines: string[] = []
@@ -250,6 +279,16 @@ export function formatPiiBench(r: PiiBenchResult): string {
   lines.push('')
   lines.push('n/p: the detector does not predict this type (its gold spans still count as misses overall).')
   lines.push('')
+  lines.push('The pii scanner alone (default options vs `ner: compromise`), 2 KB prompts, one core:')
+  lines.push('')
+  lines.push('| ner | prompts | p50 ms | p99 ms | calls/s |')
+  lines.push('| --- | --- | ---: | ---: | ---: |')
+  for (const l of r.piiScanner2kb) {
+    for (const [name, st] of [['300 dev-text prompts', l.realPrompts], ['mixed English prompt', l.mixedPrompt]] as const) {
+      lines.push(`| ${l.ner} | ${name} | ${fmt(st.p50Ms)} | ${fmt(st.p99Ms)} | ${Math.round(st.throughput).toLocaleString('en-US')} |`)
+    }
+  }
+  lines.push('')
   for (const [peer, ratio] of Object.entries(r.ratios)) {
     lines.push(`Rampart/${peer}: ${Object.entries(ratio).map(([k, v]) => `${k} ×${fmt(v, 2)}`).join(', ')}`)
   }
@@ -258,10 +297,24 @@ export function formatPiiBench(r: PiiBenchResult): string {
 
 /** Runs the benchmark; returns the results (and by default prints them and writes bench/results/pii.json). */
 export async function runPiiBench(options: PiiBenchOptions = {}): Promise<PiiBenchResult> {
+  // Scanner latency first, on a small heap: the quality runs below leave large heaps (compromise
+  // documents, peers' state) whose collection would be charged to whatever runs next.
+  const piiScanner2kb: ScannerLatency[] = []
+  const prompts = buildPrompts(300)
+  for (const ner of ['fast', 'compromise'] as const) {
+    const scanner = pii.create(pii.options.parse({ ner }), { ...pii.defaults })
+    const invocation = {} as Parameters<typeof scanner.scan>[1]
+    const calls = ner === 'fast' ? (options.calls ?? 3_000) : 200
+    piiScanner2kb.push({
+      ner,
+      realPrompts: await measureLatency(prompts, (p) => scanner.scan(p, invocation), calls, ner === 'fast' ? 300 : 20),
+      mixedPrompt: await measureLatency([MIXED_PROMPT], (p) => scanner.scan(p, invocation), calls, ner === 'fast' ? 300 : 20),
+    })
+  }
   const all = readJsonl<PiiRow>('pii/dev.jsonl')
   const rows = options.limit ? all.slice(0, options.limit) : all
   const rampart = await rampartDetector()
-  const detectors: Detector[] = [rampart, openRedactionDetector(), redactPiiDetector()]
+  const detectors: Detector[] = [rampart, await rampartDetector('compromise'), openRedactionDetector(), redactPiiDetector()]
   const results: DetectorResult[] = []
   const texts = rows.map((r) => r.text)
   for (const d of detectors) {
@@ -271,7 +324,7 @@ export async function runPiiBench(options: PiiBenchOptions = {}): Promise<PiiBen
     const latency = await measureLatency(texts, (t) => d.detect(t), options.calls ?? 3_000, 100)
     results.push({ name: d.name, predicts: d.predicts, score, latency })
   }
-  const [ours, ...peers] = results as [DetectorResult, ...DetectorResult[]]
+  const [ours, , ...peers] = results as [DetectorResult, DetectorResult, ...DetectorResult[]]
   const ratios: PiiBenchResult['ratios'] = {}
   for (const p of peers) {
     ratios[p.name] = {
@@ -284,6 +337,7 @@ export async function runPiiBench(options: PiiBenchOptions = {}): Promise<PiiBen
     }
   }
   const result: PiiBenchResult = {
+    piiScanner2kb,
     data: 'pii/dev.jsonl',
     rows: rows.length,
     goldSpans: rows.reduce((s, r) => s + r.spans.length, 0),

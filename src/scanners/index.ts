@@ -8,9 +8,10 @@ import { secrets } from './secrets/index.js'
 import { promptLeak } from './prompt_leak/index.js'
 import { invisibleText } from './invisible_text/index.js'
 import { dataLeak } from './data_leak/index.js'
+import { wordFilter } from './word_filter/index.js'
 
 /** Every scanner that ships with Rampart, in the order a default policy lists them. */
-export const builtinScanners: readonly AnyScannerDefinition[] = [length, promptInjection, pii, deniedTopics, secrets, promptLeak, invisibleText, dataLeak]
+export const builtinScanners: readonly AnyScannerDefinition[] = [length, promptInjection, pii, deniedTopics, secrets, promptLeak, invisibleText, dataLeak, wordFilter]
 
 /** A registry of the built-in scanners. */
 export function builtinRegistry(): ScannerRegistry {
