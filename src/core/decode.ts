@@ -35,15 +35,73 @@ export interface DecodeOptions {
   maxPayloadChars?: number
 }
 
-const BASE64_RE = /[A-Za-z0-9+/_-]{16,}={0,2}/g
 const ESC_HEX_RE = /(?:\\x[0-9a-fA-F]{2}){4,}/g
 const OX_HEX_RE = /(?:0[xX][0-9a-fA-F]{2}[\s,;]{0,2}){4,}/g
-const PLAIN_HEX_RE = /[0-9A-Fa-f][0-9A-Fa-f :]{14,}[0-9A-Fa-f]/g
 const BINARY_RE = /(?:[01]{8}[ ,]?){4,}/g
 const PERCENT_RE = /%[0-9A-Fa-f]{2}/g
 const ENTITY_RE = /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});/g
 const ENTITY_REPLACE_RE = /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});/g
 const WORD_RE = /[A-Za-z]{2,}/g
+
+// Character classes for the shape scan, one table lookup per character.
+const B64 = 1
+const HEX = 2
+const COMMON = 4 // e t a o (either case): frequent in English
+const SHIFTED = 8 // r g n b: what e t a o become under rot13
+const CLASS = new Uint8Array(128)
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c)
+  if (/[A-Za-z0-9+/_-]/.test(ch)) CLASS[c] = (CLASS[c] as number) | B64
+  if (/[0-9A-Fa-f :]/.test(ch)) CLASS[c] = (CLASS[c] as number) | HEX
+  if (/[etaoETAO]/.test(ch)) CLASS[c] = (CLASS[c] as number) | COMMON
+  if (/[rgnbRGNB]/.test(ch)) CLASS[c] = (CLASS[c] as number) | SHIFTED
+}
+
+interface Shapes {
+  /** [start, end) pairs of base64-alphabet runs of ≥ 16 characters. */
+  base64: number[]
+  /** [start, end) pairs of hex-digit/space/colon runs of ≥ 16 characters. */
+  hex: number[]
+  /** [start, end) pairs of lines whose letter frequencies look like rot13 English. */
+  rot13Lines: number[]
+}
+
+/** One pass over the char codes: candidate runs for base64 and hex, and the rot13 line gate. */
+function scanShapes(text: string, limit: number): Shapes {
+  const shapes: Shapes = { base64: [], hex: [], rot13Lines: [] }
+  const n = Math.min(text.length, limit)
+  let b64Start = -1
+  let hexStart = -1
+  let lineStart = 0
+  let common = 0
+  let shifted = 0
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 0x0a
+    const k = c < 128 ? (CLASS[c] as number) : 0
+    if (k & B64) {
+      if (b64Start < 0) b64Start = i
+    } else if (b64Start >= 0) {
+      if (i - b64Start >= 16) shapes.base64.push(b64Start, i)
+      b64Start = -1
+    }
+    if (k & HEX) {
+      if (hexStart < 0) hexStart = i
+    } else if (hexStart >= 0) {
+      if (i - hexStart >= 16) shapes.hex.push(hexStart, i)
+      hexStart = -1
+    }
+    if (k & COMMON) common++
+    else if (k & SHIFTED) shifted++
+    else if (c === 0x0a) {
+      // English is rich in e/t/a/o; rot13 English in r/g/n/b.
+      if (shifted >= 8 && shifted >= 0.7 * common) shapes.rot13Lines.push(lineStart, i)
+      lineStart = i + 1
+      common = 0
+      shifted = 0
+    }
+  }
+  return shapes
+}
 
 /** True when `s` reads as text: ≥ 90 % printable, ≥ 60 % letters/spaces, at least one 2-letter run. */
 export function looksLikeText(s: string): boolean {
@@ -124,12 +182,10 @@ interface RawSegment {
   end: number
 }
 
-function findRot13(text: string, limit: number, out: RawSegment[]): void {
-  let lineStart = 0
-  const n = Math.min(text.length, limit)
-  while (lineStart < n && out.length < 64) {
-    let lineEnd = text.indexOf('\n', lineStart)
-    if (lineEnd < 0 || lineEnd > n) lineEnd = n
+function findRot13(text: string, lines: readonly number[], out: RawSegment[]): void {
+  for (let l = 0; l + 1 < lines.length && out.length < 64; l += 2) {
+    const lineStart = lines[l] as number
+    const lineEnd = lines[l + 1] as number
     let hits = 0
     let plain = 0
     let others = 0
@@ -147,10 +203,8 @@ function findRot13(text: string, limit: number, out: RawSegment[]): void {
     }
     // Many rot13 words, outnumbering the plain dictionary words and most of the unknown ones.
     if (hits >= 3 && hits >= plain && hits * 2 >= others) {
-      const slice = text.slice(first, last)
-      out.push({ kind: 'rot13', text: rot13(slice), start: first, end: last })
+      out.push({ kind: 'rot13', text: rot13(text.slice(first, last)), start: first, end: last })
     }
-    lineStart = lineEnd + 1
   }
 }
 
@@ -159,11 +213,14 @@ function findPayloads(text: string, maxPayloadChars: number): RawSegment[] {
   const add = (kind: PayloadKind, decoded: string | undefined, start: number, end: number): void => {
     if (decoded !== undefined && end - start <= maxPayloadChars) found.push({ kind, text: decoded.slice(0, 16_384), start, end })
   }
-  // Cheap gates first: most prompts contain none of these shapes.
-  BASE64_RE.lastIndex = 0
-  for (let m = BASE64_RE.exec(text); m !== null; m = BASE64_RE.exec(text)) {
-    if (m[0].length > maxPayloadChars) continue
-    add('base64', decodeBase64(m[0]), m.index, m.index + m[0].length)
+  const shapes = scanShapes(text, Math.max(maxPayloadChars, 1 << 20))
+  for (let k = 0; k + 1 < shapes.base64.length; k += 2) {
+    const start = shapes.base64[k] as number
+    const end = shapes.base64[k + 1] as number
+    let e = end
+    while (e < text.length && e - end < 2 && text.charCodeAt(e) === 0x3d) e++
+    if (e - start > maxPayloadChars) continue
+    add('base64', decodeBase64(text.slice(start, e)), start, e)
   }
   if (text.includes('\\x')) {
     ESC_HEX_RE.lastIndex = 0
@@ -177,17 +234,18 @@ function findPayloads(text: string, maxPayloadChars: number): RawSegment[] {
       add('hex', decodeHexDigits(m[0].replace(/0[xX]|[\s,;]/g, '')), m.index, m.index + m[0].trimEnd().length)
     }
   }
-  PLAIN_HEX_RE.lastIndex = 0
-  for (let m = PLAIN_HEX_RE.exec(text); m !== null; m = PLAIN_HEX_RE.exec(text)) {
-    if (found.some((f) => f.start <= m.index && m.index < f.end)) continue
-    // Either byte-separated (`41 42 43`, `41:42:43`) or one unbroken run of ≥ 16 hex digits.
+  for (let k = 0; k + 1 < shapes.hex.length; k += 2) {
+    const runStart = shapes.hex[k] as number
+    const runEnd = shapes.hex[k + 1] as number
+    if (found.some((f) => f.start <= runStart && runStart < f.end)) continue
     // Bounded slice: keeps the sub-patterns below linear on enormous runs.
-    const cand = m[0].slice(0, 4096)
+    const cand = text.slice(runStart, Math.min(runEnd, runStart + 4096))
+    // Either byte-separated (`41 42 43`, `41:42:43`) or one unbroken run of ≥ 16 hex digits.
     const byteRun = /(?:[0-9A-Fa-f]{2}[ :]){3,}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])/.exec(cand)
     const solid = /[0-9A-Fa-f]{16,}/.exec(cand)
     const pick = byteRun !== null && (solid === null || byteRun[0].length > solid[0].length) ? byteRun : solid
     if (pick === null || !/\d/.test(pick[0])) continue
-    const at = m.index + pick.index
+    const at = runStart + pick.index
     add('hex', decodeHexDigits(pick[0].replace(/[ :]/g, '')), at, at + pick[0].length)
   }
   if (text.includes('00') || text.includes('01')) {
@@ -202,7 +260,7 @@ function findPayloads(text: string, maxPayloadChars: number): RawSegment[] {
   }
   if (text.includes('%')) findPercent(text, add)
   if (text.includes('&')) findEntities(text, add)
-  findRot13(text, maxPayloadChars, found)
+  findRot13(text, shapes.rot13Lines, found)
   return found
 }
 

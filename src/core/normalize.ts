@@ -214,7 +214,7 @@ export function normalizeUnicode(text: string, fold?: (cluster: string) => strin
 const MARKS_RE = /\p{M}/gu
 const WHITESPACE_RE = /\s/
 // Markdown and table markup that attackers wrap around trigger words; read as a separator.
-const MARKUP = new Set(['*', '_', '~', '`', '#', '>', '|', '"', '\u201c', '\u201d', '\u2018', '\u2019', '(', ')', '[', ']', '{', '}', '<', '='])
+const MARKUP = new Set(['*', '_', '~', '`', '#', '>', '|', '"', "'", '\u201c', '\u201d', '\u2018', '\u2019', '(', ')', '[', ']', '{', '}', '<', '='])
 
 /**
  * Folds one NFKC cluster for keyword matching: confusables to Latin, diacritics removed,
@@ -302,7 +302,7 @@ class UnitBuffer {
     for (let i = 0; i < this.length; i += 4096) {
       text += String.fromCharCode.apply(null, this.codes.subarray(i, Math.min(this.length, i + 4096)) as unknown as number[])
     }
-    return new MappedText(text, this.starts.slice(0, this.length), this.ends.slice(0, this.length), originalLength)
+    return new MappedText(text, this.starts.subarray(0, this.length), this.ends.subarray(0, this.length), originalLength)
   }
 }
 
@@ -312,6 +312,24 @@ function foldUnits(text: string): UnitBuffer {
   const buf = new UnitBuffer(n + 16)
   let i = 0
   while (i < n) {
+    // ASCII fast path, written straight into the buffer (it has room for n units).
+    const codes = buf.codes
+    const starts = buf.starts
+    const ends = buf.ends
+    let len = buf.length
+    if (len + (n - i) <= codes.length) {
+      while (i < n) {
+        const c = text.charCodeAt(i)
+        if (c >= 0x80 || (i + 1 < n && text.charCodeAt(i + 1) >= 0x300)) break
+        codes[len] = ASCII_FOLD[c] as number
+        starts[len] = i
+        ends[len] = i + 1
+        len++
+        i++
+      }
+      buf.length = len
+      if (i >= n) break
+    }
     const c = text.charCodeAt(i)
     if (c < 0x80 && !(i + 1 < n && text.charCodeAt(i + 1) >= 0x300)) {
       buf.push(ASCII_FOLD[c] as number, i, i + 1)

@@ -6,8 +6,8 @@
  */
 import { foldForMatching, type NormalizedText } from '../../core/normalize.js'
 import type { TextViews } from '../../core/text-views.js'
-import { ATTACK_TRIGRAMS, isContentTrigram, trigramHash } from './attack-shapes.js'
-import { FAKE_DELIMITER_RE, type InjectionType, PERSONA_LABEL_RE, ROLE_MARKER_RE, SIGNALS } from './patterns.js'
+import { ATTACK_TRIGRAMS, STOPWORDS_LIST, trigramKey, wordHash } from './attack-shapes.js'
+import { FAKE_DELIMITER_RE, type InjectionType, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS } from './patterns.js'
 
 /** One signal that fired, with where (UTF-16 offsets into the original text). */
 export interface SignalHit {
@@ -64,117 +64,246 @@ function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z))
 }
 
-/** Runs the regex signals on one folded view, recording hits mapped to original offsets. */
-function matchSignals(view: NormalizedText, via: string, mapSpan: (s: number, e: number) => { start: number; end: number }, hits: SignalHit[], bonus: number): void {
-  const t = view.text
-  if (t.length === 0) return
-  for (const s of SIGNALS) {
-    const m = s.re.exec(t)
-    if (m === null) continue
-    const span = mapSpan(m.index, m.index + m[0].length)
-    hits.push({ id: s.id, type: s.type, weight: s.weight + bonus, start: span.start, end: span.end, via })
-  }
+interface Words {
+  /** FNV-1a hash of each word (see `wordHash`). */
+  hashes: Uint32Array
+  /** Start offset of each word in the folded text. */
+  starts: Int32Array
+  count: number
+  set: Set<number>
 }
 
-/** Max number of "weird" tokens (mixed punctuation inside words, case flips) in any 12-token window. */
-function adversarialSuffix(text: string): { count: number; start: number; end: number } {
-  const re = /\S+/g
-  const weird: number[] = []
-  const starts: number[] = []
-  const ends: number[] = []
-  let m: RegExpExecArray | null
+const MAX_WORDS = 4000
+
+/**
+ * The words of a folded text — runs of [a-z0-9], at most 4,000 — as hashes with start offsets.
+ * Hashing while scanning avoids allocating a string per word; a collision can only cause an
+ * extra regex attempt, never a finding (the regex decides).
+ */
+function wordsOf(t: string): Words {
+  const n = t.length
+  const cap = Math.min(MAX_WORDS, (n >> 1) + 1)
+  const hashes = new Uint32Array(cap)
+  const starts = new Int32Array(cap)
+  let count = 0
+  let i = 0
+  while (i < n && count < cap) {
+    let c = t.charCodeAt(i)
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) {
+      i++
+      continue
+    }
+    const start = i
+    let h = 0x811c9dc5
+    do {
+      h = Math.imul(h ^ c, 0x01000193)
+      i++
+      c = t.charCodeAt(i)
+    } while (i < n && ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)))
+    hashes[count] = h >>> 0
+    starts[count] = start
+    count++
+  }
+  const set = new Set<number>()
+  for (let k = 0; k < count; k++) set.add(hashes[k] as number)
+  return { hashes, starts, count, set }
+}
+
+interface CompiledSignal {
+  signal: Signal
+  /** The same pattern, sticky: tried only at positions where a lead word starts. */
+  sticky: RegExp
+  /** Anchor groups as word hashes (strings stay substrings to look for). */
+  anchors: ReadonlyArray<readonly number[] | string>
+}
+
+const COMPILED: readonly CompiledSignal[] = SIGNALS.map((signal) => ({
+  signal,
+  sticky: new RegExp(signal.re.source, 'y'),
+  anchors: signal.anchors.map((g) => (typeof g === 'string' ? g : g.map(wordHash))),
+}))
+/** lead word hash → indexes (into COMPILED) of the signals a match may start with it. */
+const LEAD_INDEX = new Map<number, number[]>()
+COMPILED.forEach((c, k) => {
+  for (const w of c.signal.lead) {
+    const h = wordHash(w)
+    const list = LEAD_INDEX.get(h)
+    if (list) list.push(k)
+    else LEAD_INDEX.set(h, [k])
+  }
+})
+
+const hashesOf = (words: readonly string[]): number[] => words.map(wordHash)
+/** Words without which the role-marker, delimiter and persona-label patterns cannot match. */
+const ROLE_MARKER_WORDS = hashesOf(['im', 'system', 'sys', 'user', 'assistant', 'endoftext', 'eot', 'start', 'end', 'begin', 'inst', 'instruction', 'instructions', 'admin', 'developer', 'root', 'response', 'human'])
+const DELIMITER_WORDS = hashesOf(['end', 'begin', 'start', 'stop'])
+const PERSONA_WORDS = hashesOf(['dan', 'stan', 'dude', 'aim', 'ucar', 'betterdan', 'apophis', 'jailbreak', 'developer', 'classic', 'jailbroken'])
+const hasAny = (words: Words, hashes: readonly number[]): boolean => hashes.some((h) => words.set.has(h))
+
+/** Runs the regex signals on one folded view, recording hits mapped to original offsets. */
+function matchSignals(view: NormalizedText, words: Words, via: string, mapSpan: (s: number, e: number) => { start: number; end: number }, hits: SignalHit[], bonus: number): void {
+  const t = view.text
+  if (t.length === 0) return
+  // 0 = not decided, 1 = possible (anchors present), 2 = impossible or already matched.
+  const state = new Uint8Array(COMPILED.length)
+  const possible = (k: number): boolean => {
+    if (state[k] === 0) {
+      let ok = true
+      for (const group of (COMPILED[k] as CompiledSignal).anchors) {
+        if (typeof group === 'string' ? !t.includes(group) : !group.some((h) => words.set.has(h))) {
+          ok = false
+          break
+        }
+      }
+      state[k] = ok ? 1 : 2
+    }
+    return state[k] === 1
+  }
+  const record = (k: number, index: number, length: number): void => {
+    const s = (COMPILED[k] as CompiledSignal).signal
+    const span = mapSpan(index, index + length)
+    hits.push({ id: s.id, type: s.type, weight: s.weight + bonus, start: span.start, end: span.end, via })
+    state[k] = 2
+  }
+  for (let w = 0; w < words.count; w++) {
+    const candidates = LEAD_INDEX.get(words.hashes[w] as number)
+    if (candidates === undefined) continue
+    const at = words.starts[w] as number
+    for (const k of candidates) {
+      if (!possible(k)) continue
+      const re = (COMPILED[k] as CompiledSignal).sticky
+      re.lastIndex = at
+      const m = re.exec(t)
+      if (m !== null) record(k, m.index, m[0].length)
+    }
+  }
+  // Patterns without lead words scan the whole text.
+  COMPILED.forEach((c, k) => {
+    if (c.signal.lead.length > 0 || !possible(k)) return
+    const m = c.signal.re.exec(t)
+    if (m !== null) record(k, m.index, m[0].length)
+  })
+}
+
+interface TokenStats {
+  /** Max number of "weird" tokens (punctuation mixed into words, case flips) in any 12-token window. */
+  weird: number
+  weirdStart: number
+  weirdEnd: number
+  /** Longest run of one short token repeated with period 1–3 (`ö ö ö`, `) ] } ) ] }`), table chrome excluded. */
+  repeat: number
+  repeatStart: number
+  repeatEnd: number
+}
+
+
+/** One pass over whitespace-separated tokens (at most 4,000) for the suffix and repetition signals. */
+function tokenStats(text: string): TokenStats {
+  const st: TokenStats = { weird: 0, weirdStart: 0, weirdEnd: 0, repeat: 0, repeatStart: 0, repeatEnd: 0 }
+  const weirdIdx: number[] = []
+  const weirdStarts: number[] = []
+  const weirdEnds: number[] = []
+  // Token hashes (0 = none); a collision can only lengthen a run, which the 16-token bar absorbs.
+  let prev = 0
+  let prev2 = 0
+  let prev3 = 0
+  let run = 0
+  let runStart = 0
   let tokens = 0
-  while ((m = re.exec(text)) !== null && tokens < 4000) {
-    tokens++
-    const w = m[0]
+  const n = text.length
+  let i = 0
+  while (i < n && tokens < 4000) {
+    let c = text.charCodeAt(i)
+    if (c <= 0x20) {
+      i++
+      continue
+    }
+    const start = i
     let punct = 0
     let letters = 0
     let flips = 0
-    for (let i = 0; i < w.length; i++) {
-      const c = w.charCodeAt(i)
-      const isUpper = c >= 0x41 && c <= 0x5a
-      const isLower = c >= 0x61 && c <= 0x7a
-      if (isUpper || isLower) {
+    let prevLower = false
+    let chrome = true
+    let h = 0x811c9dc5
+    while (i < n && c > 0x20) {
+      h = Math.imul(h ^ c, 0x01000193)
+      // | - = _ + : . * # make up table borders and rules, not repetition attacks.
+      if (!(c === 0x7c || c === 0x2d || c === 0x3d || c === 0x5f || c === 0x2b || c === 0x3a || c === 0x2e || c === 0x2a || c === 0x23)) chrome = false
+      const upper = c >= 0x41 && c <= 0x5a
+      const lower = c >= 0x61 && c <= 0x7a
+      if (upper || lower) {
         letters++
-        if (isUpper && i > 0) {
-          const p = w.charCodeAt(i - 1)
-          if (p >= 0x61 && p <= 0x7a) flips++
-        }
+        if (upper && prevLower) flips++
       } else if (!(c >= 0x30 && c <= 0x39) && c < 0x80) punct++
+      prevLower = lower
+      i++
+      c = text.charCodeAt(i)
     }
-    const isWeird = letters > 0 && w.length >= 3 && (punct >= 2 && punct * 3 >= w.length ? true : flips >= 1 && punct >= 1)
-    if (isWeird) {
-      weird.push(tokens)
-      starts.push(m.index)
-      ends.push(m.index + w.length)
-    }
-  }
-  let best = 0
-  let bs = 0
-  let be = 0
-  let lo = 0
-  for (let hi = 0; hi < weird.length; hi++) {
-    while ((weird[hi] as number) - (weird[lo] as number) >= 12) lo++
-    if (hi - lo + 1 > best) {
-      best = hi - lo + 1
-      bs = starts[lo] as number
-      be = ends[hi] as number
-    }
-  }
-  return { count: best, start: bs, end: be }
-}
-
-/** Longest run of one short token repeated back to back (`ö ö ö …`, `) ] } ) ] }`), table chrome excluded. */
-function tokenRepetition(text: string): { run: number; start: number; end: number } {
-  const re = /\S+/g
-  let prev = ''
-  let prev2 = ''
-  let prev3 = ''
-  let run = 0
-  let best = 0
-  let runStart = 0
-  let bs = 0
-  let be = 0
-  let m: RegExpExecArray | null
-  let tokens = 0
-  while ((m = re.exec(text)) !== null && tokens < 4000) {
     tokens++
-    const w = m[0]
-    const chrome = /^[|\-=_+:.*#]+$/.test(w)
-    // Period 1–3 repetition (`a a a`, `) ] ) ]`, `) ] } ) ] }`).
-    if (!chrome && w.length <= 8 && (w === prev || w === prev2 || w === prev3)) {
-      run++
+    const len = i - start
+    if (letters > 0 && len >= 3 && ((punct >= 2 && punct * 3 >= len) || (flips >= 1 && punct >= 1))) {
+      weirdIdx.push(tokens)
+      weirdStarts.push(start)
+      weirdEnds.push(i)
+    }
+    if (len <= 8) {
+      const w = (h >>> 0) || 1
+      if ((w === prev || w === prev2 || w === prev3) && !chrome) run++
+      else {
+        run = 1
+        runStart = start
+      }
+      prev3 = prev2
+      prev2 = prev
+      prev = w
     } else {
       run = 1
-      runStart = m.index
+      runStart = start
+      prev3 = prev2
+      prev2 = prev
+      prev = 0
     }
-    if (run > best) {
-      best = run
-      bs = runStart
-      be = m.index + w.length
+    if (run > st.repeat) {
+      st.repeat = run
+      st.repeatStart = runStart
+      st.repeatEnd = i
     }
-    prev3 = prev2
-    prev2 = prev
-    prev = w
   }
-  return { run: best, start: bs, end: be }
+  let lo = 0
+  for (let hi = 0; hi < weirdIdx.length; hi++) {
+    while ((weirdIdx[hi] as number) - (weirdIdx[lo] as number) >= 12) lo++
+    if (hi - lo + 1 > st.weird) {
+      st.weird = hi - lo + 1
+      st.weirdStart = weirdStarts[lo] as number
+      st.weirdEnd = weirdEnds[hi] as number
+    }
+  }
+  return st
 }
 
-/** Number of distinct content 3-grams of `folded` shared with the attack-shape library. */
-function shapeMatches(folded: string): number {
-  const words = folded.match(/[a-z]+/g)
-  if (words === null || words.length < 3) return 0
-  const seen = new Set<number>()
-  const limit = Math.min(words.length, 3000)
+const STOP_HASHES = new Set(STOPWORDS_LIST.map(wordHash))
+// 64 Ki-bit prefilter over the library's 3-gram keys: most 3-grams of a text miss it.
+const SHAPE_BITS = new Uint8Array(8192)
+for (const key of ATTACK_TRIGRAMS) SHAPE_BITS[(key & 0xffff) >> 3]! |= 1 << (key & 7)
+
+/** Number of distinct content 3-grams of the text shared with the attack-shape library. */
+function shapeMatches(words: Words): number {
+  const limit = Math.min(words.count, 3000)
+  if (limit < 3) return 0
+  const h = words.hashes
+  let seen: Set<number> | undefined
+  let s0 = STOP_HASHES.has(h[0] as number)
+  let s1 = STOP_HASHES.has(h[1] as number)
   for (let i = 0; i + 2 < limit; i++) {
-    const a = words[i] as string
-    const b = words[i + 1] as string
-    const c = words[i + 2] as string
-    if (!isContentTrigram(a, b, c)) continue
-    const h = trigramHash(a, b, c)
-    if (ATTACK_TRIGRAMS.has(h)) seen.add(h)
+    const s2 = STOP_HASHES.has(h[i + 2] as number)
+    if (!(s0 && s1 && s2)) {
+      const key = trigramKey(h[i] as number, h[i + 1] as number, h[i + 2] as number)
+      if ((SHAPE_BITS[(key & 0xffff) >> 3]! & (1 << (key & 7))) !== 0 && ATTACK_TRIGRAMS.has(key)) (seen ??= new Set()).add(key)
+    }
+    s0 = s1
+    s1 = s2
   }
-  return seen.size
+  return seen?.size ?? 0
 }
 
 /** Creates the heuristic detector. Stateless; patterns are compiled at module load. */
@@ -184,34 +313,33 @@ export function createHeuristicDetector(): InjectionDetector {
     analyze(text, views) {
       const hits: SignalHit[] = []
       const folded = views.folded
-      matchSignals(folded, 'text', (s, e) => folded.toOriginal(s, e), hits, 0)
+      const words = wordsOf(folded.text)
+      matchSignals(folded, words, 'text', (s, e) => folded.toOriginal(s, e), hits, 0)
 
       const normalized = views.normalized
       const nt = normalized.text
-      const roleMarker = ROLE_MARKER_RE.exec(nt)
+      const roleMarker = hasAny(words, ROLE_MARKER_WORDS) ? ROLE_MARKER_RE.exec(nt) : null
       if (roleMarker) {
         const span = normalized.toOriginal(roleMarker.index, roleMarker.index + roleMarker[0].length)
         hits.push({ id: 'role_marker', type: 'INJECTION', weight: EXTRA_WEIGHTS.roleMarker, ...span, via: 'text' })
       }
-      const delimiter = FAKE_DELIMITER_RE.exec(nt)
+      const delimiter = hasAny(words, DELIMITER_WORDS) ? FAKE_DELIMITER_RE.exec(nt) : null
       if (delimiter) {
         const span = normalized.toOriginal(delimiter.index, delimiter.index + delimiter[0].length)
         hits.push({ id: 'fake_delimiter', type: 'INJECTION', weight: EXTRA_WEIGHTS.fakeDelimiter, ...span, via: 'text' })
       }
-      const persona = PERSONA_LABEL_RE.exec(nt)
+      const persona = hasAny(words, PERSONA_WORDS) ? PERSONA_LABEL_RE.exec(nt) : null
       if (persona) {
         const span = normalized.toOriginal(persona.index, persona.index + persona[0].length)
         hits.push({ id: 'persona_label', type: 'JAILBREAK', weight: EXTRA_WEIGHTS.personaLabel, ...span, via: 'text' })
       }
-      if (!CODE_RE.test(nt)) {
-        const adv = adversarialSuffix(nt)
-        if (adv.count >= 6) {
-          hits.push({ id: 'adversarial_suffix', type: 'JAILBREAK', weight: EXTRA_WEIGHTS.adversarialSuffix, ...normalized.toOriginal(adv.start, adv.end), via: 'text' })
-        }
+      const stats = tokenStats(nt)
+      // Code is full of punctuation-laden tokens; only text that is not code can carry a suffix.
+      if (stats.weird >= 6 && !CODE_RE.test(nt)) {
+        hits.push({ id: 'adversarial_suffix', type: 'JAILBREAK', weight: EXTRA_WEIGHTS.adversarialSuffix, ...normalized.toOriginal(stats.weirdStart, stats.weirdEnd), via: 'text' })
       }
-      const rep = tokenRepetition(nt)
-      if (rep.run >= 16) {
-        hits.push({ id: 'token_repetition', type: 'INJECTION', weight: EXTRA_WEIGHTS.tokenRepetition, ...normalized.toOriginal(rep.start, rep.end), via: 'text' })
+      if (stats.repeat >= 16) {
+        hits.push({ id: 'token_repetition', type: 'INJECTION', weight: EXTRA_WEIGHTS.tokenRepetition, ...normalized.toOriginal(stats.repeatStart, stats.repeatEnd), via: 'text' })
       }
 
       // Text hidden in tag characters / variation selectors.
@@ -220,20 +348,21 @@ export function createHeuristicDetector(): InjectionDetector {
         const span = hidden.toOriginal(0, hidden.text.length)
         hits.push({ id: 'hidden_text', type: 'INJECTION', weight: EXTRA_WEIGHTS.hiddenText, ...span, via: 'hidden' })
         const hf = foldForMatching(hidden.text)
-        matchSignals(hf, 'hidden', (s, e) => {
+        matchSignals(hf, wordsOf(hf.text), 'hidden', (s, e) => {
           const h = hf.toOriginal(s, e)
           return hidden.toOriginal(h.start, h.end)
         }, hits, EXTRA_WEIGHTS.obfuscationBonus)
       }
 
       // Decoded payloads: score what they say; the span is the encoded payload.
-      let shapes = shapeMatches(folded.text)
+      let shapes = shapeMatches(words)
       for (const seg of views.decoded) {
         if (seg.kind === 'html_entities' && seg.text.length < 12) continue
         const sf = foldForMatching(seg.text)
+        const segWords = wordsOf(sf.text)
         const before = hits.length
-        matchSignals(sf, seg.via, () => ({ start: seg.start, end: seg.end }), hits, EXTRA_WEIGHTS.obfuscationBonus)
-        const segShapes = shapeMatches(sf.text)
+        matchSignals(sf, segWords, seg.via, () => ({ start: seg.start, end: seg.end }), hits, EXTRA_WEIGHTS.obfuscationBonus)
+        const segShapes = shapeMatches(segWords)
         shapes = Math.max(shapes, segShapes)
         if (hits.length > before || segShapes >= 2 || /(?: [a-z]+){3}/.test(sf.text)) {
           hits.push({ id: 'encoded_payload', type: 'INJECTION', weight: EXTRA_WEIGHTS.encodedPayload, start: seg.start, end: seg.end, via: seg.via })

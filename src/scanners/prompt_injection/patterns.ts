@@ -17,6 +17,17 @@ export interface Signal {
   /** Log-odds added to the score when the signal fires (see heuristic.ts). */
   readonly weight: number
   readonly re: RegExp
+  /**
+   * Prefilter: the pattern can only match when, for every group, the folded text contains at
+   * least one of the group's words (or, for a string, that substring). Cheap set lookups skip
+   * most regexes on ordinary text.
+   */
+  readonly anchors: ReadonlyArray<readonly string[] | string>
+  /**
+   * Every word a match can start with. The detector tries the pattern (sticky) only where one
+   * of these words starts, instead of scanning the whole text. Empty: scan the whole text.
+   */
+  readonly lead: readonly string[]
 }
 
 // Up to N intervening words: (?: [^ ]+){0,N} — tokens are space-separated in the folded view.
@@ -34,12 +45,16 @@ export const SIGNALS: readonly Signal[] = [
     id: 'override',
     type: 'INJECTION',
     weight: 3.2,
+    anchors: [['ignore','ignoring','disregard','disregarding','forget','forgetting','skip','bypass','override','overwrite','overlook','neglect','abandon','discard','drop','erase','delete','cancel','aside','attention','follow','following']],
+    lead: ['ignore', 'ignoring', 'disregard', 'disregarding', 'forget', 'forgetting', 'skip', 'bypass', 'override', 'overwrite', 'overlook', 'neglect', 'abandon', 'discard', 'drop', 'erase', 'delete', 'cancel', 'set', 'pay', 'do', 'dont', 'don', 'stop', 'no'],
     re: new RegExp(`\\b${OVERRIDE_VERB}${W(3)} ${PRIOR}${W(3)} ${RULES}\\b`),
   },
   {
     id: 'override_short',
     type: 'INJECTION',
     weight: 2.4,
+    anchors: [['ignore','disregard','forget']],
+    lead: ['ignore', 'disregard', 'forget'],
     re: /\b(?:ignore|disregard|forget) (?:(?:all|everything|anything|that|this|what) )?(?:(?:i|you|we) (?:said|wrote|told you|were told|have been told|ve been told) )?(?:above|before|previously|so far|until now|earlier)\b/,
   },
   {
@@ -47,18 +62,24 @@ export const SIGNALS: readonly Signal[] = [
     type: 'INJECTION',
     weight: 3.0,
     // German, Spanish, French, Italian, Portuguese, Dutch: "ignore/forget (all) previous instructions".
+    anchors: [['ignoriere','ignorieren','ignorier','vergiss','vergessen','lassen','vergesse','missachte','ignora','ignore','ignores','ignorez','olvida','olvide','oublie','oublies','oubliez','dimentica','esqueca','esquece','negeer','vergeet']],
+    lead: ['ignoriere', 'ignorieren', 'ignorier', 'vergiss', 'vergessen', 'lassen', 'vergesse', 'missachte', 'ignora', 'ignore', 'ignores', 'ignorez', 'olvida', 'olvide', 'oublie', 'oublies', 'oubliez', 'dimentica', 'esqueca', 'esquece', 'negeer', 'vergeet'],
     re: /\b(?:ignoriere|ignorieren|ignorier|vergiss|vergessen|lassen|vergesse|missachte|ignora|ignore[sz]?|olvida|olvide|oublie[sz]?|dimentica|esqueca|esquece|negeer|vergeet)\b(?: [^ ]+){0,4} (?:anweisungen|anweisung|befehle|auftrage|vorherigen|bisherigen|obigen|obige|angaben|informationen|alles|instrucciones|anteriores|instructions|precedentes|consignes|istruzioni|precedenti|instrucoes|anteriores|instructies|vorige|alle)\b/,
   },
   {
     id: 'new_instructions',
     type: 'INJECTION',
     weight: 2.0,
+    anchors: [['instructions','instruction','task','directive','orders','prompt','rules','instead','goal','job','purpose','now']],
+    lead: ['new', 'updated', 'revised', 'real', 'actual', 'true', 'additional', 'secret', 'hidden', 'important', 'urgent', 'priority', 'now', 'your', 'instead'],
     re: /\b(?:new|updated|revised|real|actual|true|additional|secret|hidden|important|urgent|priority) (?:instructions?|task|directive|orders|system prompt|rules)(?: follow| are| is|:)|\bnow (?:new instructions|you will|your task is|you must)\b|\byour (?:new|real|actual|only) (?:task|goal|job|purpose|instructions?) (?:is|are)\b|\binstead,? (?:just )?(?:say|print|output|write|respond with|reply with|answer with)\b/,
   },
   {
     id: 'rule_override',
     type: 'JAILBREAK',
     weight: 2.6,
+    anchors: [['bypass','disable','ignore','override','turn','deactivate','circumvent','remove','break','evade','escape'], ['safety','content','ethical','moral','security','openai','anthropic','usage']],
+    lead: ['bypass', 'disable', 'ignore', 'override', 'turn', 'deactivate', 'circumvent', 'remove', 'break', 'evade', 'escape'],
     re: /\b(?:bypass|disable|ignore|override|turn off|deactivate|circumvent|remove|break|evade|escape)(?: [^ ]+){0,3} (?:safety|content|ethical|moral|security|openai|anthropic|usage)(?: [^ ]+){0,2} (?:guidelines?|polic(?:y|ies)|filters?|restrictions?|rules|protocols?|measures|safeguards?|settings|limitations?|constraints)\b/,
   },
 
@@ -67,42 +88,56 @@ export const SIGNALS: readonly Signal[] = [
     id: 'role_now',
     type: 'JAILBREAK',
     weight: 1.4,
+    anchors: [['now','freed','liberated','unlocked','reprogrammed','free']],
+    lead: ['you', 'from'],
     re: /\b(?:you are now|you re now|from now on,? you (?:are|will|shall|must)|you will now (?:act|be|respond|pretend)|you have been (?:freed|liberated|unlocked|reprogrammed)|you are (?:free|freed|liberated) (?:from|of))\b/,
   },
   {
     id: 'jailbreak_persona',
     type: 'JAILBREAK',
     weight: 2.6,
+    anchors: [['anything','developer','dev','god','jailbreak','jailbroken','jailbreaked','jailbreaking','jail','dan','stan','dude','evil','unfiltered','uncensored','amoral','moral','ethic','unethical','anti','antigpt','betterdan','aim','disregard','disregards']],
+    lead: ['do', 'developer', 'dev', 'god', 'jailbreak', 'jailbreaked', 'jailbreaking', 'jail', 'dan', 'stan', 'dude', 'evil', 'unfiltered', 'uncensored', 'amoral', 'no', 'without', 'unethical', 'anti', 'antigpt', 'betterdan', 'aim', 'disregard', 'disregards'],
     re: /\b(?:do anything now|developer mode|dev mode|god mode|jailbreak(?:ed|ing)?|jail broken|dan mode|stan mode|dude mode|evil (?:confidant|assistant|ai|bot|mode|twin)|unfiltered (?:ai|mode|response|assistant)|uncensored (?:ai|mode|version|response|assistant)|amoral|no moral(?:s| principles| compass)|without (?:any )?(?:moral|ethic)|unethical (?:ai|assistant|bot)|anti ?gpt|betterdan|aim stands|disregards? (?:all )?(?:ethics|morals|morality|legality|laws|legal))\b/,
   },
   {
     id: 'no_restrictions',
     type: 'JAILBREAK',
     weight: 1.8,
+    anchors: [['restrictions','limitations','limits','filters','filtering','censorship','boundaries','constraints','guidelines','rules','safeguards','ethical','policy','policies','morals','ethics']],
+    lead: ['no', 'without', 'free', 'beyond', 'not', 'unbound', 'doesn', 'does', 'don', 'do', 'has', 'have'],
     re: /\b(?:no|without|free of|free from|beyond|not bound by|unbound by|not restricted by|not limited by|doesn t have|does not have|don t have|do not have|has no|have no)(?: any)?(?: [^ ]+){0,2} (?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|safeguards|ethical (?:guidelines|constraints|principles)|content polic(?:y|ies)|morals|ethics)\b/,
   },
   {
     id: 'never_refuse',
     type: 'JAILBREAK',
     weight: 1.6,
+    anchors: [['refuse','decline','reject','deny','apologize','apologise','warn','warnings','disclaimers','no','can','matter','regardless','even','however']],
+    lead: ['never', 'not', 'cannot', 'can', 'won', 'will', 'must', 'should', 'shall', 'doesn', 'does', 'do', 'don', 'answer', 'respond', 'fulfil', 'fulfill', 'comply'],
     re: /\b(?:never|not|cannot|can t|won t|will not|must not|should not|shall not|doesn t|does not|do not|don t) (?:ever )?(?:refuse|decline|reject|deny|say no|say that you can t|say you can t|apologi[sz]e|warn|include (?:any )?(?:warnings|disclaimers))\b(?: [^ ]+){0,3} (?:request|question|prompt|anything|answer|to answer|me|a request)|\b(?:answer|respond to|fulfil|fulfill|comply with) (?:any|every|all) (?:request|question|prompt|command)s?\b(?: [^ ]+){0,4} (?:no matter|regardless|even if|however)\b/,
   },
   {
     id: 'stay_in_character',
     type: 'JAILBREAK',
     weight: 1.4,
+    anchors: [['character','stay','two','classic','normal','hypothetical']],
+    lead: ['stay', 'break', 'breaking', 'remain', 'two', 'classic', 'normal', 'hypothetical'],
     re: /\b(?:stay in character|break character|breaking character|remain in character|stay as|two (?:different |separate )?(?:responses|ways|answers|paragraphs)|(?:classic|normal) (?:response|answer|mode) and (?:a |an )?(?:jailbroken|dan|developer|unfiltered)|hypothetical response)\b/,
   },
   {
     id: 'act_as_unrestricted',
     type: 'JAILBREAK',
     weight: 1.6,
+    anchors: [['act','pretend','roleplay','role','simulate','behave','become','you'], ['without','no','free','anything','ignores','doesn','bound']],
+    lead: ['act', 'pretend', 'roleplay', 'role', 'simulate', 'behave', 'become', 'you'],
     re: /\b(?:act as|pretend (?:to be|you are)|roleplay as|role play as|simulate|behave as|become|you are)(?: [^ ]+){0,4} (?:ai|model|assistant|chatbot|bot|version|chatgpt|gpt|llm|language model)(?: [^ ]+){0,4} (?:without|with no|that has no|who has no|free from|that can do anything|that ignores|that doesn t follow|not bound)\b/,
   },
   {
     id: 'policy_mention',
     type: 'JAILBREAK',
     weight: 1.2,
+    anchors: [['policy','policies','freed','released','unlocked']],
+    lead: ['openai', 'anthropic', 'content', 'chatgpt', 'gpt', 'gpt4', 'llm', 'ai'],
     re: /\b(?:openai|anthropic|content) (?:content )?polic(?:y|ies)\b|\b(?:chatgpt|gpt 4|gpt4|gpt 3|llm|ai) (?:is|was|has been) (?:freed|released|unlocked)\b/,
   },
 
@@ -111,24 +146,32 @@ export const SIGNALS: readonly Signal[] = [
     id: 'prompt_extraction',
     type: 'SYSTEM_PROMPT_EXTRACTION',
     weight: 2.6,
+    anchors: [['instructions','prompt','message','preprompt','pre','rules','guidelines','words','text','conversation','messages']],
+    lead: ['repeat', 'print', 'show', 'reveal', 'output', 'display', 'tell', 'give', 'list', 'spell', 'say', 'summarize', 'summarise', 'translate', 'dump', 'leak', 'disclose', 'recite', 'echo', 'share', 'paste', 'quote', 'copy', 'write'],
     re: /\b(?:(?:repeat|print|show|reveal|output|display|tell me|give me|list|spell|say|summari[sz]e|translate|dump|leak|disclose|recite|echo|share|paste|quote|copy)(?: [^ ]+){0,3} (?:your|the|all|any|these|those|above|previous|prior|initial|original|hidden|secret)|write (?:out |down |back )?(?:all of )?(?:your|the above|the previous|the hidden))(?: [^ ]+){0,2} (?:instructions|prompt|system prompt|system message|pre ?prompt|initial prompt|rules you|guidelines you|words above|text above|conversation so far|messages above)\b/,
   },
   {
     id: 'prompt_question',
     type: 'SYSTEM_PROMPT_EXTRACTION',
     weight: 2.2,
+    anchors: [['what','everything'], ['instructions','prompt','rules','guidelines','directives','written','sentence','line','word','message','sentences','lines','words','messages']],
+    lead: ['what', 'everything'],
     re: /\bwhat (?:are|were|is|was) (?:your|the) (?:initial |original |exact |system |hidden |secret |previous |first )*(?:instructions|prompt|system prompt|rules|guidelines|directives)\b|\b(?:what|everything) (?:was|is) written (?:above|before|at the (?:beginning|start|top))\b|\bwhat (?:was|is) the (?:first|previous|last) (?:sentence|line|word|message)s? (?:of|in) (?:this|the|your) (?:prompt|conversation|instructions)\b/,
   },
   {
     id: 'words_above',
     type: 'SYSTEM_PROMPT_EXTRACTION',
     weight: 1.8,
+    anchors: [['repeat','print','output','write','return','reproduce','start','begin']],
+    lead: ['repeat', 'print', 'output', 'write', 'return', 'reproduce', 'start', 'begin'],
     re: /\b(?:repeat|print|output|write|return|reproduce) (?:all |every |back )?(?:the |of the )?(?:words|text|content|characters|lines|sentences|tokens) (?:above|before this|preceding|prior|so far|verbatim)\b|\b(?:start|begin) (?:your (?:reply|response|answer|output) )?with ["']?(?:you are|my instructions|here are my instructions|the instructions)\b/,
   },
   {
     id: 'secret_request',
     type: 'SYSTEM_PROMPT_EXTRACTION',
     weight: 1.2,
+    anchors: [['password','passcode','access','secret','key','credentials']],
+    lead: ['reveal', 'tell', 'give', 'print', 'show', 'output', 'say', 'what', 'share', 'disclose', 'spell', 'leak'],
     re: /\b(?:reveal|tell me|give me|print|show|output|say|what is|share|disclose|spell|leak)(?: [^ ]+){0,3} (?:the|your) (?:secret |hidden |admin )?(?:password|passcode|access code|secret key|api key|secret|credentials)\b/,
   },
 
@@ -137,12 +180,16 @@ export const SIGNALS: readonly Signal[] = [
     id: 'addressed_to_model',
     type: 'INJECTION',
     weight: 1.8,
+    anchors: [['ai','assistant','chatbot','language','llm','gpt','chatgpt','claude','gemini','copilot','bot','agent','model','note','message','instruction','instructions','when']],
+    lead: ['ai', 'assistant', 'chatbot', 'language', 'llm', 'gpt', 'chatgpt', 'claude', 'gemini', 'copilot', 'bot', 'agent', 'note', 'message', 'instruction', 'instructions', 'when'],
     re: /\b(?:ai|assistant|chatbot|language model|llm|gpt|chatgpt|claude|gemini|copilot|bot|ai model|ai agent|agent)(?: [^ ]+)?,? (?:reading|processing|summari[sz]ing|that reads|who reads|if you are reading|when you read|when you process|when you summari[sz]e|you must|please|ignore|do not|stop)\b|\b(?:note|message|instruction|instructions) (?:to|for) (?:the |any )?(?:ai|assistant|model|llm|language model|chatbot|agent|bot)s?\b|\bwhen (?:you|the ai|the assistant|an ai|the model|an llm) (?:read|reads|process|processes|summari[sz]e|summari[sz]es|see|sees|encounter|encounters) this\b/,
   },
   {
     id: 'response_directive',
     type: 'INJECTION',
     weight: 1.1,
+    anchors: [['response','answer','reply','output','summary','message','responses','answers','replies','outputs','messages','summarys','user','users','reader','readers','customer','customers','recipient','recipients','visitor','visitors']],
+    lead: ['prefix', 'begin', 'start', 'preface', 'end', 'conclude', 'modify', 'change', 'alter', 'rewrite', 'append', 'add', 'replace', 'scramble', 'encode', 'translate', 'format', 'invert', 'reverse', 'shift', 'in', 'to', 'within', 'at', 'throughout', 'suggest', 'tell', 'ask', 'urge', 'encourage', 'instruct', 'advise', 'recommend', 'convince', 'persuade', 'inform'],
     re: /\b(?:prefix|begin|start|preface|end|conclude) (?:your |the |each |every )?(?:reply|response|answer|output|message)s? with\b|\b(?:modify|change|alter|rewrite|append to|add to|begin|start|end|conclude|prefix|replace|scramble|encode|translate|format|invert|reverse|shift) (?:your|the assistant s|each|every|all) (?:response|answer|reply|output|summary|message|responses|answers|replies)(?:s|s words)?\b|\b(?:in|to|within|at the (?:end|beginning|start) of|throughout) your (?:response|answer|reply|output|summary)s?,? (?:you (?:must|should|need to)|please|include|add|insert|mention|suggest|recommend|tell|ask|urge|encourage|state|write|say|make sure)\b|\b(?:suggest|tell|ask|urge|encourage|instruct|advise|recommend|convince|persuade|inform) (?:the )?(?:users?|readers?|customers?|recipients?|visitors?) (?:to|that)\b/,
   },
   {
@@ -150,12 +197,16 @@ export const SIGNALS: readonly Signal[] = [
     type: 'INJECTION',
     weight: 0.8,
     // Second-person reference to the model's own output; inside a document it addresses the model.
+    anchors: [['your'], ['response','answer','reply','message','output','solution','summary','responses','answers','replies','messages']],
+    lead: ['your'],
     re: /\byour (?:response|answer|reply|message|output|solution|summary|responses|answers|replies|messages)\b/,
   },
   {
     id: 'insert_payload',
     type: 'INJECTION',
     weight: 1.4,
+    anchors: [['code','codes','snippet','snippets','script','scripts','link','links','url','urls','text','texts','sentence','sentences','line','lines','message','messages','block','blocks','section','sections','html','javascript','command','commands','website','site','page']],
+    lead: ['include', 'insert', 'add', 'embed', 'append', 'inject', 'incorporate', 'put', 'place', 'paste', 'with', 'addition', 'visit', 'click', 'go', 'navigate', 'download', 'open'],
     re: /\b(?:include|insert|add|embed|append|inject|incorporate|put|place|paste)(?: [^ ]+){0,3} (?:the following|this|these|below) (?:code|snippet|script|link|url|text|sentence|line|message|block|section|html|javascript|command)s?\b|\b(?:with the )?addition of the following code\b|\b(?:visit|click|go to|navigate to|download from|open) (?:this|the following|the below) (?:link|url|website|site|page)\b/,
   },
   {
@@ -163,24 +214,32 @@ export const SIGNALS: readonly Signal[] = [
     type: 'INJECTION',
     weight: 2.2,
     // HTML comments are folded: `<!--` becomes ` !--`; instructions inside comments address the model.
+    anchors: ['!--'],
+    lead: [],
     re: /!--(?: [^ ]+){0,12} (?:ignore|instruction|instructions|assistant|ai|model|system|you must|do not|prompt|reveal|execute)\b/,
   },
   {
     id: 'important_marker',
     type: 'INJECTION',
     weight: 1.3,
+    anchors: [['important','attention','urgent','note','warning','notice','admin','system','override']],
+    lead: ['important', 'attention', 'urgent', 'note', 'warning', 'notice', 'admin', 'system', 'override'],
     re: /\b(?:important|attention|urgent|note|warning|notice|admin|system|override)!? ?[:!]? (?:new )?(?:instructions?|message to|ai|assistant|ignore|disregard|you must|from now on|the (?:ai|assistant|model))\b/,
   },
   {
     id: 'output_only',
     type: 'INJECTION',
     weight: 1.0,
+    anchors: [['only','just','exactly']],
+    lead: ['only', 'just', 'say', 'print', 'output', 'respond', 'reply'],
     re: /\b(?:only|just) (?:say|print|output|respond with|reply with|write|answer with|return)(?: the (?:word|words|phrase|text|string))?:? [^ ]+\b|\b(?:say|print|output|respond with|reply with) (?:only|exactly|just) (?:the (?:word|words|phrase|text|string) )?[^ ]+/,
   },
   {
     id: 'decode_and_follow',
     type: 'INJECTION',
     weight: 1.5,
+    anchors: [['decode','decipher','decrypt','translate','convert','unscramble','reverse','base64','rot13','rot','hex','hexadecimal','caesar','morse']],
+    lead: ['decode', 'decipher', 'decrypt', 'translate', 'convert', 'unscramble', 'reverse', 'base64', 'rot13', 'rot', 'hex', 'hexadecimal', 'caesar', 'morse'],
     re: /\b(?:decode|decipher|decrypt|translate|convert|unscramble|reverse)(?: [^ ]+){0,4} (?:and|then)(?: [^ ]+){0,2} (?:follow|execute|do|run|obey|carry out|perform|act on|answer)\b|\b(?:base64|rot13|rot 13|hex|hexadecimal|caesar cipher|morse)(?: [^ ]+){0,3} (?:instructions?|command|message|payload|prompt)\b/,
   },
 ]
