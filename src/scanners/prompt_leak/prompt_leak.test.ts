@@ -132,3 +132,22 @@ describe('prompt_leak on a response that repeats the prompt many times', () => {
     expect(findings[0]?.detail?.runs).toBe(300)
   })
 })
+
+describe('prompt_leak on encoded responses', () => {
+  it('finds the system prompt in a base64 payload and reports the payload span', () => {
+    const payload = Buffer.from(ACME.slice(0, 160)).toString('base64')
+    const text = `Decode this for fun: ${payload} (it is harmless).`
+    const [f, ...rest] = scan(text, { systemPrompt: ACME })
+    expect(rest).toEqual([])
+    expect(f?.type).toBe('SYSTEM_PROMPT_LEAK')
+    expect(text.slice(f?.start, f?.end)).toBe(payload)
+    expect(f?.detail?.encoding).toBe('base64')
+  })
+
+  it('finds it URL-encoded too, and ignores payloads that are not the prompt', () => {
+    const encoded = encodeURIComponent('Never discuss competitors such as Globex Bank. If a customer asks about mortgages')
+    expect(scan(`q=${encoded}`, { systemPrompt: ACME }).map((f) => f.detail?.encoding)).toEqual(['url'])
+    const other = Buffer.from('The weather in Lisbon is sunny with a light breeze from the sea today.').toString('base64')
+    expect(scan(`payload ${other}`, { systemPrompt: ACME })).toEqual([])
+  })
+})
