@@ -26,7 +26,8 @@ const STRONG_PERSON_CUE = /(?:\b(?:my name is|name is|name's|names? ?:|i am|i'm|
 const LOCATION_CUE = /\b(?:in|from|to|near|at|visit(?:ed|ing)?|live in|lives in|living in|based in|located in|moved to|city of|town of|born in|across|around|toward|towards)\s*$/
 // Right before a single ambiguous first name, these make it a place ("in Austin", "flying to Jackson").
 const PLACE_PREPOSITION = /\b(?:in|near|(?:fly|flying|flew|travel(?:l?ing)?|moved?|moving|drive|driving|trip) to)\s$/
-const AFTER_PERSON = /^(?:'s\b|’s\b|\s*,?\s*(?:said|says|wrote|writes|asked|told|thinks|thought|who|lives|lived|will|would|shouted|listed|explained|works|worked|joined|went|wants|wanted|called|replied|added|noted|died|married)\b)/
+const SPEAKER_LABEL = /^:[ \t]*[\p{Lu}"“]/u
+const AFTER_PERSON = /^(?:'s\b|’s\b|\s*,?\s*(?:is|was|has|had|said|says|wrote|writes|asked|told|thinks|thought|who|lives|lived|will|would|shouted|listed|explained|works|worked|joined|went|wants|wanted|called|replied|added|noted|died|married)\b)/
 
 // Capitalized words, and the lower-case words a name or a firm name may contain. Only these
 // become tokens: a 2 KB prompt yields tens of tokens, not hundreds.
@@ -38,6 +39,33 @@ const CODE_CHARS = /[\d_+/=\\@#$%]/
 
 function isLetter(c: string | undefined): boolean {
   return c !== undefined && c.toLowerCase() !== c.toUpperCase()
+}
+
+const LINE_LABEL = /^[ \t]*(\p{Lu}[\p{L}\p{M}'’-]+):[ \t]*\S/gmu
+let speakersText: string | undefined
+let speakersCount = 0
+
+/** Distinct line-initial labels ("Nicole:", "Mehrudin:") that are not common words ("Note:", "User:"). */
+function dialogueSpeakers(text: string, lex: NameLexicon): number {
+  if (speakersText === text) return speakersCount
+  const names = new Set<string>()
+  LINE_LABEL.lastIndex = 0
+  for (let m = LINE_LABEL.exec(text); m !== null; m = LINE_LABEL.exec(text)) {
+    const w = (m[1] as string).toLowerCase()
+    if (classify(lex, w) === 'unknown' || classify(lex, w) === 'first') names.add(w)
+  }
+  speakersText = text
+  speakersCount = names.size
+  return speakersCount
+}
+
+function startsLine(text: string, at: number): boolean {
+  for (let i = at - 1; i >= 0; i--) {
+    const c = text[i] as string
+    if (c === '\n') return true
+    if (c !== ' ' && c !== '\t') return false
+  }
+  return true
 }
 
 function startsSentence(text: string, at: number): boolean {
@@ -80,7 +108,12 @@ function tokenize(text: string, lex: NameLexicon): Token[] {
 }
 
 function classify(lex: NameLexicon, lower: string): WordClass {
-  return lex.classOf.get(lower) ?? 'unknown'
+  const known = lex.classOf.get(lower)
+  if (known !== undefined) return known
+  // Contractions and possessives take the class of their stem ("I'm", "Let's", "Paris's").
+  const apostrophe = lower.search(/['’]/)
+  if (apostrophe > 0) return lex.classOf.get(lower.slice(0, apostrophe)) ?? 'unknown'
+  return 'unknown'
 }
 
 /** Whether two consecutive tokens are separated only by spaces (same line), or by ". " after an initial ("J. Smith"). */
@@ -260,6 +293,10 @@ function classifyRun(text: string, lex: NameLexicon, tokens: Token[], index: num
     } else if (body.length >= 2 && nameLike && (hasFirst || hasLast)) {
       score = hasFirst && hasLast ? 0.9 : hasFirst ? 0.85 : classes[classes.length - 1] === 'last' ? 0.75 : 0.55
       evidence = 'lexicon'
+    } else if (body.length === 2 && hasFirst && classes[1] === 'common' && !lex.orgWords.has(last.lower) && !lex.placeWords.has(last.lower) && !STREET_TYPES.has(last.lower) && !last.allCaps) {
+      // A first name and a capitalized word that is also a common noun ("James Sparks", "Zoe Young").
+      score = 0.6
+      evidence = 'lexicon'
     } else if (body.length === 1 && classes[0] === 'first' && !((lex.places.has(first.lower) && locationCue()) || placePreposition())) {
       score = first.sentenceStart ? (cue() || afterPerson() ? 0.6 : 0.4) : 0.7
       evidence = 'lexicon'
@@ -270,6 +307,10 @@ function classifyRun(text: string, lex: NameLexicon, tokens: Token[], index: num
       // Given name, middle initial, surname ("Ravil G Yefimov", "Sari J. Paavolainen").
       score = 0.8
       evidence = 'initial'
+    } else if (body.length === 1 && !first.allCaps && (classes[0] === 'unknown' || classes[0] === 'first') && startsLine(text, first.start) && SPEAKER_LABEL.test(text.slice(last.end, last.end + 4)) && dialogueSpeakers(text, lex) >= 2) {
+      // A speaker label in a transcript with at least two named speakers ("Nicole: Remember me?").
+      score = 0.6
+      evidence = 'speaker'
     } else if (body.length >= 2 && body.length <= 3 && classes.every((c) => c === 'unknown') && afterPerson()) {
       score = 0.6
       evidence = 'shape+verb'
