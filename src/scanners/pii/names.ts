@@ -49,13 +49,21 @@ let speakersCount = 0
 function dialogueSpeakers(text: string, lex: NameLexicon): number {
   if (speakersText === text) return speakersCount
   const names = new Set<string>()
+  let known = false
+  let repeated = false
   LINE_LABEL.lastIndex = 0
   for (let m = LINE_LABEL.exec(text); m !== null; m = LINE_LABEL.exec(text)) {
     const w = (m[1] as string).toLowerCase()
-    if (classify(lex, w) === 'unknown' || classify(lex, w) === 'first') names.add(w)
+    const cls = classify(lex, w)
+    if (cls !== 'unknown' && cls !== 'first') continue
+    if (names.has(w)) repeated = true
+    if (cls === 'first') known = true
+    names.add(w)
   }
   speakersText = text
-  speakersCount = names.size
+  // Two labels make a dialogue only if one is a known first name or a label takes a second turn;
+  // otherwise they are form or header fields ("Authorization:", "Bot:").
+  speakersCount = known || repeated ? names.size : 0
   return speakersCount
 }
 
@@ -297,6 +305,10 @@ function classifyRun(text: string, lex: NameLexicon, tokens: Token[], index: num
       // A first name and a capitalized word that is also a common noun ("James Sparks", "Zoe Young").
       score = 0.6
       evidence = 'lexicon'
+    } else if (body.length === 1 && !first.allCaps && (classes[0] === 'unknown' || classes[0] === 'first') && startsLine(text, first.start) && SPEAKER_LABEL.test(text.slice(last.end, last.end + 4)) && dialogueSpeakers(text, lex) >= 2) {
+      // A speaker label in a transcript with at least two named speakers ("Nicole: Remember me?").
+      score = 0.6
+      evidence = 'speaker'
     } else if (body.length === 1 && classes[0] === 'first' && !((lex.places.has(first.lower) && locationCue()) || placePreposition())) {
       score = first.sentenceStart ? (cue() || afterPerson() ? 0.6 : 0.4) : 0.7
       evidence = 'lexicon'
@@ -307,10 +319,6 @@ function classifyRun(text: string, lex: NameLexicon, tokens: Token[], index: num
       // Given name, middle initial, surname ("Ravil G Yefimov", "Sari J. Paavolainen").
       score = 0.8
       evidence = 'initial'
-    } else if (body.length === 1 && !first.allCaps && (classes[0] === 'unknown' || classes[0] === 'first') && startsLine(text, first.start) && SPEAKER_LABEL.test(text.slice(last.end, last.end + 4)) && dialogueSpeakers(text, lex) >= 2) {
-      // A speaker label in a transcript with at least two named speakers ("Nicole: Remember me?").
-      score = 0.6
-      evidence = 'speaker'
     } else if (body.length >= 2 && body.length <= 3 && classes.every((c) => c === 'unknown') && afterPerson()) {
       score = 0.6
       evidence = 'shape+verb'
