@@ -199,6 +199,7 @@ const PHONE_CANDIDATE = /(?<![\w+.\-/\\])(?:\+|00)?\(?\d[\d \t().\-/]{5,24}\d(?:
 const PHONE_CONTEXT = /\b(?:phone|phones|tel|telephone|mobile|cell|cellphone|call|calling|called|text|texts|texting|sms|whatsapp|signal|telegram|fax|contact|reach|reached|ring|dial|number|hotline|landline|ph|mob|answering|answer|messages|voicemail|desk|office)\b/
 const PHONE_LABEL_AFTER = /^\s*[-–(,]?\s*(?:office|fax|mobile|cell|home|work|desk|tel|phone|landline)\b/i
 const NOT_PHONE_CONTEXT = /(?:\b(?:order|invoice|tracking|isbn|ticket|ref|reference|sku|serial|account|acct|case|po|part|item|model|build|version|id|no|transaction|confirmation|booking|customer|iban|card|ssn)\b\s*(?:number|no\.?|#|id)?\s*[:#]?\s*|#\s*)$/
+const STRONGER_THAN_PHONE = new Set(['CREDIT_CARD', 'US_SSN', 'IBAN', 'IP_ADDRESS'])
 const IPV4_SHAPE = /^\d{1,3}(?:\.\d{1,3}){3}$/
 const DATE_START = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?!\d)/
 /** Regions tried for national formats when a phone word is near (after the first, which needs none). */
@@ -221,14 +222,20 @@ export function findPhones(text: string, regions: readonly CountryCode[], out: R
   let parses = 0
   for (let m = PHONE_CANDIDATE.exec(text); m !== null; m = PHONE_CANDIDATE.exec(text)) {
     const cand = m[0]
+    const start = m.index
+    const end = start + cand.length
+    // E.164 numbers have at most 15 digits (an extension comes on top).
+    const ext = cand.search(/[ ]?(?:x|ext)/)
     let digitCount = 0
-    for (let i = 0; i < cand.length; i++) if (cand.charCodeAt(i) >= 48 && cand.charCodeAt(i) <= 57) digitCount++
-    if (digitCount < 7 || digitCount > 20) continue
+    for (let i = 0, n = ext === -1 ? cand.length : ext; i < n; i++) if (cand.charCodeAt(i) >= 48 && cand.charCodeAt(i) <= 57) digitCount++
+    if (digitCount < 7 || digitCount > 15) continue
+    // Already a card, SSN, IBAN or IP address (those detectors run first and are more specific).
+    if (out.some((f) => f.start < end && start < f.end && STRONGER_THAN_PHONE.has(f.type))) continue
     // Dates and date-times ("2015-12-22 04:34") and IPv4 addresses are not numbers to call.
     if (DATE_START.test(cand) || IPV4_SHAPE.test(cand)) continue
-    const left = leftContext(text, m.index, 40)
+    const left = leftContext(text, start, 40)
     if (NOT_PHONE_CONTEXT.test(left)) continue
-    const context = PHONE_CONTEXT.test(left) || PHONE_LABEL_AFTER.test(text.slice(m.index + cand.length, m.index + cand.length + 12))
+    const context = PHONE_CONTEXT.test(left) || PHONE_LABEL_AFTER.test(text.slice(end, end + 12))
     const international = cand.startsWith('+') || cand.startsWith('00')
     const formatted = /[ \t().-]/.test(cand)
     // A national number with no separators at all reads like any other id; demand context.
@@ -249,7 +256,7 @@ export function findPhones(text: string, regions: readonly CountryCode[], out: R
       }
       if (phone === null) continue
       const score = context ? 0.95 : international ? 0.85 : 0.75
-      out.push({ type: 'PHONE', start: m.index, end: m.index + cand.length, score, detail: { country: phone.country ?? 'unknown' } })
+      out.push({ type: 'PHONE', start, end, score, detail: { country: phone.country ?? 'unknown' } })
       break
     }
   }
