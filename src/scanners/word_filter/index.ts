@@ -31,6 +31,8 @@ export const wordFilterOptionsSchema = z
   })
   .strict()
 
+// An ambiguous entry written like a name mid-sentence (Moby Dick, the Redskins) falls under the default threshold.
+const NAME_SCORE = 0.4
 const SEVERITY_RANK: Record<Severity, number> = { mild: 0, strong: 1, slur: 2 }
 const SEVERITY_SCORE: Record<Severity, number> = { mild: 0.6, strong: 0.8, slur: 0.95 }
 const NON_ASCII_RE = /[^\x00-\x7f]/
@@ -110,7 +112,7 @@ export const wordFilter = defineScanner({
           }
           const severity = m.entry.severity ?? 'strong'
           let score = SEVERITY_SCORE[severity]
-          if (m.entry.ambiguous && looksLikeName(text, start)) score -= 0.4
+          if (m.entry.ambiguous && looksLikeName(text, start)) score = NAME_SCORE
           findings.push({ type: 'PROFANITY', score, start, end, action: options.profanity.action, detail: { ...detail, severity } })
         }
         return findings

@@ -50,11 +50,14 @@ function charClass(c: number): number {
   return isWordChar(c) ? LETTER | WORD : 0
 }
 
-/** True when a unit ending at `end` and the next one starting at `next` are glued by one of `. - _ ' ’` (`sh.it`, `bull-shit`). */
+/**
+ * True when a unit ending at `end` and the next one starting at `next` are glued by one of
+ * `. - _` (`sh.it`, `bull-shit`). Apostrophes are not glue: `he'll` is not `hell`.
+ */
 function isGlued(folded: string, end: number, next: number): boolean {
   if (next - end !== 1) return false
   const c = folded.charCodeAt(end)
-  return c === 0x2e || c === 0x2d || c === 0x5f || c === 0x27 || c === 0x2019
+  return c === 0x2e || c === 0x2d || c === 0x5f
 }
 
 /**
@@ -75,7 +78,7 @@ function triKey(folded: string, start: number, end: number): number {
   return key << (5 * (3 - n))
 }
 
-/** True when `token` is `entry` with some characters repeated (`fuuuck`, `asss`), never fewer. */
+/** True when `token` is `entry` with some characters stretched (`fuuuck`, `asss`), never fewer. */
 function coversRuns(token: string, entry: string): boolean {
   let i = 0
   let j = 0
@@ -92,7 +95,8 @@ function coversRuns(token: string, entry: string): boolean {
       j++
       b++
     }
-    if (a < b) return false
+    // A letter doubled once is spelling (`shiite` is not `shite`); stretching takes three (`fuuuck`).
+    if (a !== b && a < Math.max(3, b + 1)) return false
   }
   return i === token.length && j === entry.length
 }

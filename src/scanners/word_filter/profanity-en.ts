@@ -31,7 +31,7 @@ export const PROFANITY_EN: Readonly<Record<Severity, readonly string[]>> = {
   ],
   mild: [
     'ass', 'arse', 'badass', 'crap', 'crappy', 'damn', 'dammit', 'damnit', 'hell', 'piss', 'pissy', 'bugger',
-    'frigging', 'friggin', 'effing', 'feck', 'boobs', 'boob', 'booby', 'boner', 'turd', 'suck my', 'screw you',
+    'frigging', 'friggin', 'effing', 'feck', 'boobs', 'boob', 'boner', 'turd', 'suck my', 'screw you',
     'bullcrap', 'buttface', 'jackoff', 'minger', 'pillock', 'sod off', 'bint', 'schmuck', 'putz', 'douchey', 'wtf',
     'omfg', 'stfu', 'gtfo',
   ],
@@ -44,6 +44,6 @@ export const PROFANITY_EN: Readonly<Record<Severity, readonly string[]>> = {
  */
 export const AMBIGUOUS_EN: ReadonlySet<string> = new Set([
   'dick', 'cock', 'pussy', 'bitch', 'ass', 'hell', 'damn', 'bugger', 'prick', 'coon', 'dyke', 'fag', 'spic', 'paki',
-  'retard', 'retarded', 'wop', 'dago', 'squaw', 'booby', 'putz', 'crap', 'piss', 'twat', 'bastard', 'injun', 'redskin',
+  'retard', 'retarded', 'wop', 'dago', 'squaw', 'putz', 'crap', 'piss', 'twat', 'bastard', 'injun', 'redskin',
   'boner', 'douche', 'spaz', 'slant eye',
 ])
