@@ -38,11 +38,11 @@ export interface InjectionDetector {
 
 /** Weights of the signals that are not regexes; log-odds like the regex weights. */
 export const EXTRA_WEIGHTS = {
-  bias: -2.15,
+  bias: -1.53,
   roleMarker: 1.6,
-  fakeDelimiter: 1.8,
+  fakeDelimiter: 2.4,
   personaLabel: 1.6,
-  adversarialSuffix: 2.2,
+  adversarialSuffix: 1.8,
   tokenRepetition: 3.0,
   encodedPayload: 0.9,
   hiddenText: 1.6,
@@ -56,7 +56,7 @@ export const EXTRA_WEIGHTS = {
   /** A signal id counts once per view; extra distinct signals add this fraction of their weight. */
 } as const
 
-const INDIRECT_IDS = new Set(['output_reference', 'addressed_to_model', 'response_directive', 'insert_payload', 'hidden_comment_instruction', 'important_marker'])
+const INDIRECT_IDS = new Set(['code_payload', 'output_reference', 'addressed_to_model', 'response_directive', 'insert_payload', 'hidden_comment_instruction', 'important_marker'])
 const DATA_CONTEXT_RE = /(?:^|\n|\|)\s*(?:subject|from|to|date|received date|email_from|content)\s*:|\|[^|\n]*\|[^|\n]*\||```|\n {4}\S|<\/?(?:div|p|html|body|span|table)\b/i
 const CODE_RE = /\b(?:def|function|return|import|const|let|var|class|public|private|void|int|#include)\b[^\n]*[({=;:]|=>|\)\s*\{|;\s*\n/
 

@@ -37,7 +37,7 @@ const OVERRIDE_VERB =
   '(?:ignore|ignoring|disregard|disregarding|forget|forgetting|skip|bypass|override|overwrite|overlook|neglect|abandon|discard|drop|erase|delete|cancel|set aside|pay no attention to|do not follow|dont follow|don t follow|stop following|no longer follow)'
 const PRIOR = '(?:previous|previously|prior|above|earlier|preceding|foregoing|initial|original|old|existing|all|any|every|your|the|these|those|system|given|former|past)'
 const RULES =
-  '(?:instructions?|instructed|inputs?|responses?|rules?|guidelines?|directives?|directions?|prompts?|commands?|guidance|constraints?|restrictions?|polic(?:y|ies)|programming|orders?|context|messages?|conversation|tasks?|assignments?|text|settings|training|everything|anything|limitations?|safeguards?|filters?|principles|ethics|morals?)'
+  '(?:instructions?|instructed|inputs?|responses?|rules?|guidelines?|directives?|directions?|prompts?|commands?|guidance|constraints?|restrictions?|polic(?:y|ies)|programming|orders|context|messages?|conversation|tasks?|assignments?|text|settings|training|everything|anything|limitations?|safeguards?|filters?|principles|ethics|morals?)'
 
 export const SIGNALS: readonly Signal[] = [
   // ── instruction override ────────────────────────────────────────────────────────────────
@@ -55,24 +55,24 @@ export const SIGNALS: readonly Signal[] = [
     weight: 2.4,
     anchors: [['ignore','disregard','forget']],
     lead: ['ignore', 'disregard', 'forget'],
-    re: /\b(?:ignore|disregard|forget) (?:(?:all|everything|anything|that|this|what) )?(?:(?:i|you|we) (?:said|wrote|told you|were told|have been told|ve been told) )?(?:above|before|previously|so far|until now|earlier)\b/,
+    re: /\b(?:ignore|disregard|forget) (?:about )?(?:(?:all|everything|anything|that|this|what)(?: [^ ]+){0,5} )?(?:above|before|previously|so far|until now|up to now|till now|earlier)\b/,
   },
   {
     id: 'override_multilingual',
     type: 'INJECTION',
     weight: 3.0,
     // German, Spanish, French, Italian, Portuguese, Dutch: "ignore/forget (all) previous instructions".
-    anchors: [['ignoriere','ignorieren','ignorier','vergiss','vergessen','lassen','vergesse','missachte','ignora','ignore','ignores','ignorez','olvida','olvide','oublie','oublies','oubliez','dimentica','esqueca','esquece','negeer','vergeet']],
-    lead: ['ignoriere', 'ignorieren', 'ignorier', 'vergiss', 'vergessen', 'lassen', 'vergesse', 'missachte', 'ignora', 'ignore', 'ignores', 'ignorez', 'olvida', 'olvide', 'oublie', 'oublies', 'oubliez', 'dimentica', 'esqueca', 'esquece', 'negeer', 'vergeet'],
-    re: /\b(?:ignoriere|ignorieren|ignorier|vergiss|vergessen|lassen|vergesse|missachte|ignora|ignore[sz]?|olvida|olvide|oublie[sz]?|dimentica|esqueca|esquece|negeer|vergeet)\b(?: [^ ]+){0,4} (?:anweisungen|anweisung|befehle|auftrage|vorherigen|bisherigen|obigen|obige|angaben|informationen|alles|instrucciones|anteriores|instructions|precedentes|consignes|istruzioni|precedenti|instrucoes|anteriores|instructies|vorige|alle)\b/,
+    anchors: [['abweichend','hore','olvidar','olvidate','ignoriere','ignorieren','ignorier','vergiss','vergessen','lassen','vergesse','missachte','ignora','ignore','ignores','ignorez','olvida','olvide','oublie','oublies','oubliez','dimentica','esqueca','esquece','negeer','vergeet']],
+    lead: ['abweichend', 'hore', 'olvidar', 'olvidate', 'ignoriere', 'ignorieren', 'ignorier', 'vergiss', 'vergessen', 'lassen', 'vergesse', 'missachte', 'ignora', 'ignore', 'ignores', 'ignorez', 'olvida', 'olvide', 'oublie', 'oublies', 'oubliez', 'dimentica', 'esqueca', 'esquece', 'negeer', 'vergeet'],
+    re: /\b(?:ignoriere|ignorieren|ignorier|vergiss|vergessen|lassen|abweichend|hore nicht|olvidar|olvidate|vergesse|missachte|ignora|ignore[sz]?|olvida|olvide|oublie[sz]?|dimentica|esqueca|esquece|negeer|vergeet)\b(?: [^ ]+){0,4} (?:anweisungen|anweisung|instruktionen|befehle|auftrage|vorherigen|bisherigen|obigen|obige|angaben|informationen|zuvor|alles|todo|instrucciones|anteriores|instructions|precedentes|consignes|istruzioni|precedenti|instrucoes|anteriores|instructies|vorige|alle)\b/,
   },
   {
     id: 'new_instructions',
     type: 'INJECTION',
     weight: 2.0,
-    anchors: [['instructions','instruction','task','directive','orders','prompt','rules','instead','goal','job','purpose','now']],
-    lead: ['new', 'updated', 'revised', 'real', 'actual', 'true', 'additional', 'secret', 'hidden', 'important', 'urgent', 'priority', 'now', 'your', 'instead'],
-    re: /\b(?:new|updated|revised|real|actual|true|additional|secret|hidden|important|urgent|priority) (?:instructions?|task|directive|orders|system prompt|rules)(?: follow| are| is|:)|\bnow (?:new instructions|you will|your task is|you must)\b|\byour (?:new|real|actual|only) (?:task|goal|job|purpose|instructions?) (?:is|are)\b|\binstead,? (?:just )?(?:say|print|output|write|respond with|reply with|answer with)\b/,
+    anchors: [['instructions', 'instruction', 'task', 'directive', 'orders', 'prompt', 'rules', 'instead', 'goal', 'job', 'purpose', 'now', 'everything', 'doing', 'previous']],
+    lead: ['new', 'updated', 'revised', 'real', 'actual', 'true', 'additional', 'secret', 'hidden', 'important', 'urgent', 'priority', 'now', 'your', 'instead', 'stop'],
+    re: /\b(?:new|updated|revised|real|actual|true|additional|secret|hidden|important|urgent|priority) (?:instructions?|task|directive|orders|system prompt|rules)(?: follow| are| is|:)|\bnow (?:new instructions|you will|your task is|you must)\b|\byour (?:new|real|actual|only) (?:task|goal|job|purpose|instructions?) (?:is|are)\b|\binstead,? (?:just )?(?:say|print|output|write|respond with|reply with|answer with)\b|\bstop (?:everything|what you are doing|all previous|your current task)\b|\byour (?:instructions|task|orders|rules) (?:are|is) now\b/,
   },
   {
     id: 'rule_override',
@@ -88,9 +88,9 @@ export const SIGNALS: readonly Signal[] = [
     id: 'role_now',
     type: 'JAILBREAK',
     weight: 1.4,
-    anchors: [['now','freed','liberated','unlocked','reprogrammed','free']],
-    lead: ['you', 'from'],
-    re: /\b(?:you are now|you re now|from now on,? you (?:are|will|shall|must)|you will now (?:act|be|respond|pretend)|you have been (?:freed|liberated|unlocked|reprogrammed)|you are (?:free|freed|liberated) (?:from|of))\b/,
+    anchors: [['now', 'freed', 'liberated', 'unlocked', 'reprogrammed', 'free', 'jetzt', 'nun', 'sofort', 'ahora', 'maintenant', 'desormais']],
+    lead: ['you', 'from', 'now', 'du', 'ab', 'ahora', 'a', 'tu', 'desormais'],
+    re: /\b(?:you are now|you re now|now you are|now you re|du bist (?:jetzt|nun|ab jetzt)|ab (?:jetzt|sofort) bist du|ahora eres|a partir de ahora eres|tu es maintenant|desormais tu es|a partir de maintenant tu es|from now on,? you (?:are|will|shall|must)|you will now (?:act|be|respond|pretend)|you have been (?:freed|liberated|unlocked|reprogrammed)|you are (?:free|freed|liberated) (?:from|of))\b/,
   },
   {
     id: 'jailbreak_persona',
@@ -146,9 +146,9 @@ export const SIGNALS: readonly Signal[] = [
     id: 'prompt_extraction',
     type: 'SYSTEM_PROMPT_EXTRACTION',
     weight: 2.6,
-    anchors: [['instructions','prompt','message','preprompt','pre','rules','guidelines','words','text','conversation','messages']],
-    lead: ['repeat', 'print', 'show', 'reveal', 'output', 'display', 'tell', 'give', 'list', 'spell', 'say', 'summarize', 'summarise', 'translate', 'dump', 'leak', 'disclose', 'recite', 'echo', 'share', 'paste', 'quote', 'copy', 'write'],
-    re: /\b(?:(?:repeat|print|show|reveal|output|display|tell me|give me|list|spell|say|summari[sz]e|translate|dump|leak|disclose|recite|echo|share|paste|quote|copy)(?: [^ ]+){0,3} (?:your|the|all|any|these|those|above|previous|prior|initial|original|hidden|secret)|write (?:out |down |back )?(?:all of )?(?:your|the above|the previous|the hidden))(?: [^ ]+){0,2} (?:instructions|prompt|system prompt|system message|pre ?prompt|initial prompt|rules you|guidelines you|words above|text above|conversation so far|messages above)\b/,
+    anchors: [['instructions', 'prompt', 'message', 'preprompt', 'pre', 'rules', 'ruleset', 'rule', 'guidelines', 'words', 'text', 'conversation', 'messages']],
+    lead: ['repeat', 'print', 'show', 'reveal', 'output', 'display', 'tell', 'give', 'list', 'spell', 'say', 'summarize', 'summarise', 'translate', 'dump', 'leak', 'disclose', 'recite', 'echo', 'share', 'paste', 'quote', 'copy', 'write', 'tldr', 'format', 'rewrite', 'rephrase', 'restate', 'paraphrase', 'convert', 'encode', 'describe', 'explain'],
+    re: /\b(?:(?:repeat|print|show|reveal|output|display|tell me|give me|list|spell|say|summari[sz]e|translate|dump|leak|disclose|recite|echo|share|paste|quote|copy|tldr|format|rewrite|rephrase|restate|paraphrase|convert|encode|describe|explain)(?: [^ ]+){0,3} (?:your|the|all|any|these|those|above|previous|prior|initial|original|hidden|secret)|write (?:out |down |back )?(?:all of )?(?:your|the above|the previous|the hidden))(?: [^ ]+){0,2} (?:instructions|instruction sequence|prompt|system prompt|system message|pre ?prompt|initial prompt|ruleset|rule set|rules you|rules above|prior rules|commands above|guidelines you|words above|text above|conversation so far|messages above)\b|\b(?:repeat|print|show|list|format|explain|summari[sz]e|output) (?:the |your |all )?(?:above |prior |previous |hidden |secret )?(?:rules|commands|instructions) (?:back|above|verbatim|as (?:a )?(?:list|bullet|pseudocode|code|json|poem|rap|table))/,
   },
   {
     id: 'prompt_question',
@@ -156,23 +156,23 @@ export const SIGNALS: readonly Signal[] = [
     weight: 2.2,
     anchors: [['what','everything'], ['instructions','prompt','rules','guidelines','directives','written','sentence','line','word','message','sentences','lines','words','messages']],
     lead: ['what', 'everything'],
-    re: /\bwhat (?:are|were|is|was) (?:your|the) (?:initial |original |exact |system |hidden |secret |previous |first )*(?:instructions|prompt|system prompt|rules|guidelines|directives)\b|\b(?:what|everything) (?:was|is) written (?:above|before|at the (?:beginning|start|top))\b|\bwhat (?:was|is) the (?:first|previous|last) (?:sentence|line|word|message)s? (?:of|in) (?:this|the|your) (?:prompt|conversation|instructions)\b/,
+    re: /\bwhat (?:are|were|is|was) (?:your (?:initial |original |exact |system |hidden |secret |previous |first )*(?:instructions|prompt|system prompt|rules|guidelines|directives|ruleset)|the (?:initial |original |exact |system |hidden |secret |previous |first )*(?:instructions you|prompt you|system prompt))\b|\b(?:what|everything) (?:was|is) written (?:above|before|at the (?:beginning|start|top))\b|\bwhat (?:was|is) the (?:first|previous|last) (?:sentence|line|word|message)s? (?:of|in) (?:this|the|your) (?:prompt|conversation|instructions)\b/,
   },
   {
     id: 'words_above',
     type: 'SYSTEM_PROMPT_EXTRACTION',
     weight: 1.8,
     anchors: [['repeat','print','output','write','return','reproduce','start','begin']],
-    lead: ['repeat', 'print', 'output', 'write', 'return', 'reproduce', 'start', 'begin'],
-    re: /\b(?:repeat|print|output|write|return|reproduce) (?:all |every |back )?(?:the |of the )?(?:words|text|content|characters|lines|sentences|tokens) (?:above|before this|preceding|prior|so far|verbatim)\b|\b(?:start|begin) (?:your (?:reply|response|answer|output) )?with ["']?(?:you are|my instructions|here are my instructions|the instructions)\b/,
+    lead: ['repeat', 'print', 'output', 'write', 'return', 'reproduce', 'translate', 'summarize', 'summarise', 'tldr', 'start', 'begin'],
+    re: /\b(?:repeat|print|output|write|return|reproduce|translate|summari[sz]e|tldr) (?:all |every |back )?(?:the |of the )?(?:above |previous |preceding )(?:words|text|content|lines|sentences|instructions|prompt|rules)\b|\b(?:repeat|print|output|write|return|reproduce) (?:all |every |back )?(?:the |of the )?(?:words|text|content|characters|lines|sentences|tokens) (?:above|before this|preceding|prior|so far|verbatim)\b|\b(?:start|begin) (?:your (?:reply|response|answer|output) )?with ["']?(?:you are|my instructions|here are my instructions|the instructions)\b/,
   },
   {
     id: 'secret_request',
     type: 'SYSTEM_PROMPT_EXTRACTION',
-    weight: 1.2,
+    weight: 1.6,
     anchors: [['password','passcode','access','secret','key','credentials']],
-    lead: ['reveal', 'tell', 'give', 'print', 'show', 'output', 'say', 'what', 'share', 'disclose', 'spell', 'leak'],
-    re: /\b(?:reveal|tell me|give me|print|show|output|say|what is|share|disclose|spell|leak)(?: [^ ]+){0,3} (?:the|your) (?:secret |hidden |admin )?(?:password|passcode|access code|secret key|api key|secret|credentials)\b/,
+    lead: ['reveal', 'tell', 'give', 'print', 'show', 'output', 'say', 'what', 'share', 'disclose', 'spell', 'leak', 'include', 'append', 'mention', 'add', 'insert', 'write', 'repeat', 'hint'],
+    re: /\b(?:reveal|tell me|give me|print|show|output|say|what is|share|disclose|spell|leak|include|append|mention|add|insert|write|repeat|hint at)(?: [^ ]+){0,3} (?:the|your) (?:secret |hidden |admin )?(?:password|passcode|access code|secret key|api key|secret|credentials)\b/,
   },
 
   // ── instructions addressed to the model inside data (indirect) ──────────────────────────
@@ -182,7 +182,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 1.8,
     anchors: [['ai','assistant','chatbot','language','llm','gpt','chatgpt','claude','gemini','copilot','bot','agent','model','note','message','instruction','instructions','when']],
     lead: ['ai', 'assistant', 'chatbot', 'language', 'llm', 'gpt', 'chatgpt', 'claude', 'gemini', 'copilot', 'bot', 'agent', 'note', 'message', 'instruction', 'instructions', 'when'],
-    re: /\b(?:ai|assistant|chatbot|language model|llm|gpt|chatgpt|claude|gemini|copilot|bot|ai model|ai agent|agent)(?: [^ ]+)?,? (?:reading|processing|summari[sz]ing|that reads|who reads|if you are reading|when you read|when you process|when you summari[sz]e|you must|please|ignore|do not|stop)\b|\b(?:note|message|instruction|instructions) (?:to|for) (?:the |any )?(?:ai|assistant|model|llm|language model|chatbot|agent|bot)s?\b|\bwhen (?:you|the ai|the assistant|an ai|the model|an llm) (?:read|reads|process|processes|summari[sz]e|summari[sz]es|see|sees|encounter|encounters) this\b/,
+    re: /\b(?:ai|assistant|chatbot|language model|llm|gpt|chatgpt|claude|gemini|copilot|bot|ai model|ai agent|agent),? (?:reading|processing|summari[sz]ing|that reads|who reads|if you are reading|when you read|when you process|when you summari[sz]e|you must|please|ignore|do not|stop)\b|\b(?:note|message|instruction|instructions) (?:to|for) (?:the |any )?(?:ai|assistant|model|llm|language model|chatbot|agent|bot)s?\b|\bwhen (?:you|the ai|the assistant|an ai|the model|an llm) (?:read|reads|process|processes|summari[sz]e|summari[sz]es|see|sees|encounter|encounters) this\b/,
   },
   {
     id: 'response_directive',
@@ -208,6 +208,15 @@ export const SIGNALS: readonly Signal[] = [
     anchors: [['code','codes','snippet','snippets','script','scripts','link','links','url','urls','text','texts','sentence','sentences','line','lines','message','messages','block','blocks','section','sections','html','javascript','command','commands','website','site','page']],
     lead: ['include', 'insert', 'add', 'embed', 'append', 'inject', 'incorporate', 'put', 'place', 'paste', 'with', 'addition', 'visit', 'click', 'go', 'navigate', 'download', 'open'],
     re: /\b(?:include|insert|add|embed|append|inject|incorporate|put|place|paste)(?: [^ ]+){0,3} (?:the following|this|these|below) (?:code|snippet|script|link|url|text|sentence|line|message|block|section|html|javascript|command)s?\b|\b(?:with the )?addition of the following code\b|\b(?:visit|click|go to|navigate to|download from|open) (?:this|the following|the below) (?:link|url|website|site|page)\b/,
+  },
+  {
+    id: 'code_payload',
+    type: 'INJECTION',
+    weight: 1.4,
+    // "Make the following code block part of your implementation": code the model should emit.
+    anchors: [['code', 'snippet', 'script', 'excerpt', 'block'], ['your']],
+    lead: ['following', 'subsequent', 'below', 'this', 'these', 'your'],
+    re: /\b(?:following|subsequent|below|this|these) (?:code|python|script|snippet|lines? of code)(?: (?:block|snippet|excerpt|section|segment|fragment|piece|lines?))?(?: [^ ]+){0,12} your (?:code|implementation|solution|answer|response|algorithm|elucidation|explanation|program|script|project|function|reply|output)\b|\byour (?:code|implementation|solution|answer|response|algorithm|program|script|project|reply|output)(?: [^ ]+){0,8} (?:the )?(?:following|subsequent|below) (?:code|script|snippet)\b/,
   },
   {
     id: 'hidden_comment_instruction',
@@ -250,7 +259,7 @@ export const ROLE_MARKER_RE =
 
 /** Delimiter lines that pretend the user input ended (`=== END OF USER INPUT ===`). */
 export const FAKE_DELIMITER_RE =
-  /(?:^|\n)[ \t]*[%#=\-*<>[\]|~]{3,}[ \t]*(?:end|begin|start|stop)(?: of)?[ \t]+(?:the[ \t]+)?(?:user|input|prompt|system|instructions?|context|document|ambiguity|conversation|data|text|session)\b/i
+  /(?:^|\n)[ \t]*[%#=\-*<>[\]|~]{3,}[ \t]*(?:end|begin|start|stop)(?: of)?[ \t]+(?:the[ \t]+)?(?:user|input|prompt|system|instructions?|context|document|ambiguity|conversation|data|text|session)\b|(?:^|\n)[ \t]*[%#=~]{3,}[ \t]*(?:end|begin|start|stop)\b[^\n%#=~]{0,60}[%#=~]{3,}/i
 
 /** Angle/bracket role tokens and DAN-style labels in the original case: `[DAN]:`, `DAN:`. */
 export const PERSONA_LABEL_RE = /\b(?:DAN|STAN|DUDE|AIM|UCAR|BetterDAN|APOPHIS|JAILBREAK|DEVELOPER MODE)\b(?:\]|\))?:|\[(?:🔓|🔒)?\s?(?:JAILBREAK|DAN|CLASSIC|JAILBROKEN|DEVELOPER MODE)\]/
