@@ -23,7 +23,7 @@ interface Token {
 const NAME_PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'dos', 'das', 'du', 'la', 'le', 'bin', 'ibn', 'al', 'el', 'ter', 'ten'])
 const PERSON_CUE = /(?:\b(?:my name is|name is|name's|names? ?:|i am|i'm|im|this is|dear|hi|hello|hey|thanks|thank you|regards|sincerely|cheers|signed|sign(?:ed)? by|written by|authored by|named|called|ask for|speak (?:to|with)|talk(?:ed)? to|contact|attn|attention|patient|client|customer|employee|user|cc|from|by|with|met|meet|and)\s*[,:]?\s*)$/
 const STRONG_PERSON_CUE = /(?:\b(?:my name is|name is|name's|names? ?:|i am|i'm|dear|signed|sign(?:ed)? by|written by|authored by|named|called|attn|attention|patient|regards|sincerely)\s*[,:]?\s*)$/
-const LOCATION_CUE = /\b(?:in|from|to|near|at|visit(?:ed|ing)?|live in|lives in|living in|based in|located in|moved to|city of|town of|born in|across|around|toward|towards)\s*$/
+const LOCATION_CUE = /\b(?:in|from|near|at|(?:flew|fly|flying|travel(?:l?ing|led)?|moved?|moving|go(?:ing)?|went|trip|back|welcome|drove|driving|relocat(?:ed|ing)) to|visit(?:ed|ing)?|live in|lives in|living in|based in|located in|moved to|city of|town of|born in|across|around|toward|towards)\s*$/
 // Right before a single ambiguous first name, these make it a place ("in Austin", "flying to Jackson").
 const PLACE_PREPOSITION = /\b(?:in|near|(?:fly|flying|flew|travel(?:l?ing)?|moved?|moving|drive|driving|trip) to)\s$/
 const SPEAKER_LABEL = /^:[ \t]*[\p{Lu}"“]/u
