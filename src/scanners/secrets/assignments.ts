@@ -92,6 +92,8 @@ function tokenScore(value: string, quoted: boolean, kind: SepKind, flagStyle: bo
   const mixedCase = c.lower && c.upper
   if (!((c.digit && (c.lower || c.upper)) || (mixedCase && value.length >= 16))) return 0
   if (shannonEntropy(value) < 2.5) return 0
+  // `cache_key = user_id2`, `token: auth.session3`: a lower-case identifier names a value, it is not one.
+  if (!quoted && /^[a-z]+(?:[_.][a-z0-9]+)+$/.test(value)) return 0
   if (kind === 'space') return flagStyle || quoted ? 0.7 : c.digit && mixedCase ? 0.65 : 0
   return kind === 'prose' ? 0.7 : 0.8
 }

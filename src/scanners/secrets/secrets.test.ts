@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createTextViews } from '../../core/text-views.js'
+import { createGuard } from '../../guard.js'
 import { crc32Ascii, hasValidBase62Checksum, isPlaceholder, shannonEntropy } from './checks.js'
 import { secrets, SECRET_TYPES } from './index.js'
 
@@ -97,6 +98,19 @@ describe('secrets details', () => {
   it('measures entropy in bits per character', () => {
     expect(shannonEntropy('aaaa')).toBe(0)
     expect(shannonEntropy('abcd')).toBe(2)
+  })
+})
+
+describe('secrets through the guard', () => {
+  it('redacts the value only, leaving the name and the sentence', async () => {
+    const guard = await createGuard({ policy: { version: 1, input: { secrets: { action: 'redact' } } } })
+    const r = await guard.scan('input', 'connect with password=Tr0ub4dor&3 and key AKIAIHXLS7SE6OZE6HYZ please')
+    expect(r.decision).toBe('redact')
+    expect(r.text).toBe('connect with password=[PASSWORD_1] and key [AWS_ACCESS_KEY_ID_1] please')
+  })
+
+  it('does not take identifiers for secrets', () => {
+    expect(scan('cache_key = user_id2 and token: auth.session3')).toEqual([])
   })
 })
 
