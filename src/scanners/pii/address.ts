@@ -177,9 +177,16 @@ export function findAddresses(text: string, out: RawEntity[]): void {
       found.push({ type: 'ADDRESS', start: m.index, end: m.index + m[0].length, score: 0.75, detail: { evidence: 'corner' } })
     }
   }
-  // Keep the longest of overlapping candidates.
+  // Keep the longest of overlapping candidates (the scanner resolves overlaps with other types).
   found.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start)
+  const taken = found.length > 1 ? new Uint8Array(text.length) : undefined
   const kept: RawEntity[] = []
-  for (const f of found) if (!kept.some((k) => f.start < k.end && k.start < f.end)) kept.push(f)
+  for (const f of found) {
+    if (taken) {
+      if (taken[f.start] === 1 || taken[f.end - 1] === 1 || taken.subarray(f.start, f.end).includes(1)) continue
+      taken.fill(1, f.start, f.end)
+    }
+    kept.push(f)
+  }
   for (const f of kept.sort((a, b) => a.start - b.start)) out.push(f)
 }

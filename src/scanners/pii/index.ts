@@ -169,16 +169,27 @@ function findWithCompromise(text: string, wantPerson: boolean, wantLocation: boo
   if (wantLocation) add('LOCATION', doc.places().json({ offset: true }) as CompromiseMatch[])
 }
 
-/** Drops overlapping findings, keeping the one of the more specific type (then the longer one). */
-function resolveOverlaps(found: RawEntity[]): RawEntity[] {
-  const rank = (t: string): number => {
-    const i = PRIORITY.indexOf(t)
-    return i === -1 ? -1 : i // custom entities rank first: the user asked for them explicitly
-  }
+/**
+ * Drops overlapping findings, keeping the one of the more specific type (then the longer one).
+ * Kept spans are marked in a per-character map, so this stays linear in the text length
+ * however many findings a text holds.
+ */
+function resolveOverlaps(found: RawEntity[], textLength: number): RawEntity[] {
+  if (found.length < 2) return found
+  const rank = (t: string): number => PRIORITY.indexOf(t) // custom entities (-1) rank first: the user asked for them
   const ordered = [...found].sort((a, b) => rank(a.type) - rank(b.type) || b.end - b.start - (a.end - a.start) || b.score - a.score)
+  const taken = new Uint8Array(textLength)
   const kept: RawEntity[] = []
   for (const f of ordered) {
-    if (kept.some((k) => f.start < k.end && k.start < f.end)) continue
+    let free = true
+    for (let i = f.start; i < f.end; i++) {
+      if (taken[i] === 1) {
+        free = false
+        break
+      }
+    }
+    if (!free) continue
+    taken.fill(1, f.start, f.end)
     kept.push(f)
   }
   return kept.sort((a, b) => a.start - b.start)
@@ -229,7 +240,7 @@ export const pii = defineScanner({
         for (const c of customs) findCustom(text, c, found)
 
         const findings: ScannerFinding[] = []
-        for (const f of resolveOverlaps(found)) {
+        for (const f of resolveOverlaps(found, text.length)) {
           const min = options.minScore[f.type]
           if (min !== undefined && f.score < min) continue
           if (allow.size > 0 && allow.has(text.slice(f.start, f.end).trim().toLowerCase())) continue

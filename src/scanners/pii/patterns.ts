@@ -220,6 +220,7 @@ export function findPhones(text: string, regions: readonly CountryCode[], out: R
   // The same number often recurs in one text (signatures, quoted replies): parse it once.
   let parsed: Map<string, PhoneNumber | null> | undefined
   let parses = 0
+  let strong: Uint8Array | undefined
   for (let m = PHONE_CANDIDATE.exec(text); m !== null; m = PHONE_CANDIDATE.exec(text)) {
     const cand = m[0]
     const start = m.index
@@ -230,7 +231,11 @@ export function findPhones(text: string, regions: readonly CountryCode[], out: R
     for (let i = 0, n = ext === -1 ? cand.length : ext; i < n; i++) if (cand.charCodeAt(i) >= 48 && cand.charCodeAt(i) <= 57) digitCount++
     if (digitCount < 7 || digitCount > 15) continue
     // Already a card, SSN, IBAN or IP address (those detectors run first and are more specific).
-    if (out.some((f) => f.start < end && start < f.end && STRONGER_THAN_PHONE.has(f.type))) continue
+    if (strong === undefined) {
+      strong = new Uint8Array(text.length)
+      for (const f of out) if (STRONGER_THAN_PHONE.has(f.type)) strong.fill(1, f.start, f.end)
+    }
+    if (strong.subarray(start, end).includes(1)) continue
     // Dates and date-times ("2015-12-22 04:34") and IPv4 addresses are not numbers to call.
     if (DATE_START.test(cand) || IPV4_SHAPE.test(cand)) continue
     const left = leftContext(text, start, 40)

@@ -272,3 +272,17 @@ describe.skipIf(!existsSync(devFile))('pii/dev.jsonl quality floor', () => {
   })
 })
 if (!existsSync(devFile)) console.warn(`pii quality floor skipped: ${devFile} not found (set RAMPART_DATA_DIR)`)
+
+describe('dense input', () => {
+  const scanner = pii.create(pii.options.parse({}), { action: 'redact', threshold: 0.5 })
+  const inv = {} as Parameters<typeof scanner.scan>[1]
+  it('stays linear with thousands of findings in one text', () => {
+    const text = 'a@b.co call (415) 555-2671 card 4111 1111 1111 1111. '.repeat(1_800)
+    const t0 = performance.now()
+    const findings = scanner.scan(text, inv) as { type: string }[]
+    expect(performance.now() - t0).toBeLessThan(2_000)
+    expect(findings.filter((f) => f.type === 'EMAIL')).toHaveLength(1_800)
+    expect(findings.filter((f) => f.type === 'PHONE')).toHaveLength(1_800)
+    expect(findings.filter((f) => f.type === 'CREDIT_CARD')).toHaveLength(1_800)
+  })
+})
