@@ -87,6 +87,33 @@ interface Run {
   cps: number[]
 }
 
+/**
+ * Offsets of the bidi openers (embeddings, overrides, isolates) that are not closed by a PDF
+ * (U+202C) or PDI (U+2069) before the end of their line: the reordering leaks into what
+ * follows, the Trojan Source pattern. One pass over the text.
+ */
+function unterminatedOpeners(text: string): Set<number> {
+  const open = new Set<number>()
+  const embeddings: number[] = []
+  const isolates: number[] = []
+  const flush = () => {
+    for (const i of embeddings) open.add(i)
+    for (const i of isolates) open.add(i)
+    embeddings.length = 0
+    isolates.length = 0
+  }
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0x0a) flush()
+    else if (c === 0x202c) embeddings.pop()
+    else if (c === 0x2069) isolates.pop()
+    else if (c >= 0x202a && c <= 0x202e) embeddings.push(i)
+    else if (c >= 0x2066 && c <= 0x2068) isolates.push(i)
+  }
+  flush()
+  return open
+}
+
 interface Verdict {
   type: InvisibleType
   score: number
@@ -97,7 +124,7 @@ interface Verdict {
  * Judges one run of invisible characters of one category; undefined when the run is an
  * ordinary use (emoji sequence, Persian ZWNJ, a BOM at the start) and `strict` is off.
  */
-function judge(text: string, run: Run, strict: boolean, rtl: () => boolean): Verdict | undefined {
+function judge(text: string, run: Run, strict: boolean, rtl: () => boolean, openers: () => Set<number>): Verdict | undefined {
   const { cps } = run
   const prev = codePointBefore(text, run.start)
   const next = run.end < text.length ? (text.codePointAt(run.end) as number) : -1
@@ -114,7 +141,9 @@ function judge(text: string, run: Run, strict: boolean, rtl: () => boolean): Ver
       const overrides = cps.filter(isBidiOverride).length
       // Embeddings and isolates are how right-to-left text is marked up; overrides have no such excuse.
       const score = overrides > 0 ? 1 : rtl() ? 0.4 : 0.8
-      return { type: 'BIDI_CONTROL', score, detail: { overrides, isolatesOrEmbeddings: cps.length - overrides } }
+      let unterminated = false
+      for (let i = run.start; i < run.end && !unterminated; i++) unterminated = openers().has(i)
+      return { type: 'BIDI_CONTROL', score, detail: { overrides, isolatesOrEmbeddings: cps.length - overrides, unterminated } }
     }
     case 'VARIATION_SELECTOR': {
       // One selector after a visible base picks a glyph (emoji or text style, CJK variants).
@@ -167,6 +196,8 @@ export const invisibleText = defineScanner({
         const findings: ScannerFinding[] = []
         let rtlCache: boolean | undefined
         const rtl = () => (rtlCache ??= hasRtl(text))
+        let openersCache: Set<number> | undefined
+        const openers = () => (openersCache ??= unterminatedOpeners(text))
         const n = text.length
         let i = m.index
         while (i < n) {
@@ -190,7 +221,7 @@ export const invisibleText = defineScanner({
           }
           run.end = j
           i = j
-          const verdict = judge(text, run, options.strict, rtl)
+          const verdict = judge(text, run, options.strict, rtl, openers)
           if (verdict === undefined || disabled.has(verdict.type)) continue
           const finding: ScannerFinding = { type: verdict.type, score: verdict.score, start: run.start, end: run.end }
           if (verdict.detail) finding.detail = verdict.detail

@@ -70,6 +70,13 @@ describe('invisible_text details', () => {
     expect(raw[0]?.score).toBe(0.2)
   })
 
+  it('says whether a bidi control is left open to the end of its line', () => {
+    const open = scan('a \u202eevil\nnext line')
+    expect(open[0]?.detail).toMatchObject({ overrides: 1, unterminated: true })
+    const closed = scan('a \u202eevil\u202c b')
+    expect(closed.map((f) => f.detail?.unterminated)).toEqual([false, false])
+  })
+
   it('lets the policy set actions per type and disable types', () => {
     const text = 'ig\u200bnore \u202e'
     expect(scan(text, { actions: { ZERO_WIDTH: 'block' } }).map((f) => f.action)).toEqual(['block', 'block'])
