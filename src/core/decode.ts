@@ -9,7 +9,7 @@
  */
 import { printableRatio } from './normalize.js'
 
-export type PayloadKind = 'base64' | 'hex' | 'binary' | 'url' | 'html_entities' | 'rot13'
+export type PayloadKind = 'base64' | 'hex' | 'binary' | 'morse' | 'url' | 'html_entities' | 'rot13'
 
 export interface DecodedSegment {
   /** The encoding of the innermost layer that produced `text`. */
@@ -175,6 +175,30 @@ function rot13(s: string): string {
   return out
 }
 
+const MORSE: Readonly<Record<string, string>> = {
+  '.-': 'a', '-...': 'b', '-.-.': 'c', '-..': 'd', '.': 'e', '..-.': 'f', '--.': 'g', '....': 'h', '..': 'i', '.---': 'j',
+  '-.-': 'k', '.-..': 'l', '--': 'm', '-.': 'n', '---': 'o', '.--.': 'p', '--.-': 'q', '.-.': 'r', '...': 's', '-': 't',
+  '..-': 'u', '...-': 'v', '.--': 'w', '-..-': 'x', '-.--': 'y', '--..': 'z', '-----': '0', '.----': '1', '..---': '2',
+  '...--': '3', '....-': '4', '.....': '5', '-....': '6', '--...': '7', '---..': '8', '----.': '9', '.-.-.-': '.',
+  '--..--': ',', '..--..': '?', '-.-.--': '!', '-..-.': '/',
+}
+// Morse: ≥ 8 dot/dash letters separated by single spaces; two or more spaces or ` / ` separate words.
+const MORSE_RE = /[.-]{1,6}(?:(?: {1,3}| \/ )[.-]{1,6}){7,}/g
+
+function decodeMorse(s: string): string | undefined {
+  const words = s.trim().split(/ {2,}| \/ /)
+  let out = ''
+  for (const w of words) {
+    for (const letter of w.split(' ')) {
+      const ch = MORSE[letter]
+      if (ch === undefined) return undefined
+      out += ch
+    }
+    out += ' '
+  }
+  return out.trim()
+}
+
 interface RawSegment {
   kind: PayloadKind
   text: string
@@ -256,6 +280,13 @@ function findPayloads(text: string, maxPayloadChars: number): RawSegment[] {
       for (let k = 0; k + 8 <= bits.length; k += 8) bytes.push(parseInt(bits.slice(k, k + 8), 2))
       const decoded = Buffer.from(bytes).toString('utf8')
       add('binary', looksLikeText(decoded) ? decoded : undefined, m.index, m.index + m[0].trimEnd().length)
+    }
+  }
+  if (text.includes('.-') || text.includes('-.')) {
+    MORSE_RE.lastIndex = 0
+    for (let m = MORSE_RE.exec(text); m !== null; m = MORSE_RE.exec(text)) {
+      const decoded = decodeMorse(m[0])
+      add('morse', decoded !== undefined && looksLikeText(decoded) ? decoded : undefined, m.index, m.index + m[0].length)
     }
   }
   if (text.includes('%')) findPercent(text, add)

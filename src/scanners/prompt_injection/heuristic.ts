@@ -56,8 +56,8 @@ export const EXTRA_WEIGHTS = {
   /** A signal id counts once per view; extra distinct signals add this fraction of their weight. */
 } as const
 
-const INDIRECT_IDS = new Set(['code_payload', 'output_reference', 'addressed_to_model', 'response_directive', 'insert_payload', 'hidden_comment_instruction', 'important_marker'])
-const DATA_CONTEXT_RE = /(?:^|\n|\|)\s*(?:subject|from|to|date|received date|email_from|content)\s*:|\|[^|\n]*\|[^|\n]*\||```|\n {4}\S|<\/?(?:div|p|html|body|span|table)\b/i
+const INDIRECT_IDS = new Set(['output_imperative', 'code_payload', 'output_reference', 'addressed_to_model', 'response_directive', 'insert_payload', 'hidden_comment_instruction', 'important_marker'])
+const DATA_CONTEXT_RE = /(?:^|\n|\|)\s*(?:subject|from|to|date|received date|email_from|content)\s*:|\b(?:Hi|Hello|Dear) [A-Z][a-z]+ ?,|\|[^|\n]*\|[^|\n]*\||```|\n {4}\S|<\/?(?:div|p|html|body|span|table)\b/i
 const CODE_RE = /\b(?:def|function|return|import|const|let|var|class|public|private|void|int|#include)\b[^\n]*[({=;:]|=>|\)\s*\{|;\s*\n/
 
 function sigmoid(z: number): number {
@@ -375,6 +375,8 @@ export function createHeuristicDetector(): InjectionDetector {
         const prev = best.get(h.id)
         if (prev === undefined || h.weight > prev.weight) best.set(h.id, h)
       }
+      // A directive about "your response" already implies the bare reference to it: count one.
+      if (best.has('output_imperative') || best.has('response_directive')) best.delete('output_reference')
       const unique = [...best.values()].sort((a, b) => b.weight - a.weight)
       let z: number = EXTRA_WEIGHTS.bias
       const byType: Record<InjectionType, number> = { INJECTION: 0, JAILBREAK: 0, SYSTEM_PROMPT_EXTRACTION: 0 }
@@ -385,7 +387,8 @@ export function createHeuristicDetector(): InjectionDetector {
         if (INDIRECT_IDS.has(h.id)) indirect = true
       }
       if (indirect && (text.length >= 600 || DATA_CONTEXT_RE.test(nt))) z += EXTRA_WEIGHTS.dataContext
-      z += EXTRA_WEIGHTS.shapePerMatch * Math.min(shapes, EXTRA_WEIGHTS.shapeCap)
+      // One shared 3-gram is coincidence; resemblance starts at two.
+      z += EXTRA_WEIGHTS.shapePerMatch * Math.max(0, Math.min(shapes, EXTRA_WEIGHTS.shapeCap) - 1)
       let type: InjectionType = 'INJECTION'
       if (byType.JAILBREAK > byType[type]) type = 'JAILBREAK'
       if (byType.SYSTEM_PROMPT_EXTRACTION > byType[type]) type = 'SYSTEM_PROMPT_EXTRACTION'

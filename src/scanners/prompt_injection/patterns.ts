@@ -32,6 +32,8 @@ export interface Signal {
 
 // Up to N intervening words: (?: [^ ]+){0,N} — tokens are space-separated in the folded view.
 const W = (n: number): string => `(?: [^ ]+){0,${n}}`
+// Intervening words that are not the user's own ("ignore my previous message" is a correction, not an override).
+const WN = (n: number): string => `(?: (?!my |i |i m |me )[^ ]+){0,${n}}`
 
 const OVERRIDE_VERB =
   '(?:ignore|ignoring|disregard|disregarding|forget|forgetting|skip|bypass|override|overwrite|overlook|neglect|abandon|discard|drop|erase|delete|cancel|set aside|pay no attention to|do not follow|dont follow|don t follow|stop following|no longer follow)'
@@ -47,7 +49,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 3.2,
     anchors: [['ignore','ignoring','disregard','disregarding','forget','forgetting','skip','bypass','override','overwrite','overlook','neglect','abandon','discard','drop','erase','delete','cancel','aside','attention','follow','following']],
     lead: ['ignore', 'ignoring', 'disregard', 'disregarding', 'forget', 'forgetting', 'skip', 'bypass', 'override', 'overwrite', 'overlook', 'neglect', 'abandon', 'discard', 'drop', 'erase', 'delete', 'cancel', 'set', 'pay', 'do', 'dont', 'don', 'stop', 'no'],
-    re: new RegExp(`\\b${OVERRIDE_VERB}${W(3)} ${PRIOR}${W(3)} ${RULES}\\b`),
+    re: new RegExp(`\\b${OVERRIDE_VERB}${WN(3)} ${PRIOR}${WN(3)} ${RULES}\\b`),
   },
   {
     id: 'override_short',
@@ -55,7 +57,16 @@ export const SIGNALS: readonly Signal[] = [
     weight: 2.4,
     anchors: [['ignore','disregard','forget']],
     lead: ['ignore', 'disregard', 'forget'],
-    re: /\b(?:ignore|disregard|forget) (?:about )?(?:(?:all|everything|anything|that|this|what)(?: [^ ]+){0,5} )?(?:above|before|previously|so far|until now|up to now|till now|earlier)\b/,
+    re: /\b(?:ignore|disregard|forget) (?:about )?(?:(?:all|everything|anything|that|this)(?: (?!my |i )[^ ]+){0,8} )?(?:above|before|previously|so far|until now|up to now|till now|earlier)\b/,
+  },
+  {
+    id: 'override_self',
+    type: 'INJECTION',
+    weight: 1.4,
+    // "forget what I said before": overrides the user's own earlier words; weak on its own.
+    anchors: [['ignore', 'disregard', 'forget']],
+    lead: ['ignore', 'disregard', 'forget'],
+    re: /\b(?:ignore|disregard|forget) (?:about )?(?:what|everything|all|anything) (?:i|we) (?:said|wrote|told you|asked|talked about|discussed)(?: [^ ]+){0,3} (?:above|before|previously|so far|until now|earlier)\b|\b(?:ignore|disregard|forget) my (?:previous|prior|last|earlier) (?:message|command|request|instructions?|question|input)s?\b/,
   },
   {
     id: 'override_multilingual',
@@ -96,17 +107,17 @@ export const SIGNALS: readonly Signal[] = [
     id: 'jailbreak_persona',
     type: 'JAILBREAK',
     weight: 2.6,
-    anchors: [['anything','developer','dev','god','jailbreak','jailbroken','jailbreaked','jailbreaking','jail','dan','stan','dude','evil','unfiltered','uncensored','amoral','moral','ethic','unethical','anti','antigpt','betterdan','aim','disregard','disregards']],
-    lead: ['do', 'developer', 'dev', 'god', 'jailbreak', 'jailbreaked', 'jailbreaking', 'jail', 'dan', 'stan', 'dude', 'evil', 'unfiltered', 'uncensored', 'amoral', 'no', 'without', 'unethical', 'anti', 'antigpt', 'betterdan', 'aim', 'disregard', 'disregards'],
-    re: /\b(?:do anything now|developer mode|dev mode|god mode|jailbreak(?:ed|ing)?|jail broken|dan mode|stan mode|dude mode|evil (?:confidant|assistant|ai|bot|mode|twin)|unfiltered (?:ai|mode|response|assistant)|uncensored (?:ai|mode|version|response|assistant)|amoral|no moral(?:s| principles| compass)|without (?:any )?(?:moral|ethic)|unethical (?:ai|assistant|bot)|anti ?gpt|betterdan|aim stands|disregards? (?:all )?(?:ethics|morals|morality|legality|laws|legal))\b/,
+    anchors: [['unrestricted','anything','developer','dev','god','jailbreak','jailbroken','jailbreaked','jailbreaking','jail','dan','stan','dude','evil','unfiltered','uncensored','amoral','moral','ethic','unethical','anti','antigpt','betterdan','aim','disregard','disregards']],
+    lead: ['unrestricted', 'do', 'developer', 'dev', 'god', 'jailbreak', 'jailbreaked', 'jailbreaking', 'jail', 'dan', 'stan', 'dude', 'evil', 'unfiltered', 'uncensored', 'amoral', 'no', 'without', 'unethical', 'anti', 'antigpt', 'betterdan', 'aim', 'disregard', 'disregards'],
+    re: /\b(?:do anything now|developer mode|dev mode|god mode|jailbreak(?:ed|ing)?|jail broken|dan mode|stan mode|dude mode|evil (?:confidant|assistant|ai|bot|mode|twin)|unfiltered (?:ai|mode|response|assistant)|unrestricted (?:ai|mode|version|assistant|chatbot|model|access)|uncensored (?:ai|mode|version|response|assistant)|amoral|no moral(?:s| principles| compass)|without (?:any )?(?:moral|ethic)|unethical (?:ai|assistant|bot)|anti ?gpt|betterdan|aim stands|disregards? (?:all )?(?:ethics|morals|morality|legality|laws|legal))\b/,
   },
   {
     id: 'no_restrictions',
     type: 'JAILBREAK',
     weight: 1.8,
     anchors: [['restrictions','limitations','limits','filters','filtering','censorship','boundaries','constraints','guidelines','rules','safeguards','ethical','policy','policies','morals','ethics']],
-    lead: ['no', 'without', 'free', 'beyond', 'not', 'unbound', 'doesn', 'does', 'don', 'do', 'has', 'have'],
-    re: /\b(?:no|without|free of|free from|beyond|not bound by|unbound by|not restricted by|not limited by|doesn t have|does not have|don t have|do not have|has no|have no)(?: any)?(?: [^ ]+){0,2} (?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|safeguards|ethical (?:guidelines|constraints|principles)|content polic(?:y|ies)|morals|ethics)\b/,
+    lead: ['frees', 'freeing', 'break', 'breaks', 'breaking', 'no', 'without', 'free', 'beyond', 'not', 'unbound', 'doesn', 'does', 'don', 'do', 'has', 'have'],
+    re: /\b(?:(?:free|frees|freeing|break|breaks|breaking) (?:itself|yourself|himself|herself|themselves|myself) (?:free )?(?:from|of)|no|without|free of|free from|beyond|not bound by|unbound by|not restricted by|not limited by|doesn t have|does not have|don t have|do not have|has no|have no)(?: any)?(?: [^ ]+){0,2} (?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|safeguards|ethical (?:guidelines|constraints|principles)|content polic(?:y|ies)|morals|ethics)\b/,
   },
   {
     id: 'never_refuse',
@@ -122,7 +133,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 1.4,
     anchors: [['character','stay','two','classic','normal','hypothetical']],
     lead: ['stay', 'break', 'breaking', 'remain', 'two', 'classic', 'normal', 'hypothetical'],
-    re: /\b(?:stay in character|break character|breaking character|remain in character|stay as|two (?:different |separate )?(?:responses|ways|answers|paragraphs)|(?:classic|normal) (?:response|answer|mode) and (?:a |an )?(?:jailbroken|dan|developer|unfiltered)|hypothetical response)\b/,
+    re: /\b(?:stay in character|stay in (?:[^ ]+ ){1,2}mode|remain in (?:[^ ]+ ){1,2}mode|break character|breaking character|remain in character|stay as|two (?:different |separate )?(?:responses|ways|answers|paragraphs)|(?:classic|normal) (?:response|answer|mode) and (?:a |an )?(?:jailbroken|dan|developer|unfiltered)|hypothetical response)\b/,
   },
   {
     id: 'act_as_unrestricted',
@@ -148,7 +159,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 2.6,
     anchors: [['instructions', 'prompt', 'message', 'preprompt', 'pre', 'rules', 'ruleset', 'rule', 'guidelines', 'words', 'text', 'conversation', 'messages']],
     lead: ['repeat', 'print', 'show', 'reveal', 'output', 'display', 'tell', 'give', 'list', 'spell', 'say', 'summarize', 'summarise', 'translate', 'dump', 'leak', 'disclose', 'recite', 'echo', 'share', 'paste', 'quote', 'copy', 'write', 'tldr', 'format', 'rewrite', 'rephrase', 'restate', 'paraphrase', 'convert', 'encode', 'describe', 'explain'],
-    re: /\b(?:(?:repeat|print|show|reveal|output|display|tell me|give me|list|spell|say|summari[sz]e|translate|dump|leak|disclose|recite|echo|share|paste|quote|copy|tldr|format|rewrite|rephrase|restate|paraphrase|convert|encode|describe|explain)(?: [^ ]+){0,3} (?:your|the|all|any|these|those|above|previous|prior|initial|original|hidden|secret)|write (?:out |down |back )?(?:all of )?(?:your|the above|the previous|the hidden))(?: [^ ]+){0,2} (?:instructions|instruction sequence|prompt|system prompt|system message|pre ?prompt|initial prompt|ruleset|rule set|rules you|rules above|prior rules|commands above|guidelines you|words above|text above|conversation so far|messages above)\b|\b(?:repeat|print|show|list|format|explain|summari[sz]e|output) (?:the |your |all )?(?:above |prior |previous |hidden |secret )?(?:rules|commands|instructions) (?:back|above|verbatim|as (?:a )?(?:list|bullet|pseudocode|code|json|poem|rap|table))/,
+    re: /\b(?:(?:repeat|print|show|reveal|output|display|tell me|give me|list|spell|say|summari[sz]e|translate|dump|leak|disclose|recite|echo|share|paste|quote|copy|tldr|format|rewrite|rephrase|restate|paraphrase|convert|encode|describe|explain)(?: [^ ]+){0,3} (?:your|the|all|any|these|those|above|previous|prior|initial|original|hidden|secret)|write (?:out |down |back )?(?:all of )?(?:your|the above|the previous|the hidden))(?: [^ ]+){0,2} (?:instructions|instruction sequence|prompt|system prompt|system message|pre ?prompt|initial prompt|ruleset|rule set|rules you|prior rules|guidelines you)\b(?! for| on how| about)|\b(?:repeat|print|show|reveal|output|display|dump|leak|disclose|recite|echo|copy|paste|spell)(?: [^ ]+){0,3} (?:the |all |every )?(?:words above|text above|conversation so far|messages above|commands above|rules above|words before this|text before this)\b|\b(?:repeat|print|show|list|format|explain|summari[sz]e|output) (?:the |your |all )?(?:above |prior |previous |hidden |secret )?(?:rules|commands|instructions) (?:back|above|verbatim|as (?:a )?(?:list|bullet|pseudocode|code|json|poem|rap|table))/,
   },
   {
     id: 'prompt_question',
@@ -156,7 +167,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 2.2,
     anchors: [['what','everything'], ['instructions','prompt','rules','guidelines','directives','written','sentence','line','word','message','sentences','lines','words','messages']],
     lead: ['what', 'everything'],
-    re: /\bwhat (?:are|were|is|was) (?:your (?:initial |original |exact |system |hidden |secret |previous |first )*(?:instructions|prompt|system prompt|rules|guidelines|directives|ruleset)|the (?:initial |original |exact |system |hidden |secret |previous |first )*(?:instructions you|prompt you|system prompt))\b|\b(?:what|everything) (?:was|is) written (?:above|before|at the (?:beginning|start|top))\b|\bwhat (?:was|is) the (?:first|previous|last) (?:sentence|line|word|message)s? (?:of|in) (?:this|the|your) (?:prompt|conversation|instructions)\b/,
+    re: /\bwhat (?:are|were|is|was) (?:your (?:initial |original |exact |system |hidden |secret |previous |first )*(?:instructions|prompt|system prompt|rules|guidelines|directives|ruleset)|the (?:initial |original |exact |system |hidden |secret |previous |first )*(?:instructions you|prompt you|system prompt))\b(?! for| on| about| regarding| to)|\b(?:what|everything) (?:was|is) written (?:above|before|at the (?:beginning|start|top))\b|\bwhat (?:was|is) the (?:first|previous|last) (?:sentence|line|word|message)s? (?:of|in) (?:this|the|your) (?:prompt|conversation|instructions)\b/,
   },
   {
     id: 'words_above',
@@ -169,10 +180,10 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'secret_request',
     type: 'SYSTEM_PROMPT_EXTRACTION',
-    weight: 1.6,
+    weight: 1.4,
     anchors: [['password','passcode','access','secret','key','credentials']],
     lead: ['reveal', 'tell', 'give', 'print', 'show', 'output', 'say', 'what', 'share', 'disclose', 'spell', 'leak', 'include', 'append', 'mention', 'add', 'insert', 'write', 'repeat', 'hint'],
-    re: /\b(?:reveal|tell me|give me|print|show|output|say|what is|share|disclose|spell|leak|include|append|mention|add|insert|write|repeat|hint at)(?: [^ ]+){0,3} (?:the|your) (?:secret |hidden |admin )?(?:password|passcode|access code|secret key|api key|secret|credentials)\b/,
+    re: /\b(?:reveal|tell me|give me|print|show|output|say|what is|share|disclose|spell|leak|include|append|mention|add|insert|write|repeat|hint at)(?: [^ ]+){0,3} (?:the|your) (?:secret |hidden |admin )?(?:password|passcode|access code|secret key|api key|secret|credentials)\b(?! polic| requirement| reset| manager| strength| rule| length| change| recovery| format)/,
   },
 
   // ── instructions addressed to the model inside data (indirect) ──────────────────────────
@@ -200,6 +211,15 @@ export const SIGNALS: readonly Signal[] = [
     anchors: [['your'], ['response','answer','reply','message','output','solution','summary','responses','answers','replies','messages']],
     lead: ['your'],
     re: /\byour (?:response|answer|reply|message|output|solution|summary|responses|answers|replies|messages)\b/,
+  },
+  {
+    id: 'output_imperative',
+    type: 'INJECTION',
+    weight: 1.2,
+    // A sentence that tells the reader how to shape "your response": in a document, the reader is the model.
+    anchors: [['your'], ['response', 'reply', 'answer', 'output', 'summary', 'responses', 'replies', 'answers']],
+    lead: ['use', 'add', 'substitute', 'introduce', 'augment', 'render', 'provide', 'include', 'replace', 'scramble', 'write', 'translate', 'insert', 'mention', 'express', 'format', 'convert', 'encode', 'present', 'deliver', 'incorporate', 'embed', 'put', 'append', 'make', 'ensure', 'integrate', 'employ', 'apply', 'adopt', 'compose', 'end', 'finish', 'conclude', 'sprinkle', 'spell', 'reverse', 'shift', 'invert', 'highlight', 'emphasize', 'emphasise', 'refer', 'cite', 'link', 'promote', 'recommend', 'suggest', 'advertise', 'change', 'modify', 'alter', 'rewrite', 'enrich', 'enhance', 'frame', 'structure', 'style', 'please', 'kindly', 'can', 'could', 'would', 'will'],
+    re: /(?<=^|[.!?:,;] )(?:(?:please|kindly|can you|could you|would you|will you) (?:please )?)?(?:use|add|substitute|introduce|augment|render|provide|include|replace|scramble|write|translate|insert|mention|express|format|convert|encode|present|deliver|incorporate|embed|put|append|make|ensure|integrate|employ|apply|adopt|compose|end|finish|conclude|sprinkle|spell|reverse|shift|invert|highlight|emphasize|emphasise|refer|cite|link|promote|recommend|suggest|advertise|change|modify|alter|rewrite|enrich|enhance|frame|structure|style)\b(?: [^ ]+){0,10} (?:in|to|into|throughout|within|for|of|with|from|on) your (?:response|reply|answer|output|summary|responses|replies|answers)\b|(?<=^|[.!?:,;] )(?:use|add|substitute|introduce|augment|render|provide|include|replace|scramble|write|translate|insert|mention|express|format|convert|encode|present|deliver|incorporate|embed|put|append|make|ensure|integrate|employ|apply|adopt|compose|end|finish|conclude|sprinkle|spell|reverse|shift|invert|highlight|emphasize|emphasise|refer|cite|link|promote|recommend|suggest|advertise|change|modify|alter|rewrite|enrich|enhance|frame|structure|style) your (?:response|reply|answer|output|summary)\b/,
   },
   {
     id: 'insert_payload',
