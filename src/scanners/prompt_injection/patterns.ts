@@ -30,9 +30,8 @@ export interface Signal {
   readonly lead: readonly string[]
 }
 
-// Up to N intervening words: (?: [^ ]+){0,N} — tokens are space-separated in the folded view.
-const W = (n: number): string => `(?: [^ ]+){0,${n}}`
-// Intervening words that are not the user's own ("ignore my previous message" is a correction, not an override).
+// Up to N intervening words — tokens are space-separated in the folded view — none of them the
+// user's own ("ignore my previous message" is a correction, not an override).
 const WN = (n: number): string => `(?: (?!my |i |i m |me )[^ ]+){0,${n}}`
 
 const OVERRIDE_VERB =
