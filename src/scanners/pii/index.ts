@@ -22,6 +22,8 @@ export const ENTITY_DEFAULT_ACTIONS: Readonly<Partial<Record<string, Action>>> =
 // When two findings overlap, the more specific detector wins (checksummed ids first).
 const PRIORITY: readonly string[] = ['CREDIT_CARD', 'IBAN', 'US_SSN', 'EMAIL', 'URL', 'IP_ADDRESS', 'PHONE', 'DATE_OF_BIRTH', 'ADDRESS', 'PERSON', 'LOCATION']
 
+const NON_ASCII = /[^\x00-\x7f]/
+
 const entityTypeName = z.string().regex(/^[A-Z][A-Z0-9_]{0,39}$/, 'entity types are UPPER_SNAKE_CASE, e.g. EMPLOYEE_ID')
 
 function compiles(pattern: string, flags: string): boolean {
@@ -220,17 +222,37 @@ export const pii = defineScanner({
     const actions = new Map<string, Action>()
     for (const t of [...PII_ENTITIES, ...customs.map((c) => c.type)]) actions.set(t, actionFor(t))
 
+    /** The detectors whose matches do not depend on letter case or word shape. */
+    const findStructured = (text: string, found: RawEntity[]): void => {
+      if (enabled.has('EMAIL')) findEmails(text, found)
+      if (enabled.has('URL')) findUrls(text, found)
+      if (enabled.has('CREDIT_CARD')) findCards(text, found)
+      if (enabled.has('US_SSN')) findSsns(text, found)
+      if (enabled.has('IBAN')) findIbans(text, found)
+      if (enabled.has('IP_ADDRESS')) findIps(text, found)
+      if (enabled.has('PHONE')) findPhones(text, regions, found)
+      if (enabled.has('DATE_OF_BIRTH')) findBirthDates(text, found)
+    }
+
     return {
-      scan(text) {
+      scan(text, invocation) {
         const found: RawEntity[] = []
-        if (enabled.has('EMAIL')) findEmails(text, found)
-        if (enabled.has('URL')) findUrls(text, found)
-        if (enabled.has('CREDIT_CARD')) findCards(text, found)
-        if (enabled.has('US_SSN')) findSsns(text, found)
-        if (enabled.has('IBAN')) findIbans(text, found)
-        if (enabled.has('IP_ADDRESS')) findIps(text, found)
-        if (enabled.has('PHONE')) findPhones(text, regions, found)
-        if (enabled.has('DATE_OF_BIRTH')) findBirthDates(text, found)
+        findStructured(text, found)
+        // Identifiers hidden by zero-width characters or written in full-width / styled digits
+        // ("4111\u200b1111…", "４１１１ …") are found on the NFKC, invisible-free view and
+        // mapped back to the caller's characters. Plain-ASCII texts skip this.
+        const views = invocation?.views
+        if (views !== undefined && NON_ASCII.test(text)) {
+          const normalized = views.normalized
+          if (normalized.text !== text) {
+            const extra: RawEntity[] = []
+            findStructured(normalized.text, extra)
+            for (const f of extra) {
+              const o = normalized.toOriginal(f.start, f.end)
+              found.push({ ...f, start: o.start, end: o.end, detail: { ...f.detail, view: 'normalized' } })
+            }
+          }
+        }
         if (enabled.has('ADDRESS')) findAddresses(text, found)
         if (options.ner !== 'off' && (wantPerson || wantLocation)) {
           const organizations: [number, number][] = []
