@@ -7,7 +7,7 @@ import { ACTIONS, type Action } from '../../core/types.js'
 import { findAddresses } from './address.js'
 import { nameLexicon } from './lexicon.js'
 import { findNames, STREET_TYPES } from './names.js'
-import { findBirthDates, findCards, findEmails, findIbans, findIps, findPhones, findSsns, findUrls, type RawEntity } from './patterns.js'
+import { findBirthDates, findCards, findRecordBirthDates, findEmails, findIbans, findIps, findPhones, findSsns, findUrls, type RawEntity } from './patterns.js'
 
 /** Entity types the `pii` scanner detects by itself (custom entities add their own). */
 export const PII_ENTITIES = ['EMAIL', 'PHONE', 'CREDIT_CARD', 'US_SSN', 'IBAN', 'IP_ADDRESS', 'URL', 'DATE_OF_BIRTH', 'PERSON', 'LOCATION', 'ADDRESS'] as const
@@ -258,6 +258,10 @@ export const pii = defineScanner({
           const organizations: [number, number][] = []
           findNames(text, { person: wantPerson, location: wantLocation }, found, organizations)
           if (options.ner === 'compromise') findWithCompromise(text, wantPerson, wantLocation, organizations, found)
+          if (enabled.has('DATE_OF_BIRTH') && wantPerson) {
+            const personEnds = found.filter((f) => f.type === 'PERSON').map((f) => f.end)
+            findRecordBirthDates(text, personEnds, found)
+          }
         }
         for (const c of customs) findCustom(text, c, found)
 

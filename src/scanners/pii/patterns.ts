@@ -73,7 +73,8 @@ export function findUrls(text: string, out: RawEntity[]): void {
 // ---------------------------------------------------------------- CREDIT_CARD
 
 // 12-19 digits, optionally grouped by single spaces or dashes; no digit or dash on either side.
-const CARD_RE = /(?<![\d-])\d(?:[ -]?\d){11,18}(?![\d]|-\d)/g
+// Not glued to letters either: a digit run inside an IBAN or a hex id is not a card.
+const CARD_RE = /(?<![\p{L}\d_-])\d(?:[ -]?\d){11,18}(?![\p{L}\d_]|-\d)/gu
 const CARD_CONTEXT = /\b(?:card|credit|debit|visa|master ?card|amex|american express|discover|diners|jcb|unionpay|maestro|cc|cvv|pan|payment|pay|expir\w*|charge[ds]?)\b/
 const NOT_CARD_CONTEXT = /\b(?:order|invoice|tracking|isbn|ticket|ref(?:erence)?|sku|serial|account id|imei|phone|tel|fax|request|build|id)\s*(?:number|no\.?|#|id)?\s*[:#]?\s*$/
 
@@ -87,18 +88,20 @@ export function findCards(text: string, out: RawEntity[]): void {
     // Groups must look like card printing (3-6 digits each) when separators are used.
     if (digits.length !== raw.length && !raw.split(/[ -]/).every((g) => g.length >= 3 && g.length <= 6)) continue
     if (!luhnValid(digits)) continue
-    const issuer = cardIssuer(digits)
-    if (issuer === undefined) continue
     const left = leftContext(text, m.index, 40)
     if (NOT_CARD_CONTEXT.test(left)) continue
-    const score = CARD_CONTEXT.test(left) ? 1 : 0.85
-    out.push({ type: 'CREDIT_CARD', start: m.index, end: m.index + raw.length, score, detail: { issuer, check: 'luhn' } })
+    const context = CARD_CONTEXT.test(left)
+    const issuer = cardIssuer(digits)
+    // Outside the published IIN ranges, a Luhn-valid number still is a card when the text says so.
+    if (issuer === undefined && !(context && digits.length >= 13)) continue
+    const score = issuer === undefined ? 0.8 : context ? 1 : 0.85
+    out.push({ type: 'CREDIT_CARD', start: m.index, end: m.index + raw.length, score, detail: { issuer: issuer ?? 'unknown', check: 'luhn' } })
   }
 }
 
 // ---------------------------------------------------------------- US_SSN
 
-const SSN_RE = /(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d]|-\d)/g
+const SSN_RE = /(?<![\p{L}\d_-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\p{L}\d_]|-\d)/gu
 const SSN_CONTEXT = /\b(?:ssn|ssns|social security|social sec|soc\.? ?sec|ss#|ss no|taxpayer|tin|itin)\b/
 
 /** US Social Security Numbers with a valid area/group/serial; bare 9-digit runs need context. */
@@ -125,12 +128,30 @@ const IBAN_RE = /\b([A-Z]{2})(\d{2})((?: ?[A-Z0-9]){10,30})/g
 
 /** IBANs: country length table and mod-97 check; plain or grouped by spaces. */
 export function findIbans(text: string, out: RawEntity[]): void {
-  IBAN_RE.lastIndex = 0
-  for (let m = IBAN_RE.exec(text); m !== null; m = IBAN_RE.exec(text)) {
-    const country = m[1] as string
+  scanIbans(text, IBAN_RE, out)
+  // Lower-case IBANs are read only where the text names them ("my iban is gb42…").
+  if (IBAN_WORD.test(text)) {
+    const before = out.length
+    scanIbans(text, IBAN_RE_ANY_CASE, out)
+    // Keep the case-insensitive finds that are new and follow an IBAN cue.
+    const added = out.splice(before)
+    for (const f of added) {
+      if (out.some((g) => g.type === 'IBAN' && g.start === f.start)) continue
+      if (IBAN_WORD.test(leftContext(text, f.start, 30))) out.push(f)
+    }
+  }
+}
+
+const IBAN_WORD = /\biban\b/i
+const IBAN_RE_ANY_CASE = new RegExp(IBAN_RE.source, 'gi')
+
+function scanIbans(text: string, re: RegExp, out: RawEntity[]): void {
+  re.lastIndex = 0
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const country = (m[1] as string).toUpperCase()
     const len = IBAN_LENGTHS[country]
     if (len === undefined) {
-      IBAN_RE.lastIndex = m.index + 1
+      re.lastIndex = m.index + 1
       continue
     }
     // Walk the match until `len` alphanumerics are consumed; the rest belongs to following words.
@@ -139,18 +160,18 @@ export function findIbans(text: string, out: RawEntity[]): void {
     let i = 0
     for (; i < raw.length && count < len; i++) if (raw[i] !== ' ') count++
     if (count < len) continue
-    const compact = raw.slice(0, i).replace(/ /g, '')
+    const compact = raw.slice(0, i).replace(/ /g, '').toUpperCase()
     const next = text[m.index + i]
     if (isWordChar(next) && raw[i] !== ' ') {
-      IBAN_RE.lastIndex = m.index + 1
+      re.lastIndex = m.index + 1
       continue
     }
     if (!ibanValid(compact)) {
-      IBAN_RE.lastIndex = m.index + 1
+      re.lastIndex = m.index + 1
       continue
     }
     out.push({ type: 'IBAN', start: m.index, end: m.index + i, score: 1, detail: { country, check: 'mod97' } })
-    IBAN_RE.lastIndex = m.index + i
+    re.lastIndex = m.index + i
   }
 }
 
@@ -285,5 +306,29 @@ export function findBirthDates(text: string, out: RawEntity[]): void {
     const left = leftContext(text, m.index, 40)
     if (!DOB_CONTEXT.test(left)) continue
     out.push({ type: 'DATE_OF_BIRTH', start: m.index, end: m.index + m[0].length, score: 0.9 })
+  }
+}
+
+const RECORD_GAP = /^[ \t]{0,2}[,;|(][ \t]{0,2}$/
+// Plausible birth years: not in the future, and no one is reported born more than 125 years ago.
+const THIS_YEAR = new Date().getUTCFullYear()
+
+/**
+ * Dates written right after a person's name in a record ("Aisha Castillo, 13.09.1956, 9620
+ * Maple Road"): in identity records a bare date after the name is the birth date. `personEnds`
+ * are the end offsets of PERSON findings. Dates whose year is recent (under 12 years ago) are
+ * not taken.
+ */
+export function findRecordBirthDates(text: string, personEnds: readonly number[], out: RawEntity[]): void {
+  if (personEnds.length === 0) return
+  const ends = new Set(personEnds)
+  DATE_RE.lastIndex = 0
+  for (let m = DATE_RE.exec(text); m !== null; m = DATE_RE.exec(text)) {
+    let k = m.index
+    while (k > 0 && m.index - k < 4 && !ends.has(k)) k--
+    if (!ends.has(k) || !RECORD_GAP.test(text.slice(k, m.index))) continue
+    const year = Number(/(\d{4})(?!.*\d{4})/.exec(m[0])?.[1] ?? NaN)
+    if (!(year >= THIS_YEAR - 125 && year <= THIS_YEAR - 12)) continue
+    out.push({ type: 'DATE_OF_BIRTH', start: m.index, end: m.index + m[0].length, score: 0.6, detail: { evidence: 'record' } })
   }
 }
