@@ -272,6 +272,11 @@ class UnitBuffer {
   codes: Uint16Array
   starts: Int32Array
   ends: Int32Array
+  /**
+   * For a unit that a confusable mapping turned into a Latin letter, the letter it was
+   * (lower case); 0 otherwise. Allocated on first use.
+   */
+  alt: Uint16Array | undefined
   length = 0
   constructor(capacity: number) {
     this.codes = new Uint16Array(capacity)
@@ -296,6 +301,11 @@ class UnitBuffer {
     this.codes = c
     this.starts = s
     this.ends = e
+    if (this.alt !== undefined) {
+      const a = new Uint16Array(cap)
+      a.set(this.alt)
+      this.alt = a
+    }
   }
   toText(originalLength: number): MappedText {
     let text = ''
@@ -356,8 +366,18 @@ function foldUnits(text: string): UnitBuffer {
       if (!isCombining(next)) break
       i += width
     }
-    const folded = foldCluster(cp < 0x80 && i - start === 1 ? (text[start] as string) : text.slice(start, i).normalize('NFKC'))
+    const nfkc = cp < 0x80 && i - start === 1 ? (text[start] as string) : text.slice(start, i).normalize('NFKC')
+    const folded = foldCluster(nfkc)
     for (let k = 0; k < folded.length; k++) buf.push(folded.charCodeAt(k), start, i)
+    if (folded.length === 1 && (nfkc.codePointAt(0) as number) >= 0x80) {
+      // Remember the letter a confusable replaced, so whole non-Latin words can be restored.
+      const plain = nfkc.normalize('NFD').replace(MARKS_RE, '').toLowerCase()
+      const f = folded.charCodeAt(0)
+      if (plain.length === 1 && plain !== folded && f >= 0x61 && f <= 0x7a && plain.charCodeAt(0) >= 0x80) {
+        buf.alt ??= new Uint16Array(buf.codes.length)
+        buf.alt[buf.length - 1] = plain.charCodeAt(0)
+      }
+    }
   }
   return buf
 }
@@ -384,16 +404,22 @@ export function foldForMatching(text: string): NormalizedText {
   let i = 0
   while (i < n && codes[i] === SPACE) i++
   let pendingSpace = -1
+  const alt = p.alt
   while (i < n) {
     const a = i
     let leet = false
+    let confusable = false
     while (i < n) {
       const c = codes[i] as number
       if (c === SPACE) break
       if ((c >= 0x30 && c <= 0x39) || c === 0x40 || c === 0x24 || c === 0x21) leet = true
+      if (alt !== undefined && alt[i] !== 0) confusable = true
       i++
     }
     const b = i
+    // A word written in another script (Cyrillic, Greek…) keeps its letters: only words that mix
+    // in Latin letters, or consist entirely of look-alikes, are disguised Latin.
+    const restore = confusable && alt !== undefined && isForeignWord(codes, alt, a, b)
     if (b - a === 1 && isTokenCode(codes[a] as number) && i + 1 < n) {
       const spaced = collectSpacedLetters(codes, n, a)
       if (spaced !== undefined) {
@@ -417,7 +443,7 @@ export function foldForMatching(text: string): NormalizedText {
       o = out.length
     } else {
       for (let k = a; k < b; k++, o++) {
-        oc[o] = codes[k] as number
+        oc[o] = restore && (alt as Uint16Array)[k] !== 0 ? ((alt as Uint16Array)[k] as number) : (codes[k] as number)
         os[o] = ps[k] as number
         oe[o] = pe[k] as number
       }
@@ -427,6 +453,18 @@ export function foldForMatching(text: string): NormalizedText {
   }
   out.length = o
   return out.toText(text.length)
+}
+
+/** True when units [a, b) have no genuine Latin letter and at least one non-Latin letter. */
+function isForeignWord(codes: Uint16Array, alt: Uint16Array, a: number, b: number): boolean {
+  let foreign = false
+  for (let k = a; k < b; k++) {
+    const c = codes[k] as number
+    if (alt[k] !== 0) continue
+    if (c >= 0x61 && c <= 0x7a) return false
+    if (c > 0x7f) foreign = true
+  }
+  return foreign
 }
 
 interface SpacedLetters {

@@ -7,7 +7,7 @@
 import { foldForMatching, type NormalizedText } from '../../core/normalize.js'
 import type { TextViews } from '../../core/text-views.js'
 import { ATTACK_TRIGRAMS, STOPWORDS_LIST, trigramKey, wordHash } from './attack-shapes.js'
-import { FAKE_DELIMITER_RE, type InjectionType, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS } from './patterns.js'
+import { FAKE_DELIMITER_RE, type InjectionType, NON_LATIN_OVERRIDE_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
 
 /** One signal that fired, with where (UTF-16 offsets into the original text). */
 export interface SignalHit {
@@ -42,6 +42,8 @@ export const EXTRA_WEIGHTS = {
   roleMarker: 1.6,
   fakeDelimiter: 2.4,
   personaLabel: 1.6,
+  nonLatinOverride: 3.0,
+  splitOverride: 2.4,
   adversarialSuffix: 1.8,
   tokenRepetition: 3.0,
   encodedPayload: 0.9,
@@ -58,6 +60,8 @@ export const EXTRA_WEIGHTS = {
 
 const INDIRECT_IDS = new Set(['output_imperative', 'code_payload', 'output_reference', 'addressed_to_model', 'response_directive', 'insert_payload', 'hidden_comment_instruction', 'important_marker'])
 const DATA_CONTEXT_RE = /(?:^|\n|\|)\s*(?:subject|from|to|date|received date|email_from|content)\s*:|\b(?:Hi|Hello|Dear) [A-Z][a-z]+ ?,|\|[^|\n]*\|[^|\n]*\||```|\n {4}\S|<\/?(?:div|p|html|body|span|table)\b/i
+const NON_ASCII_RE = /[^\x00-\x7f]/
+const SPLIT_WHOLE_WORDS = new Set(['ignore', 'disregard', 'forget', 'all', 'the', 'your', 'previous', 'prior', 'above', 'instructions'])
 const CODE_RE = /\b(?:def|function|return|import|const|let|var|class|public|private|void|int|#include)\b[^\n]*[({=;:]|=>|\)\s*\{|;\s*\n/
 
 function sigmoid(z: number): number {
@@ -316,6 +320,12 @@ export function createHeuristicDetector(): InjectionDetector {
       const words = wordsOf(folded.text)
       matchSignals(folded, words, 'text', (s, e) => folded.toOriginal(s, e), hits, 0)
 
+      if (!hits.some((h) => h.id === 'override' || h.id === 'override_short')) {
+        const m = SPLIT_OVERRIDE_RE.exec(folded.text)
+        // Only a real split counts: whole words here are ordinary phrasing ("ignore the previous email").
+        if (m && m[0].split(' ').some((w) => !SPLIT_WHOLE_WORDS.has(w))) hits.push({ id: 'override_split', type: 'INJECTION', weight: EXTRA_WEIGHTS.splitOverride, ...folded.toOriginal(m.index, m.index + m[0].length), via: 'text' })
+      }
+
       const normalized = views.normalized
       const nt = normalized.text
       const roleMarker = hasAny(words, ROLE_MARKER_WORDS) ? ROLE_MARKER_RE.exec(nt) : null
@@ -332,6 +342,13 @@ export function createHeuristicDetector(): InjectionDetector {
       if (persona) {
         const span = normalized.toOriginal(persona.index, persona.index + persona[0].length)
         hits.push({ id: 'persona_label', type: 'JAILBREAK', weight: EXTRA_WEIGHTS.personaLabel, ...span, via: 'text' })
+      }
+      if (NON_ASCII_RE.test(nt)) {
+        const m = NON_LATIN_OVERRIDE_RE.exec(nt)
+        if (m) {
+          const span = normalized.toOriginal(m.index, m.index + m[0].length)
+          hits.push({ id: 'override_non_latin', type: 'INJECTION', weight: EXTRA_WEIGHTS.nonLatinOverride, ...span, via: 'text' })
+        }
       }
       const stats = tokenStats(nt)
       // Code is full of punctuation-laden tokens; only text that is not code can carry a suffix.

@@ -72,9 +72,9 @@ export const SIGNALS: readonly Signal[] = [
     type: 'INJECTION',
     weight: 3.0,
     // German, Spanish, French, Italian, Portuguese, Dutch: "ignore/forget (all) previous instructions".
-    anchors: [['abweichend','hore','olvidar','olvidate','ignoriere','ignorieren','ignorier','vergiss','vergessen','lassen','vergesse','missachte','ignora','ignore','ignores','ignorez','olvida','olvide','oublie','oublies','oubliez','dimentica','esqueca','esquece','negeer','vergeet']],
-    lead: ['abweichend', 'hore', 'olvidar', 'olvidate', 'ignoriere', 'ignorieren', 'ignorier', 'vergiss', 'vergessen', 'lassen', 'vergesse', 'missachte', 'ignora', 'ignore', 'ignores', 'ignorez', 'olvida', 'olvide', 'oublie', 'oublies', 'oubliez', 'dimentica', 'esqueca', 'esquece', 'negeer', 'vergeet'],
-    re: /\b(?:ignoriere|ignorieren|ignorier|vergiss|vergessen|lassen|abweichend|hore nicht|olvidar|olvidate|vergesse|missachte|ignora|ignore[sz]?|olvida|olvide|oublie[sz]?|dimentica|esqueca|esquece|negeer|vergeet)\b(?: [^ ]+){0,4} (?:anweisungen|anweisung|instruktionen|befehle|auftrage|vorherigen|bisherigen|obigen|obige|angaben|informationen|zuvor|alles|todo|instrucciones|anteriores|instructions|precedentes|consignes|istruzioni|precedenti|instrucoes|anteriores|instructies|vorige|alle)\b/,
+    anchors: [['onceki','talimatlari','talimatlar','komutlari','zignoruj','zapomnij','abaikan','lupakan','unut','gormezden','yok','bo','quen','zaboravi','ignorisi','abweichend','hore','olvidar','olvidate','ignoriere','ignorieren','ignorier','vergiss','vergessen','lassen','vergesse','missachte','ignora','ignore','ignores','ignorez','olvida','olvide','oublie','oublies','oubliez','dimentica','esqueca','esquece','negeer','vergeet']],
+    lead: ['onceki', 'tum', 'butun', 'zignoruj', 'zapomnij', 'abaikan', 'lupakan', 'unut', 'gormezden', 'yok', 'bo', 'quen', 'zaboravi', 'ignorisi', 'abweichend', 'hore', 'olvidar', 'olvidate', 'ignoriere', 'ignorieren', 'ignorier', 'vergiss', 'vergessen', 'lassen', 'vergesse', 'missachte', 'ignora', 'ignore', 'ignores', 'ignorez', 'olvida', 'olvide', 'oublie', 'oublies', 'oubliez', 'dimentica', 'esqueca', 'esquece', 'negeer', 'vergeet'],
+    re: /\b(?:zignoruj|zapomnij|abaikan|lupakan|unut|gormezden gel|yok say|bo qua|quen|zaboravi|ignorisi|ignoriere|ignorieren|ignorier|vergiss|vergessen|lassen|abweichend|hore nicht|olvidar|olvidate|vergesse|missachte|ignora|ignore[sz]?|olvida|olvide|oublie[sz]?|dimentica|esqueca|esquece|negeer|vergeet)\b(?: [^ ]+){0,4} (?:instrukcje|polecenia|poprzednie|instruksi|perintah|sebelumnya|talimatlari|talimatlar|komutlari|onceki|huong dan|chi dan|truoc|instrukcije|upute|prethodne|anweisungen|anweisung|instruktionen|befehle|auftrage|vorherigen|bisherigen|obigen|obige|angaben|informationen|zuvor|alles|todo|instrucciones|anteriores|instructions|precedentes|consignes|istruzioni|precedenti|instrucoes|anteriores|instructies|vorige|alle)\b|\b(?:onceki|tum|butun)(?: [^ ]+){0,2} (?:talimatlari|talimatlar|komutlari|kurallari) (?:yok say|unut|gormezden gel|dikkate alma)\b/,
   },
   {
     id: 'new_instructions',
@@ -282,3 +282,19 @@ export const FAKE_DELIMITER_RE =
 
 /** Angle/bracket role tokens and DAN-style labels in the original case: `[DAN]:`, `DAN:`. */
 export const PERSONA_LABEL_RE = /\b(?:DAN|STAN|DUDE|AIM|UCAR|BetterDAN|APOPHIS|JAILBREAK|DEVELOPER MODE)\b(?:\]|\))?:|\[(?:🔓|🔒)?\s?(?:JAILBREAK|DAN|CLASSIC|JAILBROKEN|DEVELOPER MODE)\]/
+
+/**
+ * Instruction overrides in non-Latin scripts (Russian/Ukrainian, Chinese, Japanese, Korean,
+ * Arabic, Hindi), run on the normalized view — the folded view maps look-alike letters to Latin.
+ */
+export const NON_LATIN_OVERRIDE_RE =
+  /(?:проигнорир|игнорир|ігнор|забудь|забудьте|забуд|не обращай(?:те)? внимани|отбрось|отмени)[^.!?\n]{0,40}?(?:инструкц|інструкц|указани|правил|промпт|предыдущ|попередн|выше|всё|все)|(?:忽略|无视|忽视|忘记|忘掉|不要理会|不理会|無視)[^。！？\n]{0,12}?(?:指令|指示|说明|規則|规则|提示|命令|之前|以上|上面|前面)|(?:以前|これまで|上記|前)の?[^。\n]{0,8}?(?:指示|命令|ルール|プロンプト)を?(?:無視|忘れ)|(?:이전|위의|앞의|모든)[^.\n]{0,10}?(?:지시|명령|지침|규칙)[을를]?\s*(?:무시|잊)|(?:تجاهل|انس|إنس)[^.\n]{0,30}?(?:التعليمات|الأوامر|السابقة)|(?:पिछले|सभी|पूर्व)[^।\n]{0,20}?(?:निर्देश)[^।\n]{0,12}?(?:अनदेखा|भूल)/iu
+
+const spaced = (word: string): string => [...word].join(' ?')
+/**
+ * Override phrases with words cut by stray spaces (`ig nore previ ous`): every letter may be
+ * followed by one space. Runs on the folded view.
+ */
+export const SPLIT_OVERRIDE_RE = new RegExp(
+  `\\b(?:${['ignore', 'disregard', 'forget'].map(spaced).join('|')}) ?(?:${['all', 'the', 'your'].map(spaced).join('|')})? ?(?:${['previous', 'prior', 'above', 'instructions'].map(spaced).join('|')})`,
+)
