@@ -67,6 +67,21 @@ function dialogueSpeakers(text: string, lex: NameLexicon): number {
   return speakersCount
 }
 
+function endsLine(text: string, at: number): boolean {
+  for (let i = at; i < text.length; i++) {
+    const c = text[i] as string
+    if (c === '\n' || c === '\r') return true
+    if (c !== ' ' && c !== '\t' && c !== ',') return false
+  }
+  return false
+}
+
+/** Whether one of the next two non-empty lines holds a digit (an address, a phone). */
+function nextLineHasDigits(text: string, at: number): boolean {
+  const rest = text.slice(at, at + 200).split('\n').slice(1).filter((l) => l.trim() !== '').slice(0, 2)
+  return rest.some((l) => /\d/.test(l))
+}
+
 function startsLine(text: string, at: number): boolean {
   for (let i = at - 1; i >= 0; i--) {
     const c = text[i] as string
@@ -319,6 +334,10 @@ function classifyRun(text: string, lex: NameLexicon, tokens: Token[], index: num
       // Given name, middle initial, surname ("Ravil G Yefimov", "Sari J. Paavolainen").
       score = 0.8
       evidence = 'initial'
+    } else if (body.length >= 2 && body.length <= 3 && classes.every((c) => c === 'unknown' || c === 'first' || c === 'last') && !allCapsRun && run.length === body.length && startsLine(text, first.start) && endsLine(text, last.end) && nextLineHasDigits(text, last.end)) {
+      // A name alone on its line heading an address or contact block ("Przemek Kucharski\n\n12 …").
+      score = 0.6
+      evidence = 'letterhead'
     } else if (body.length >= 2 && body.length <= 3 && classes.every((c) => c === 'unknown') && afterPerson()) {
       score = 0.6
       evidence = 'shape+verb'
