@@ -229,6 +229,10 @@ function foldCluster(cluster: string): string {
       return MARKUP.has(cluster) ? ' ' : cluster
     }
   }
+  const first = cluster.codePointAt(0) as number
+  // CJK, kana and Hangul have no case, marks or Latin look-alikes: keep them (and skip NFD,
+  // which would split Hangul syllables into jamo).
+  if (first >= 0x2e80 && first <= 0xd7ff && cluster.length === 1) return cluster
   let out = ''
   for (const ch of cluster) {
     const cp = ch.codePointAt(0) as number
@@ -369,7 +373,9 @@ function foldUnits(text: string): UnitBuffer {
     const nfkc = cp < 0x80 && i - start === 1 ? (text[start] as string) : text.slice(start, i).normalize('NFKC')
     const folded = foldCluster(nfkc)
     for (let k = 0; k < folded.length; k++) buf.push(folded.charCodeAt(k), start, i)
-    if (folded.length === 1 && (nfkc.codePointAt(0) as number) >= 0x80) {
+    // Only letters of other scripts (Greek and beyond) that folded to a-z can be look-alikes here;
+    // Latin letters with diacritics (é → e) are genuine Latin.
+    if (folded.length === 1 && (nfkc.codePointAt(0) as number) >= 0x370) {
       // Remember the letter a confusable replaced, so whole non-Latin words can be restored.
       const plain = nfkc.normalize('NFD').replace(MARKS_RE, '').toLowerCase()
       const f = folded.charCodeAt(0)
