@@ -1,5 +1,5 @@
 import { confusableTarget } from '../../core/confusables.js'
-import { isInvisibleCodePoint, type NormalizedText, OffsetMapBuilder } from '../../core/normalize.js'
+import { isInvisibleCodePoint, type NormalizedText } from '../../core/normalize.js'
 
 /**
  * Folding for word matching. `foldText` lower-cases, maps look-alike letters to Latin
@@ -13,38 +13,144 @@ import { isInvisibleCodePoint, type NormalizedText, OffsetMapBuilder } from '../
 const NON_ASCII_RE = /[^\x00-\x7f]/
 const MARKS_RE = /\p{M}/gu
 
+const UTF16 = new TextDecoder('utf-16le')
+
+/**
+ * Folded output with, per output code unit, the original span it came from. Like core's
+ * OffsetMapBuilder, but code units go straight into typed arrays (no string per character),
+ * which keeps a 2 KB prompt with hundreds of non-ASCII letters at a few microseconds.
+ */
+class FoldBuffer {
+  codes: Uint16Array
+  starts: Int32Array
+  ends: Int32Array
+  length = 0
+
+  constructor(capacity: number) {
+    this.codes = new Uint16Array(capacity)
+    this.starts = new Int32Array(capacity)
+    this.ends = new Int32Array(capacity)
+  }
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.codes.length) return
+    const size = Math.max(this.codes.length * 2, this.length + n)
+    const codes = new Uint16Array(size)
+    const starts = new Int32Array(size)
+    const ends = new Int32Array(size)
+    codes.set(this.codes)
+    starts.set(this.starts)
+    ends.set(this.ends)
+    this.codes = codes
+    this.starts = starts
+    this.ends = ends
+  }
+
+  /** Appends original[from, to) (ASCII), lower-cased, one unit per original unit. */
+  pushAscii(text: string, from: number, to: number): void {
+    this.reserve(to - from)
+    for (let k = from; k < to; k++) {
+      const c = text.charCodeAt(k)
+      this.codes[this.length] = c >= 65 && c <= 90 ? c + 32 : c
+      this.starts[this.length] = k
+      this.ends[this.length] = k + 1
+      this.length++
+    }
+  }
+
+  /** Appends `out`, every unit of which came from original [start, end). */
+  push(out: string, start: number, end: number): void {
+    this.reserve(out.length)
+    for (let k = 0; k < out.length; k++) {
+      this.codes[this.length] = out.charCodeAt(k)
+      this.starts[this.length] = start
+      this.ends[this.length] = end
+      this.length++
+    }
+  }
+
+  build(originalLength: number): NormalizedText {
+    const text = UTF16.decode(this.codes.subarray(0, this.length))
+    const starts = this.starts
+    const ends = this.ends
+    return {
+      text,
+      toOriginal(start: number, end: number) {
+        if (text.length === 0) return { start: 0, end: 0 }
+        const s = Math.max(0, Math.min(start, text.length - 1))
+        const e = Math.max(s + 1, Math.min(end, text.length))
+        return { start: starts[s] as number, end: Math.min(originalLength, ends[e - 1] as number) }
+      },
+    }
+  }
+}
+
+// Folded form of non-ASCII code points seen so far ('' for invisible ones): NFKD and the
+// confusables table cost about a microsecond per character, a Map hit a few nanoseconds.
+const foldCache = new Map<number, string>()
+const FOLD_CACHE_MAX = 16_384
+
+function foldCodePoint(cp: number): string {
+  let folded = foldCache.get(cp)
+  if (folded !== undefined) return folded
+  if (isInvisibleCodePoint(cp)) folded = ''
+  else if (cp >= 0xd800 && cp <= 0xdfff) folded = '\uFFFD'
+  else {
+    folded = confusableTarget(cp) ?? ''
+    if (folded === '') {
+      const decomposed = String.fromCodePoint(cp).normalize('NFKD').replace(MARKS_RE, '').toLowerCase()
+      for (const ch of decomposed) folded += confusableTarget(ch.codePointAt(0) as number) ?? ch
+    }
+  }
+  if (foldCache.size < FOLD_CACHE_MAX) foldCache.set(cp, folded)
+  return folded
+}
+
+// A surrogate pair (one astral character) or any other single non-ASCII code unit.
+const NON_ASCII_G = /[\uD800-\uDBFF][\uDC00-\uDFFF]|[^\x00-\x7f]/g
+
+function identityFold(text: string): NormalizedText {
+  return { text, toOriginal: (start, end) => ({ start, end }) }
+}
+
 /** Folds `text` for matching; the result keeps a map to UTF-16 offsets of `text`. */
 export function foldText(text: string): NormalizedText {
-  if (!NON_ASCII_RE.test(text)) {
-    const lower = text.toLowerCase()
-    return { text: lower, toOriginal: (start, end) => ({ start, end }) }
+  const lower = text.toLowerCase()
+  if (!NON_ASCII_RE.test(text)) return identityFold(lower)
+  // Common case: every non-ASCII character folds to as many code units as it had (é → e,
+  // Cyrillic а → a, an emoji to itself), so offsets do not move and the map is the identity.
+  if (lower.length === text.length) {
+    let sameLength = true
+    const folded = lower.replace(NON_ASCII_G, (ch) => {
+      const f = foldCodePoint(ch.codePointAt(0) as number)
+      if (f.length === ch.length) return f
+      sameLength = false
+      return ch
+    })
+    if (sameLength) return identityFold(folded)
   }
-  const out = new OffsetMapBuilder()
   const n = text.length
+  const out = new FoldBuffer(n + 16)
+  let run = 0
   let i = 0
   while (i < n) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) {
+      i++
+      continue
+    }
+    if (i > run) out.pushAscii(text, run, i)
     const start = i
-    const cp = text.codePointAt(i) as number
+    let cp = c
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const low = text.charCodeAt(i + 1)
+      if (low >= 0xdc00 && low <= 0xdfff) cp = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000
+    }
     i += cp > 0xffff ? 2 : 1
-    if (cp < 0x80) {
-      out.push(cp >= 65 && cp <= 90 ? String.fromCharCode(cp + 32) : String.fromCharCode(cp), start, i)
-      continue
-    }
-    if (isInvisibleCodePoint(cp)) continue
-    if (cp >= 0xd800 && cp <= 0xdfff) {
-      out.push('\uFFFD', start, i)
-      continue
-    }
-    const look = confusableTarget(cp)
-    if (look !== undefined) {
-      out.push(look, start, i)
-      continue
-    }
-    const decomposed = String.fromCodePoint(cp).normalize('NFKD').replace(MARKS_RE, '').toLowerCase()
-    let folded = ''
-    for (const ch of decomposed) folded += confusableTarget(ch.codePointAt(0) as number) ?? ch
-    out.push(folded, start, i)
+    run = i
+    out.push(foldCodePoint(cp), start, i)
   }
+  if (n > run) out.pushAscii(text, run, n)
   return out.build(n)
 }
 

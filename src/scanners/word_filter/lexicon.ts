@@ -151,11 +151,12 @@ const unitBuffer = new Units()
 /** Splits folded text into word tokens (numbers and symbol runs without a letter are skipped). */
 function tokenize(folded: string, out: Units): Units {
   out.reset()
+  const table = ASCII_CLASS
   const n = folded.length
   let i = 0
   while (i < n) {
-    let cls = charClass(folded.charCodeAt(i))
-    if ((cls & WORD) === 0) {
+    const first = folded.charCodeAt(i)
+    if (((first < 128 ? (table[first] as number) : charClass(first)) & WORD) === 0) {
       i++
       continue
     }
@@ -165,7 +166,7 @@ function tokenize(folded: string, out: Units): Units {
     let j = i
     while (j < n) {
       const c = folded.charCodeAt(j)
-      cls = charClass(c)
+      const cls = c < 128 ? (table[c] as number) : charClass(c)
       if ((cls & WORD) === 0) break
       if (cls & LETTER) letter = true
       else if (c === 0x2a) mask = true
@@ -239,6 +240,8 @@ export class Lexicon {
   /** triKey of every entry and of every phrase's first word: a token whose key is absent cannot match. */
   private readonly tri = new Uint8Array(32768)
   private longest = 0
+  /** Shortest canonical entry or phrase first word: shorter tokens cannot start a match. */
+  private shortest = Number.MAX_SAFE_INTEGER
 
   constructor(allow: readonly string[]) {
     this.allowed = new Set(allow.map((w) => canonicalTokens(w).join('')).filter((w) => w.length > 0))
@@ -264,6 +267,7 @@ export class Lexicon {
     this.tri[triKey(whole, 0, whole.length)] = 1
     this.tri[triKey(tokens[0] as string, 0, (tokens[0] as string).length)] = 1
     this.longest = Math.max(this.longest, whole.length)
+    this.shortest = Math.min(this.shortest, (tokens[0] as string).length)
     if (tokens.length > 1) this.put(this.phrases, collapseRepeats(tokens[0] as string), entry)
     else this.put(this.masked, whole.length, entry)
   }
@@ -337,13 +341,17 @@ export class Lexicon {
         if (hit) out.push({ entry: hit.entry, start, end, inflected: hit.inflected, spaced: true })
         else this.matchInsideJoined(canon, letters, out)
       } else {
-        const maybe = join === MASKED || tri[triKey(folded, start, end)] === 1
+        const maybe = join === MASKED || (end - start >= this.shortest && tri[triKey(folded, start, end)] === 1)
         if (maybe) {
-          const hit = this.lookup(u.canon(folded, i))
+          const canon = u.canon(folded, i)
+          const hit = this.lookup(canon)
           if (hit) out.push({ entry: hit.entry, start, end, inflected: hit.inflected, spaced: false })
+          if (this.phrases.size > 0) this.matchPhrases(folded, u, i, canon, out)
         } else if (i < compoundEnd || !isGlued(folded, end, i + 1 < n ? (starts[i + 1] as number) : -1)) continue
+        if (i >= compoundEnd) compoundEnd = this.matchCompound(folded, u, i, out)
+        continue
       }
-      if (this.phrases.size > 0) this.matchPhrases(folded, u, i, out)
+      if (this.phrases.size > 0) this.matchPhrases(folded, u, i, u.canon(folded, i), out)
       if (i >= compoundEnd) compoundEnd = this.matchCompound(folded, u, i, out)
     }
     return out
@@ -353,9 +361,10 @@ export class Lexicon {
     return i + 1 < u.length && isGlued(folded, u.end[i] as number, u.start[i + 1] as number)
   }
 
-  private matchPhrases(folded: string, u: Units, i: number, out: Match[]): void {
-    const first = u.canon(folded, i)
-    for (const p of this.phrases.get(collapseRepeats(first)) ?? []) {
+  private matchPhrases(folded: string, u: Units, i: number, first: string, out: Match[]): void {
+    const list = this.phrases.get(collapseRepeats(first))
+    if (list === undefined) return
+    for (const p of list) {
       const k = p.tokens.length
       if (i + k > u.length) continue
       let ok = true
