@@ -45,9 +45,19 @@ for (let c = 0x30; c <= 0x39; c++) ASCII_CLASS[c] = WORD
 for (const ch of '@$') ASCII_CLASS[ch.charCodeAt(0)] = WORD
 for (const ch of '!*+|') ASCII_CLASS[ch.charCodeAt(0)] = WORD | EDGE
 
+// Classes of non-ASCII code units, filled on first sight (bit 8 marks "known"): a \p{L} regex
+// test per character would dominate the scan of a 2 KB text in Cyrillic, Hebrew or CJK.
+const UNIT_CLASS = new Uint16Array(65536)
+const KNOWN = 0x100
+
 function charClass(c: number): number {
   if (c < 128) return ASCII_CLASS[c] as number
-  return isWordChar(c) ? LETTER | WORD : 0
+  let cls = UNIT_CLASS[c] as number
+  if (cls === 0) {
+    cls = KNOWN | (isWordChar(c) ? LETTER | WORD : 0)
+    UNIT_CLASS[c] = cls
+  }
+  return cls & 0xff
 }
 
 /**
@@ -396,7 +406,14 @@ export class Lexicon {
     for (let a = 0; a < s.length; a++) {
       const limit = Math.min(s.length, a + window)
       // Most starts cannot begin any entry: one table probe instead of `window` lookups.
-      if (this.tri[triKey(s, a, limit)] !== 1) continue
+      if (this.tri[triKey(s, a, limit)] !== 1) {
+        // Later starts inside the same run of one letter see the same key until their window
+        // reaches past the run (`ö ö ö ö …`): jump there instead of probing each.
+        let runEnd = a + 1
+        while (runEnd < s.length && s.charCodeAt(runEnd) === s.charCodeAt(a)) runEnd++
+        a = Math.max(a, (runEnd < limit ? runEnd : runEnd - window) - 1)
+        continue
+      }
       for (let b = limit; b - a >= 3; b--) {
         const hit = this.lookup(s.slice(a, b))
         if (hit) {
