@@ -22,7 +22,10 @@ export const ENTITY_DEFAULT_ACTIONS: Readonly<Partial<Record<string, Action>>> =
 // When two findings overlap, the more specific detector wins (checksummed ids first).
 const PRIORITY: readonly string[] = ['CREDIT_CARD', 'IBAN', 'US_SSN', 'EMAIL', 'URL', 'IP_ADDRESS', 'PHONE', 'DATE_OF_BIRTH', 'ADDRESS', 'PERSON', 'LOCATION']
 
-const NON_ASCII = /[^\x00-\x7f]/
+// Characters that hide or restyle an identifier and that NFKC + invisible-character removal undo:
+// zero-width and format characters, soft hyphens, full-width forms, mathematical digits/letters,
+// circled and super/subscript digits. Accented letters alone do not trigger the second reading.
+const EVASION_CHARS = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\uff01-\uff5e\u2070-\u209f\u2460-\u24ff\u{1d400}-\u{1d7ff}\u{e0000}-\u{e007f}]/u
 
 const entityTypeName = z.string().regex(/^[A-Z][A-Z0-9_]{0,39}$/, 'entity types are UPPER_SNAKE_CASE, e.g. EMPLOYEE_ID')
 
@@ -240,9 +243,9 @@ export const pii = defineScanner({
         findStructured(text, found)
         // Identifiers hidden by zero-width characters or written in full-width / styled digits
         // ("4111\u200b1111…", "４１１１ …") are found on the NFKC, invisible-free view and
-        // mapped back to the caller's characters. Plain-ASCII texts skip this.
+        // mapped back to the caller's characters. Texts without such characters skip this.
         const views = invocation?.views
-        if (views !== undefined && NON_ASCII.test(text)) {
+        if (views !== undefined && EVASION_CHARS.test(text)) {
           const normalized = views.normalized
           if (normalized.text !== text) {
             const extra: RawEntity[] = []

@@ -35,10 +35,17 @@ const AFTER_PERSON = /^(?:'s\b|’s\b|\s*,?\s*(?:is|was|has|had|said|says|wrote|
 const TOKEN_RE = /[A-Z\u00C0-\u024F\u0370-\u052F\u1E00-\u1FFF][\p{L}\p{M}'’-]*|(?:van|von|der|den|de|del|della|di|da|dos|das|du|la|le|bin|ibn|al|el|ter|ten|and)(?![\p{L}\p{M}])/gu
 const BOUNDARY = new Set(['.', '!', '?', ':', ';', '"', '“', '(', '•', '*', '>', '-', '\n', '\r', '\t'])
 
-const CODE_CHARS = /[\d_+/=\\@#$%]/
+/** Characters that glue a word to a code or an encoded blob: digits _ + / = \\ @ # $ %. */
+function isCodeChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || code === 95 || code === 43 || code === 47 || code === 61 || code === 92 || code === 64 || code === 35 || code === 36 || code === 37
+}
 
-function isLetter(c: string | undefined): boolean {
-  return c !== undefined && c.toLowerCase() !== c.toUpperCase()
+const LETTER = /\p{L}/u
+
+/** Letters, and the apostrophes that continue a word ("O'Neil"). ASCII without a regex. */
+function continuesWord(code: number): boolean {
+  if (code < 128) return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 39
+  return code === 0x2019 || LETTER.test(String.fromCharCode(code))
 }
 
 const LINE_LABEL = /^[ \t]*(\p{Lu}[\p{L}\p{M}'’-]+):[ \t]*\S/gmu
@@ -82,6 +89,10 @@ function nextLineHasDigits(text: string, at: number): boolean {
   return rest.some((l) => /\d/.test(l))
 }
 
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57
+}
+
 function startsLine(text: string, at: number): boolean {
   for (let i = at - 1; i >= 0; i--) {
     const c = text[i] as string
@@ -104,19 +115,28 @@ function tokenize(text: string, lex: NameLexicon): Token[] {
   const tokens: Token[] = []
   TOKEN_RE.lastIndex = 0
   for (let m = TOKEN_RE.exec(text); m !== null; m = TOKEN_RE.exec(text)) {
-    const prevChar = text[m.index - 1]
-    // Inside a word ("iPhone", "McDonald" is one token already): not a token start.
-    if (isLetter(prevChar) || prevChar === "'" || prevChar === '’' || CODE_CHARS.test(prevChar ?? ' ')) continue
+    // Inside a word ("iPhone"), or glued to a code: not a token start.
+    if (m.index > 0) {
+      const prev = text.charCodeAt(m.index - 1)
+      if (continuesWord(prev) || isCodeChar(prev)) continue
+    }
     let word = m[0]
-    while (word.endsWith('-') || word.endsWith("'") || word.endsWith('’')) word = word.slice(0, -1)
+    let last = word.charCodeAt(word.length - 1)
+    while (last === 45 || last === 39 || last === 0x2019) {
+      word = word.slice(0, -1)
+      last = word.charCodeAt(word.length - 1)
+    }
     if (word.length === 0) continue
     // Part of a code or an encoded blob ("ORD-2022-385083", "…5yn1Wy8h4…"): not a word.
     const after = m.index + word.length
-    if (CODE_CHARS.test(text[after] ?? ' ') || (text[after] === '-' && /\d/.test(text[after + 1] ?? ''))) continue
-    const first = word[0] as string
-    const cap = first !== first.toLowerCase()
-    if (!cap && first.charCodeAt(0) >= 0xc0) continue
+    if (after < text.length) {
+      const next = text.charCodeAt(after)
+      if (isCodeChar(next) || (next === 45 && after + 1 < text.length && isDigitCode(text.charCodeAt(after + 1)))) continue
+    }
+    const c0 = word.charCodeAt(0)
     const lower = word.toLowerCase()
+    const cap = c0 < 128 ? c0 >= 65 && c0 <= 90 : lower.charCodeAt(0) !== c0
+    if (!cap && c0 >= 0xc0) continue
     tokens.push({
       start: m.index,
       end: m.index + word.length,

@@ -295,7 +295,7 @@ const DATE_RE = new RegExp(
   String.raw`(?<![\w/.-])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|(?:${MONTHS})\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2}(?:st|nd|rd|th)?(?: of)? (?:${MONTHS})\.?,? \d{4})(?![\w/-]|\.\d)`,
   'gi',
 )
-const DOB_HINT = /born|birth|dob|d\.o\.b|b\.|bday|geboren|née?|nacido|nascido/i
+const DOB_HINT = /born|birth|dob|d\.o\.b|\bb\. ?\d|bday|geboren|née?|nacido|nascido/i
 const DOB_CONTEXT = /\b(?:born|birth|dob|d\.o\.b|b\.|birthday|birthdate|bday|date of birth|geboren|né|née|nacido|nascido)\b/
 
 /** Dates that a birth cue (born, DOB, birthday, date of birth…) precedes within 40 characters. */
@@ -309,7 +309,8 @@ export function findBirthDates(text: string, out: RawEntity[]): void {
   }
 }
 
-const RECORD_GAP = /^[ \t]{0,2}[,;|(][ \t]{0,2}$/
+const RECORD_GAP = /^[ \t]{0,2}[,;|(][ \t]{0,2}/
+const DATE_RE_Y = new RegExp(DATE_RE.source, 'iy')
 // Plausible birth years: not in the future, and no one is reported born more than 125 years ago.
 const THIS_YEAR = new Date().getUTCFullYear()
 
@@ -320,13 +321,12 @@ const THIS_YEAR = new Date().getUTCFullYear()
  * not taken.
  */
 export function findRecordBirthDates(text: string, personEnds: readonly number[], out: RawEntity[]): void {
-  if (personEnds.length === 0) return
-  const ends = new Set(personEnds)
-  DATE_RE.lastIndex = 0
-  for (let m = DATE_RE.exec(text); m !== null; m = DATE_RE.exec(text)) {
-    let k = m.index
-    while (k > 0 && m.index - k < 4 && !ends.has(k)) k--
-    if (!ends.has(k) || !RECORD_GAP.test(text.slice(k, m.index))) continue
+  for (const e of personEnds) {
+    const gap = RECORD_GAP.exec(text.slice(e, e + 6))
+    if (gap === null) continue
+    DATE_RE_Y.lastIndex = e + gap[0].length
+    const m = DATE_RE_Y.exec(text)
+    if (m === null) continue
     const year = Number(/(\d{4})(?!.*\d{4})/.exec(m[0])?.[1] ?? NaN)
     if (!(year >= THIS_YEAR - 125 && year <= THIS_YEAR - 12)) continue
     out.push({ type: 'DATE_OF_BIRTH', start: m.index, end: m.index + m[0].length, score: 0.6, detail: { evidence: 'record' } })
