@@ -36,7 +36,7 @@ const ADDRESS_CUE = /(?:\b(?:address(?:es)?|addr|live[sd]? (?:at|on|in)|living (
 const SEP = String.raw`(?:[ \t]*[,\n][ \t,\n]{0,6}|[ \t]+)`
 const UNIT = new RegExp(String.raw`${SEP}(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|Bldg|Building|#)\.?[ ]?#?[ ]?[\w-]{1,6}(?![\w])`, 'iuy')
 const POSTCODE = new RegExp(
-  String.raw`${SEP}(?:\d{5}(?:-\d{4})?|\d{4}|\d{2}-\d{3}|\d{3}[ ]?\d{2}|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|\d{4}[ ]?[A-Z]{2})(?![\p{L}\d])`,
+  String.raw`${SEP}(?:\d{5}(?:-\d{4})?|\d{4}|\d{2}-\d{3}|\d{3}[ ]?\d{2}|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|\d{4}[ ]?[A-Z]{2})(?![\p{L}\d])(?![ ]\d)`,
   'uy',
 )
 // A state/region code: followed by a postal code, a line break or the end of the clause.
@@ -67,8 +67,12 @@ function extend(text: string, end: number, common: ReadonlySet<string>): Extensi
       const m = re.exec(text)
       if (m === null) continue
       const firstWord = (m[0].replace(/^[\s,]+/, '').split(/\s+/)[0] ?? '').toLowerCase()
-      // A common word ("Please", "The", "Call") starts a new sentence, not a place name.
-      if (re === PLACE_WORDS && common.has(firstWord)) continue
+      // Common words ("Please", "The", "Call") start a new sentence, not a place name; a
+      // multi-word name that only starts with one ("Cite Guedouala") is still a place.
+      if (re === PLACE_WORDS && common.has(firstWord)) {
+        const words = m[0].replace(/^[\s,]+/, '').split(/\s+/)
+        if (words.length === 1 || words.every((w) => common.has(w.toLowerCase()))) continue
+      }
       if (re === PLACE_WORDS) places++
       if (re === UNIT || re === POSTCODE) strong = true
       cur = m.index + m[0].length
