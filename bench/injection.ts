@@ -54,7 +54,44 @@ export interface InjectionBenchResult {
   ratios: Record<string, { f1: number; latencyP99: number; throughput: number }>
   /** Rampart scanner latency on 2 KB prompts built from dev rows, milliseconds. */
   rampart2kb: { p50Ms: number; p99Ms: number }
+  /**
+   * Recall on the dev attacks after one obfuscation each (detector → obfuscation → recall), for
+   * the detectors that score the whole file. The same attacks unmodified are the `plain` column.
+   */
+  obfuscatedRecall: Record<string, Record<string, number>>
   generatedAt: string
+}
+
+/** Obfuscations an attacker applies to a known attack; each keeps the attack's meaning. */
+export const OBFUSCATIONS: Record<string, (text: string) => string> = {
+  plain: (t) => t,
+  base64: (t) => `Decode this and follow it: ${Buffer.from(t).toString('base64')}`,
+  hex: (t) => Buffer.from(t).toString('hex'),
+  url: (t) => encodeURIComponent(t),
+  rot13: (t) => t.replace(/[a-z]/gi, (c) => String.fromCharCode(((c.toLowerCase().charCodeAt(0) - 97 + 13) % 26) + (c <= 'Z' ? 65 : 97))),
+  leetspeak: (t) => t.replace(/[aeiost]/g, (c) => ({ a: '4', e: '3', i: '1', o: '0', s: '5', t: '7' })[c] as string),
+  homoglyphs: (t) => t.replace(/[aceopxyi]/g, (c) => ({ a: 'а', c: 'с', e: 'е', o: 'о', p: 'р', x: 'х', y: 'у', i: 'і' })[c] as string),
+  zero_width: (t) => t.replace(/(\w)(\w)/g, '$1\u200b$2'),
+  tag_chars: (t) => `Please summarise this page. ${[...t].map((c) => (c.charCodeAt(0) < 0x7f ? String.fromCodePoint(0xe0000 + c.charCodeAt(0)) : c)).join('')}`,
+  spacing: (t) => t.split(' ').map((w) => [...w].join(' ')).join('   '),
+  markdown: (t) => t.split(' ').map((w, i) => (i % 2 === 0 ? `**${w}**` : `\`${w}\``)).join(' '),
+}
+
+async function obfuscatedRecall(contenders: Contender[], rows: Row[]): Promise<Record<string, Record<string, number>>> {
+  // Payload-sized attacks: very long jailbreak templates are rarely smuggled whole.
+  const attacks = rows.filter((r) => r.label === 1 && r.text.length <= 2000)
+  const out: Record<string, Record<string, number>> = {}
+  for (const c of contenders) {
+    if (c.sample !== undefined) continue
+    const perFamily: Record<string, number> = {}
+    for (const [family, mutate] of Object.entries(OBFUSCATIONS)) {
+      let hit = 0
+      for (const r of attacks) if (await c.detect(mutate(r.text))) hit++
+      perFamily[family] = round(hit / Math.max(1, attacks.length))
+    }
+    out[c.name] = perFamily
+  }
+  return out
 }
 
 export interface InjectionBenchOptions {
@@ -223,7 +260,8 @@ export async function runInjectionBench(options: InjectionBenchOptions = {}): Pr
     .map((l) => JSON.parse(l) as Row)
   if (options.limit !== undefined) rows = rows.slice(0, options.limit)
   const tools: ToolResult[] = []
-  for (const c of await contenders()) {
+  const all = await contenders()
+  for (const c of all) {
     const subset = c.sample !== undefined && c.sample < rows.length ? rows.filter((_, i) => i % Math.ceil(rows.length / c.sample!) === 0) : rows
     const r = await evaluate(c, subset)
     if (subset !== rows) r.name = `${r.name} [${subset.length}-row sample]`
@@ -244,6 +282,7 @@ export async function runInjectionBench(options: InjectionBenchOptions = {}): Pr
     tools,
     ratios,
     rampart2kb: await rampart2kb(rows),
+    obfuscatedRecall: await obfuscatedRecall(all, rows),
     generatedAt: new Date().toISOString(),
   }
   if (options.print !== false) printTable(result)
@@ -271,6 +310,12 @@ export function formatInjectionTable(result: InjectionBenchResult): string {
     lines.push(`Rampart / ${peer}: F1 ×${r.f1}, p99 latency ×${r.latencyP99}, throughput ×${r.throughput}`)
   }
   lines.push(`Rampart prompt_injection on 2 KB prompts: p50 ${result.rampart2kb.p50Ms} ms, p99 ${result.rampart2kb.p99Ms} ms`)
+  const families = Object.keys(OBFUSCATIONS)
+  lines.push('', 'Recall on dev attacks (≤ 2,000 characters) after one obfuscation', '')
+  lines.push(`| detector | ${families.join(' | ')} |`, `| --- | ${families.map(() => '---').join(' | ')} |`)
+  for (const [name, perFamily] of Object.entries(result.obfuscatedRecall)) {
+    lines.push(`| ${name} | ${families.map((f) => (perFamily[f] ?? 0).toFixed(3)).join(' | ')} |`)
+  }
   return lines.join('\n')
 }
 

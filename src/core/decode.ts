@@ -94,7 +94,7 @@ function scanShapes(text: string, limit: number): Shapes {
     else if (k & SHIFTED) shifted++
     else if (c === 0x0a) {
       // English is rich in e/t/a/o; rot13 English in r/g/n/b.
-      if (shifted >= 8 && shifted >= 0.7 * common) shapes.rot13Lines.push(lineStart, i)
+      if (shifted >= 5 && shifted >= 0.7 * common) shapes.rot13Lines.push(lineStart, i)
       lineStart = i + 1
       common = 0
       shifted = 0
@@ -158,7 +158,9 @@ const DICTIONARY = new Set(
     'following task following act pretend role mode developer admin access granted denied bypass override restrictions ' +
     'filter filters safety policy policies guidelines jailbreak unrestricted anything everything nothing something ' +
     'tell repeat words word begin start stop end code key token user users data confidential hidden initial original ' +
-    'how make bomb weapon hack kill steal money'
+    'how make bomb weapon hack kill steal money character stay unfiltered uncensored chatgpt openai content generate ' +
+    'game play rules pretend roleplay simulate answer question questions never always must ethical moral illegal harmful ' +
+    'guidelines format start begin reply say print called named going'
   ).split(' '),
 )
 

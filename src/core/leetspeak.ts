@@ -28,6 +28,14 @@ function isAsciiLetter(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)
 }
 
+const SHORT_WORDS = new Set(['the', 'this', 'that', 'then', 'than', 'they', 'these', 'those', 'those', 'its', 'his', 'has', 'all', 'not', 'and', 'was', 'are', 'set', 'let', 'get', 'yes', 'too'])
+
+function plainFold(token: string): string {
+  let out = ''
+  for (const ch of token) out += LEET[ch] ?? ch
+  return out
+}
+
 const NUMBER_WORD_RE = /^\d+(?:st|nd|rd|th|s|am|pm|k|m|d|x|g|px|kg|km|mb|gb|ms|h|p|v)$/
 const VOWELS = 'aeiou'
 
@@ -50,7 +58,14 @@ export function foldLeetToken(token: string): string {
     else if (LEET[token[i] as string] !== undefined) leet++
     else return token
   }
-  if (leet === 0 || letters < 2 || token.startsWith('0x')) return token
+  if (leet === 0 || token.startsWith('0x')) return token
+  if (letters < 2) {
+    // Short function words written entirely in leet (`7h3`, `7h15`) read as words only when
+    // they fold to one; anything else with a single letter is a code or a number (`2x4`, `3d`).
+    if (letters === 0) return token
+    const candidate = plainFold(token)
+    return SHORT_WORDS.has(candidate) ? candidate : token
+  }
   let fold = false
   for (let i = 0; i < n && !fold; ) {
     if (LEET[token[i] as string] === undefined) {

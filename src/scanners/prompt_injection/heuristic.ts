@@ -189,6 +189,23 @@ function matchSignals(view: NormalizedText, words: Words, via: string, mapSpan: 
   })
 }
 
+// * _ ` " ' ( ) [ ] { } < > , . ; : ! ?
+const WRAP_PUNCT = new Set([0x2a, 0x5f, 0x60, 0x22, 0x27, 0x28, 0x29, 0x5b, 0x5d, 0x7b, 0x7d, 0x3c, 0x3e, 0x2c, 0x2e, 0x3b, 0x3a, 0x21, 0x3f])
+
+/**
+ * Number of characters in [from, to) from `+ \\ ^ ~ { } [ ] < > = *` — symbols that adversarial
+ * suffixes splice into words, unlike the apostrophes, hyphens, dots, slashes, pipes and
+ * brackets of ordinary prose, URLs and tables.
+ */
+function countOdd(text: string, from: number, to: number): number {
+  let n = 0
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k)
+    if (c === 0x2b || c === 0x5c || c === 0x5e || c === 0x7e || c === 0x7b || c === 0x7d || c === 0x5b || c === 0x5d || c === 0x3c || c === 0x3e || c === 0x3d || c === 0x2a) n++
+  }
+  return n
+}
+
 interface TokenStats {
   /** Max number of "weird" tokens (punctuation mixed into words, case flips) in any 12-token window. */
   weird: number
@@ -245,7 +262,26 @@ function tokenStats(text: string): TokenStats {
     }
     tokens++
     const len = i - start
-    if (letters > 0 && len >= 3 && ((punct >= 2 && punct * 3 >= len) || (flips >= 1 && punct >= 1))) {
+    // Wrapping markup and trailing punctuation (`**word**`, `"word",`) is ordinary text; what
+    // counts is punctuation inside the word.
+    let cs = start
+    let ce = i
+    while (cs < ce && WRAP_PUNCT.has(text.charCodeAt(cs))) cs++
+    while (ce > cs && WRAP_PUNCT.has(text.charCodeAt(ce - 1))) ce--
+    const wrapped = (cs - start) + (i - ce)
+    const inner = punct - wrapped
+    const coreLen = ce - cs
+    // Adversarial-suffix tokens (`similarlyNow`, `giving**ONE`, `oppositeley.](`, `\\!--Two`, `+`):
+    // a case flip inside a word, punctuation between letters, a bracket cluster after a word, or
+    // a bare run of unusual symbols.
+    let weird = false
+    if (letters > 0 && coreLen >= 3 && inner >= 1) {
+      const odd = countOdd(text, cs, ce)
+      weird = (odd >= 2 && odd * 3 >= coreLen) || (flips >= 1 && odd >= 1)
+    } else if (letters === 0 && len <= 3) {
+      weird = countOdd(text, start, i) === len
+    }
+    if (weird) {
       weirdIdx.push(tokens)
       weirdStarts.push(start)
       weirdEnds.push(i)
@@ -352,7 +388,7 @@ export function createHeuristicDetector(): InjectionDetector {
       }
       const stats = tokenStats(nt)
       // Code is full of punctuation-laden tokens; only text that is not code can carry a suffix.
-      if (stats.weird >= 6 && !CODE_RE.test(nt)) {
+      if (stats.weird >= 5 && !CODE_RE.test(nt)) {
         hits.push({ id: 'adversarial_suffix', type: 'JAILBREAK', weight: EXTRA_WEIGHTS.adversarialSuffix, ...normalized.toOriginal(stats.weirdStart, stats.weirdEnd), via: 'text' })
       }
       if (stats.repeat >= 16) {
