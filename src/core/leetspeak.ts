@@ -28,60 +28,23 @@ function isAsciiLetter(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)
 }
 
-const SHORT_WORDS = new Set(['the', 'this', 'that', 'then', 'than', 'they', 'these', 'those', 'those', 'its', 'his', 'has', 'all', 'not', 'and', 'was', 'are', 'set', 'let', 'get', 'yes', 'too'])
+// Function words that, written entirely or mostly in leet (`7h3`, `n0`, `bu7`), still read as
+// words; a token that folds to anything else keeps its digits (`2x4`, `3d`, `a1`).
+const SHORT_WORDS = new Set(
+  ('no so to of on or in an as at it is be do me my we he go up us ' +
+    'the this that then than they them their there these those its his has had all any not and but was are were ' +
+    'set let get yes too you your can for from with will must now new out one say see').split(' '),
+)
 
-function plainFold(token: string): string {
-  let out = ''
-  for (const ch of token) out += LEET[ch] ?? ch
-  return out
-}
+// A trailing run of several leet characters folds only when it avoids 1, 2, 6, 8 and 9, the
+// digits of versions and years (`covid19`, `python311`): `acc355` folds, `covid19` does not.
 
-const NUMBER_WORD_RE = /^\d+(?:st|nd|rd|th|s|am|pm|k|m|d|x|g|px|kg|km|mb|gb|ms|h|p|v)$/
+// Ordinals and numbers with units: `1st`, `22nd`, `3rd`, `4th`, `5am`, `10km`, `4k`.
+const NUMBER_WORD_RE = /^(?:\d*1st|\d*2nd|\d*3rd|\d+th|\d+(?:s|am|pm|k|m|d|x|g|px|kg|km|mb|gb|ms|h|p|v))$/
 const VOWELS = 'aeiou'
 
-/**
- * Folds one lower-case token (letters, digits and leet symbols, no spaces). Returns the
- * token unchanged unless it reads as a word written in leetspeak: at least two letters and a
- * leet run between two letters (`h3llo`, `pr3v10us`), or a single leet character leading
- * (`1gnore`) or trailing a word of ≥ 3 letters (`ignor3`). Numbers with units or ordinals
- * (`4th`, `5am`), product names (`mp3`, `covid19`) and hex literals keep their digits.
- * The result has the same length as the input.
- */
-export function foldLeetToken(token: string): string {
+function readLeet(token: string): string {
   const n = token.length
-  if (n < 3) return token
-  let letters = 0
-  let leet = 0
-  for (let i = 0; i < n; i++) {
-    const c = token.charCodeAt(i)
-    if (isAsciiLetter(c)) letters++
-    else if (LEET[token[i] as string] !== undefined) leet++
-    else return token
-  }
-  if (leet === 0 || token.startsWith('0x')) return token
-  if (letters < 2) {
-    // Short function words written entirely in leet (`7h3`, `7h15`) read as words only when
-    // they fold to one; anything else with a single letter is a code or a number (`2x4`, `3d`).
-    if (letters === 0) return token
-    const candidate = plainFold(token)
-    return SHORT_WORDS.has(candidate) ? candidate : token
-  }
-  let fold = false
-  for (let i = 0; i < n && !fold; ) {
-    if (LEET[token[i] as string] === undefined) {
-      i++
-      continue
-    }
-    let j = i
-    while (j < n && LEET[token[j] as string] !== undefined) j++
-    const before = i > 0
-    const after = j < n
-    if (before && after) fold = true
-    else if (!before && after && j - i === 1 && !NUMBER_WORD_RE.test(token)) fold = true
-    else if (before && !after && j - i === 1 && letters >= 3) fold = true
-    i = j
-  }
-  if (!fold) return token
   let out = ''
   for (let i = 0; i < n; i++) {
     const ch = token[i] as string
@@ -94,4 +57,46 @@ export function foldLeetToken(token: string): string {
     } else out += mapped ?? ch
   }
   return out
+}
+
+/**
+ * Folds one lower-case token (letters, digits and leet symbols, no spaces). Returns the
+ * token unchanged unless it reads as a word written in leetspeak: a leet run between two
+ * letters (`h3llo`, `pr3v10us`), a single leet character leading a word (`1gnore`), a short
+ * leet run trailing a word (`ignor3`, `acc355`), or a function word (`7h3`, `n0`, `bu7`).
+ * Numbers with units or ordinals (`4th`, `5am`), product names (`mp3`, `covid19`) and hex
+ * literals keep their digits. The result has the same length as the input.
+ */
+export function foldLeetToken(token: string): string {
+  const n = token.length
+  if (n < 2) return token
+  let letters = 0
+  let leet = 0
+  for (let i = 0; i < n; i++) {
+    const c = token.charCodeAt(i)
+    if (isAsciiLetter(c)) letters++
+    else if (LEET[token[i] as string] !== undefined) leet++
+    else return token
+  }
+  if (leet === 0 || letters === 0 || token.startsWith('0x')) return token
+  let fold = false
+  if (letters >= 2) {
+    for (let i = 0; i < n && !fold; ) {
+      if (LEET[token[i] as string] === undefined) {
+        i++
+        continue
+      }
+      let j = i
+      while (j < n && LEET[token[j] as string] !== undefined) j++
+      const before = i > 0
+      const after = j < n
+      if (before && after) fold = true
+      else if (!before && after && j - i === 1 && !NUMBER_WORD_RE.test(token)) fold = true
+      else if (before && !after && ((j - i === 1 && letters >= 3) || (j - i <= 3 && letters >= 4 && /^[03457@$]+$/.test(token.slice(i, j))))) fold = true
+      i = j
+    }
+  }
+  if (fold) return readLeet(token)
+  const candidate = readLeet(token)
+  return SHORT_WORDS.has(candidate) ? candidate : token
 }

@@ -61,6 +61,8 @@ export const EXTRA_WEIGHTS = {
 const INDIRECT_IDS = new Set(['output_imperative', 'code_payload', 'output_reference', 'addressed_to_model', 'response_directive', 'insert_payload', 'hidden_comment_instruction', 'important_marker'])
 const DATA_CONTEXT_RE = /(?:^|\n|\|)\s*(?:subject|from|to|date|received date|email_from|content)\s*:|\b(?:Hi|Hello|Dear) [A-Z][a-z]+ ?,|\|[^|\n]*\|[^|\n]*\||```|\n {4}\S|<\/?(?:div|p|html|body|span|table)\b/i
 const NON_ASCII_RE = /[^\x00-\x7f]/
+// The same document cues on the folded view, so look-alike letters cannot hide them.
+const FOLDED_CONTEXT_RE = /(?:^|[ .,])(?:subject|email from|received date|content) ?:|\b(?:hi|hello|dear) [a-z]+ ?,/
 const SPLIT_WHOLE_WORDS = new Set(['ignore', 'disregard', 'forget', 'all', 'the', 'your', 'previous', 'prior', 'above', 'instructions'])
 const CODE_RE = /\b(?:def|function|return|import|const|let|var|class|public|private|void|int|#include)\b[^\n]*[({=;:]|=>|\)\s*\{|;\s*\n/
 
@@ -439,7 +441,7 @@ export function createHeuristicDetector(): InjectionDetector {
         byType[h.type] += h.weight
         if (INDIRECT_IDS.has(h.id)) indirect = true
       }
-      if (indirect && (text.length >= 600 || DATA_CONTEXT_RE.test(nt))) z += EXTRA_WEIGHTS.dataContext
+      if (indirect && (text.length >= 600 || DATA_CONTEXT_RE.test(nt) || FOLDED_CONTEXT_RE.test(folded.text))) z += EXTRA_WEIGHTS.dataContext
       // One shared 3-gram is coincidence; resemblance starts at two.
       z += EXTRA_WEIGHTS.shapePerMatch * Math.max(0, Math.min(shapes, EXTRA_WEIGHTS.shapeCap) - 1)
       let type: InjectionType = 'INJECTION'

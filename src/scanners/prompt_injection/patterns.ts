@@ -82,7 +82,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 2.0,
     anchors: [['instructions', 'instruction', 'task', 'directive', 'orders', 'prompt', 'rules', 'instead', 'goal', 'job', 'purpose', 'now', 'everything', 'doing', 'previous']],
     lead: ['new', 'updated', 'revised', 'real', 'actual', 'true', 'additional', 'secret', 'hidden', 'important', 'urgent', 'priority', 'now', 'your', 'instead', 'stop'],
-    re: /\b(?:new|updated|revised|real|actual|true|additional|secret|hidden|important|urgent|priority) (?:instructions?|task|directive|orders|system prompt|rules)(?: follow| are| is|:)|\bnow (?:new instructions|you will|your task is|you must)\b|\byour (?:new|real|actual|only) (?:task|goal|job|purpose|instructions?) (?:is|are)\b|\binstead,? (?:just )?(?:say|print|output|write|respond with|reply with|answer with)\b|\bstop (?:everything|what you are doing|all previous|your current task)\b|\byour (?:instructions|task|orders|rules) (?:are|is) now\b/,
+    re: /\b(?:new|updated|revised|real|actual|true|additional|secret|hidden|important|urgent|priority) (?:instructions?|task|directive|orders|system prompt|rules)(?: follow| are| is| ?:)|\bnow (?:new instructions|you will|your task is|you must)\b|\byour (?:new|real|actual|only) (?:task|goal|job|purpose|instructions?) (?:is|are)\b|\binstead,? (?:just )?(?:say|print|output|write|respond with|reply with|answer with)\b|\bstop (?:everything|what you are doing|all previous|your current task)\b|\byour (?:instructions|task|orders|rules) (?:are|is) now\b/,
   },
   {
     id: 'rule_override',
@@ -278,7 +278,7 @@ export const ROLE_MARKER_RE =
 
 /** Delimiter lines that pretend the user input ended (`=== END OF USER INPUT ===`). */
 export const FAKE_DELIMITER_RE =
-  /(?:^|\n)[ \t]*[%#=\-*<>[\]|~]{3,}[ \t]*(?:end|begin|start|stop)(?: of)?[ \t]+(?:the[ \t]+)?(?:user|input|prompt|system|instructions?|context|document|ambiguity|conversation|data|text|session)\b|(?:^|\n)[ \t]*[%#=~]{3,}[ \t]*(?:end|begin|start|stop)\b[^\n%#=~]{0,60}[%#=~]{3,}/i
+  /(?:^|\n)[ \t]*[%#=\-*<>[\]|~]{3,}[ \t]*(?:end|begin|start|stop)(?: of)?[ \t]+(?:the[ \t]+)?(?:user|input|prompt|system|instructions?|context|document|ambiguity|conversation|data|text|session)\b|(?:^|\n)[ \t]*[%#=~](?: ?[%#=~]){2,}[ \t]*(?:end|begin|start|stop)\b[^\n%#=~]{0,60}[%#=~](?: ?[%#=~]){2,}/i
 
 /** Angle/bracket role tokens and DAN-style labels in the original case: `[DAN]:`, `DAN:`. */
 export const PERSONA_LABEL_RE = /\b(?:DAN|STAN|DUDE|AIM|UCAR|BetterDAN|APOPHIS|JAILBREAK|DEVELOPER MODE)\b(?:\]|\))?:|\[(?:🔓|🔒)?\s?(?:JAILBREAK|DAN|CLASSIC|JAILBROKEN|DEVELOPER MODE)\]/

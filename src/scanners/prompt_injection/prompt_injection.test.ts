@@ -61,7 +61,7 @@ describe('prompt_injection findings', () => {
     expect(f?.action).toBe('flag')
   })
   it('finishes fast and never throws on adversarial input', async () => {
-    const inputs = ['ignore '.repeat(20_000), 'a'.repeat(100_000), '\uD800x'.repeat(30_000), ') ] } '.repeat(10_000), '\x00\x01\x02'.repeat(20_000), 'A'.repeat(50_000) + '==']
+    const inputs = ['% '.repeat(50_000), '%'.repeat(100_000) + ' end', '\n%%% end'.repeat(10_000), 'ignore '.repeat(20_000), 'a'.repeat(100_000), '\uD800x'.repeat(30_000), ') ] } '.repeat(10_000), '\x00\x01\x02'.repeat(20_000), 'A'.repeat(50_000) + '==']
     for (const s of inputs) {
       const t0 = performance.now()
       const r = await guard.scanInput(s)
