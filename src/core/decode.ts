@@ -227,8 +227,8 @@ function findRot13(text: string, lines: readonly number[], out: RawSegment[]): v
         last = m.index + m[0].length
       } else others++
     }
-    // Many rot13 words, outnumbering the plain dictionary words and most of the unknown ones.
-    if (hits >= 3 && hits >= plain && hits * 2 >= others) {
+    // Many rot13 words, outnumbering the plain dictionary words and a third of the unknown ones.
+    if (hits >= 3 && hits >= plain && hits * 3 >= others) {
       out.push({ kind: 'rot13', text: rot13(text.slice(first, last)), start: first, end: last })
     }
   }
