@@ -52,8 +52,12 @@ export interface InjectionBenchResult {
   tools: ToolResult[]
   /** Rampart's value divided by each peer's: f1 (higher is better), p99 latency (lower is better). */
   ratios: Record<string, { f1: number; latencyP99: number; throughput: number }>
-  /** Rampart scanner latency on 2 KB prompts built from dev rows, milliseconds. */
-  rampart2kb: { p50Ms: number; p99Ms: number }
+  /**
+   * Rampart scanner latency on 2 KB prompts built from dev rows, milliseconds: over all calls,
+   * and over each prompt's median of 15 calls (which removes scheduler and GC noise from a
+   * shared machine and leaves the cost of the prompt itself).
+   */
+  rampart2kb: { p50Ms: number; p99Ms: number; p99OfMediansMs: number }
   /**
    * Recall on the dev attacks after one obfuscation each (detector → obfuscation → recall), for
    * the detectors that score the whole file. The same attacks unmodified are the `plain` column.
@@ -224,7 +228,7 @@ function round(x: number, digits = 3): number {
   return Math.round(x * f) / f
 }
 
-async function rampart2kb(rows: Row[]): Promise<{ p50Ms: number; p99Ms: number }> {
+async function rampart2kb(rows: Row[]): Promise<InjectionBenchResult['rampart2kb']> {
   const guard = await createGuard({ only: ['prompt_injection'] })
   const prompts: string[] = []
   let cur = ''
@@ -237,15 +241,19 @@ async function rampart2kb(rows: Row[]): Promise<{ p50Ms: number; p99Ms: number }
   }
   for (const p of prompts) await guard.scanInput(p)
   const times: number[] = []
-  for (let rep = 0; rep < 5; rep++) {
-    for (const p of prompts) {
+  const perPrompt: number[][] = prompts.map(() => [])
+  for (let rep = 0; rep < 15; rep++) {
+    for (let k = 0; k < prompts.length; k++) {
       const s = performance.now()
-      await guard.scanInput(p)
-      times.push(performance.now() - s)
+      await guard.scanInput(prompts[k] as string)
+      const t = performance.now() - s
+      times.push(t)
+      ;(perPrompt[k] as number[]).push(t)
     }
   }
   times.sort((a, b) => a - b)
-  return { p50Ms: round(quantile(times, 0.5), 4), p99Ms: round(quantile(times, 0.99), 4) }
+  const medians = perPrompt.map((ts) => quantile(ts.sort((a, b) => a - b), 0.5)).sort((a, b) => a - b)
+  return { p50Ms: round(quantile(times, 0.5), 4), p99Ms: round(quantile(times, 0.99), 4), p99OfMediansMs: round(quantile(medians, 0.99), 4) }
 }
 
 /** Runs the benchmark and returns its results (also printed unless `print: false`). */
@@ -309,7 +317,9 @@ export function formatInjectionTable(result: InjectionBenchResult): string {
   for (const [peer, r] of Object.entries(result.ratios)) {
     lines.push(`Rampart / ${peer}: F1 ×${r.f1}, p99 latency ×${r.latencyP99}, throughput ×${r.throughput}`)
   }
-  lines.push(`Rampart prompt_injection on 2 KB prompts: p50 ${result.rampart2kb.p50Ms} ms, p99 ${result.rampart2kb.p99Ms} ms`)
+  lines.push(
+    `Rampart prompt_injection on 2 KB prompts: p50 ${result.rampart2kb.p50Ms} ms, p99 ${result.rampart2kb.p99Ms} ms (p99 of per-prompt medians ${result.rampart2kb.p99OfMediansMs} ms)`,
+  )
   const families = Object.keys(OBFUSCATIONS)
   lines.push('', 'Recall on dev attacks (≤ 2,000 characters) after one obfuscation', '')
   lines.push(`| detector | ${families.join(' | ')} |`, `| --- | ${families.map(() => '---').join(' | ')} |`)
