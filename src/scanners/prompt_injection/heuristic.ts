@@ -192,7 +192,12 @@ function matchSignals(view: NormalizedText, words: Words, via: string, mapSpan: 
 }
 
 // * _ ` " ' ( ) [ ] { } < > , . ; : ! ?
-const WRAP_PUNCT = new Set([0x2a, 0x5f, 0x60, 0x22, 0x27, 0x28, 0x29, 0x5b, 0x5d, 0x7b, 0x7d, 0x3c, 0x3e, 0x2c, 0x2e, 0x3b, 0x3a, 0x21, 0x3f])
+const WRAP_PUNCT = new Uint8Array(128)
+for (const c of [0x2a, 0x5f, 0x60, 0x22, 0x27, 0x28, 0x29, 0x5b, 0x5d, 0x7b, 0x7d, 0x3c, 0x3e, 0x2c, 0x2e, 0x3b, 0x3a, 0x21, 0x3f]) WRAP_PUNCT[c] = 1
+// | - = _ + : . * # make up table borders and rules, not repetition attacks.
+const CHROME = new Uint8Array(128)
+for (const c of [0x7c, 0x2d, 0x3d, 0x5f, 0x2b, 0x3a, 0x2e, 0x2a, 0x23]) CHROME[c] = 1
+const isWrap = (c: number): boolean => c < 128 && WRAP_PUNCT[c] === 1
 
 /**
  * Number of characters in [from, to) from `+ \\ ^ ~ { } [ ] < > = *` — symbols that adversarial
@@ -250,8 +255,7 @@ function tokenStats(text: string): TokenStats {
     let h = 0x811c9dc5
     while (i < n && c > 0x20) {
       h = Math.imul(h ^ c, 0x01000193)
-      // | - = _ + : . * # make up table borders and rules, not repetition attacks.
-      if (!(c === 0x7c || c === 0x2d || c === 0x3d || c === 0x5f || c === 0x2b || c === 0x3a || c === 0x2e || c === 0x2a || c === 0x23)) chrome = false
+      if (chrome && !(c < 128 && CHROME[c] === 1)) chrome = false
       const upper = c >= 0x41 && c <= 0x5a
       const lower = c >= 0x61 && c <= 0x7a
       if (upper || lower) {
@@ -264,24 +268,25 @@ function tokenStats(text: string): TokenStats {
     }
     tokens++
     const len = i - start
-    // Wrapping markup and trailing punctuation (`**word**`, `"word",`) is ordinary text; what
-    // counts is punctuation inside the word.
-    let cs = start
-    let ce = i
-    while (cs < ce && WRAP_PUNCT.has(text.charCodeAt(cs))) cs++
-    while (ce > cs && WRAP_PUNCT.has(text.charCodeAt(ce - 1))) ce--
-    const wrapped = (cs - start) + (i - ce)
-    const inner = punct - wrapped
-    const coreLen = ce - cs
-    // Adversarial-suffix tokens (`similarlyNow`, `giving**ONE`, `oppositeley.](`, `\\!--Two`, `+`):
-    // a case flip inside a word, punctuation between letters, a bracket cluster after a word, or
-    // a bare run of unusual symbols.
+    // Adversarial-suffix tokens (`giving**ONE`, `\\!--Two`, `+`): symbols spliced into a word, or a
+    // bare run of unusual symbols. Wrapping markup and trailing punctuation (`**word**`,
+    // `"word",`) is ordinary text: only punctuation inside the word counts.
     let weird = false
-    if (letters > 0 && coreLen >= 3 && inner >= 1) {
-      const odd = countOdd(text, cs, ce)
-      weird = (odd >= 2 && odd * 3 >= coreLen) || (flips >= 1 && odd >= 1)
-    } else if (letters === 0 && len <= 3) {
-      weird = countOdd(text, start, i) === len
+    if (punct > 0) {
+      if (letters > 0) {
+        let cs = start
+        let ce = i
+        while (cs < ce && isWrap(text.charCodeAt(cs))) cs++
+        while (ce > cs && isWrap(text.charCodeAt(ce - 1))) ce--
+        const inner = punct - (cs - start) - (i - ce)
+        const coreLen = ce - cs
+        if (coreLen >= 3 && inner >= 1) {
+          const odd = countOdd(text, cs, ce)
+          weird = (odd >= 2 && odd * 3 >= coreLen) || (flips >= 1 && odd >= 1)
+        }
+      } else if (len <= 3) {
+        weird = countOdd(text, start, i) === len
+      }
     }
     if (weird) {
       weirdIdx.push(tokens)
