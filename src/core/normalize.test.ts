@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeHiddenText, foldForMatching, normalizeUnicode } from './normalize.js'
 import { foldLeetToken } from './leetspeak.js'
@@ -127,5 +128,33 @@ describe('createTextViews', () => {
       void v.decoded.length
       expect(performance.now() - t0).toBeLessThan(2_000)
     }
+  })
+})
+
+describe('offset maps (property)', () => {
+  // Strings mixing ASCII, look-alikes, combining marks, invisibles, tag characters, surrogates and leet.
+  const pieces = ['a', 'I', ' ', '  ', '1', '3', '@', '.', '*', 'і', 'о', 'é', '\u0301', '\u200b', '\u202e', '\uDB40\uDC69', '\uD800', '😀', 'ｆ', '𝐢', 'ß', 'ﬁ', '\n', 'İ', '字']
+  const text = fc.array(fc.constantFrom(...pieces), { maxLength: 60 }).map((a) => a.join(''))
+  it('every view maps every span into the original, in order', () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        const v = createTextViews(t)
+        for (const view of [v.normalized, v.folded, v.hidden]) {
+          const n = view.text.length
+          for (let s = 0; s < n; s++) {
+            const r = view.toOriginal(s, s + 1)
+            expect(r.start).toBeGreaterThanOrEqual(0)
+            expect(r.end).toBeLessThanOrEqual(t.length)
+            expect(r.start).toBeLessThanOrEqual(r.end)
+            if (s > 0) expect(view.toOriginal(s - 1, s).start).toBeLessThanOrEqual(r.start)
+          }
+        }
+        for (const seg of v.decoded) {
+          expect(seg.start).toBeGreaterThanOrEqual(0)
+          expect(seg.end).toBeLessThanOrEqual(t.length)
+        }
+      }),
+      { numRuns: 300 },
+    )
   })
 })
