@@ -10,8 +10,18 @@ import { invisibleText } from './invisible_text/index.js'
 import { dataLeak } from './data_leak/index.js'
 import { wordFilter } from './word_filter/index.js'
 
-/** Every scanner that ships with Rampart, in the order a default policy lists them. */
-export const builtinScanners: readonly AnyScannerDefinition[] = [length, promptInjection, pii, deniedTopics, secrets, promptLeak, invisibleText, dataLeak, wordFilter]
+/** Every scanner that ships with Rampart: input scanners first, then the output-only ones. */
+export const builtinScanners: readonly AnyScannerDefinition[] = [
+  promptInjection,
+  invisibleText,
+  pii,
+  secrets,
+  deniedTopics,
+  wordFilter,
+  length,
+  promptLeak,
+  dataLeak,
+]
 
 /** A registry of the built-in scanners. */
 export function builtinRegistry(): ScannerRegistry {

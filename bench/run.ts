@@ -1,0 +1,85 @@
+/**
+ * All of Rampart's benchmarks in one run, peers side by side:
+ *
+ *   npm run bench            # prints the tables; writes bench/results/*.json and report.html
+ *
+ * 1. latency of the default input policy on 2 KB prompts (first, on a small heap);
+ * 2. prompt injection vs @andersmyrmel/vard and @presidio-dev/hai-guardrails (dev.jsonl);
+ * 3. PII and secrets vs @openredaction/openredaction and redact-pii (pii/dev.jsonl).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { formatInjectionTable, runInjectionBench } from './injection.js'
+import { formatLatency, runLatencyBench } from './latency.js'
+import { formatPiiBench, runPiiBench } from './pii.js'
+import { renderReport, type BarChart } from './lib/report.js'
+
+const results = join(dirname(fileURLToPath(import.meta.url)), 'results')
+mkdirSync(results, { recursive: true })
+const write = (name: string, value: unknown) => writeFileSync(join(results, name), `${JSON.stringify({ ...(value as object), generatedAt: new Date().toISOString() }, null, 2)}\n`)
+
+const step = (n: number, what: string) => process.stderr.write(`\n[${n}/3] ${what} …\n`)
+
+step(1, 'latency of the default input policy on 2 KB prompts')
+const latency = await runLatencyBench()
+write('latency.json', latency)
+const latencyTable = formatLatency(latency)
+console.log(latencyTable)
+
+step(2, 'prompt injection: Rampart vs vard vs hai-guardrails')
+const injection = await runInjectionBench({ print: false })
+write('injection.json', injection)
+const injectionTable = formatInjectionTable(injection)
+console.log(`\n${injectionTable}`)
+
+step(3, 'PII and secrets: Rampart vs OpenRedaction vs redact-pii')
+const pii = await runPiiBench({ print: false, write: false })
+write('pii.json', pii)
+const piiTable = formatPiiBench(pii)
+console.log(`\n${piiTable}`)
+
+const charts: BarChart[] = [
+  {
+    title: 'Prompt injection on dev.jsonl: precision, recall, F1, false-positive rate',
+    series: ['precision', 'recall', 'F1', 'FPR'],
+    groups: injection.tools.map((t) => ({ label: t.name, values: [t.precision, t.recall, t.f1, t.fpr] })),
+    max: 1,
+  },
+  {
+    title: 'Prompt injection: recall on dev attacks after one obfuscation',
+    series: Object.keys(injection.obfuscatedRecall),
+    groups: Object.keys(Object.values(injection.obfuscatedRecall)[0] ?? {}).map((family) => ({
+      label: family,
+      values: Object.values(injection.obfuscatedRecall).map((perFamily) => perFamily[family]),
+    })),
+    max: 1,
+  },
+  {
+    title: 'PII and secrets on pii/dev.jsonl: span precision, recall, F1, false-positive rate',
+    series: ['precision', 'recall', 'F1', 'FPR'],
+    groups: pii.detectors.map((d) => ({ label: d.name, values: [d.score.overall.precision, d.score.overall.recall, d.score.overall.f1, d.score.overall.fpr] })),
+    max: 1,
+  },
+  {
+    title: 'PII: F1 per type',
+    series: pii.detectors.map((d) => d.name),
+    groups: [...new Set(pii.detectors.flatMap((d) => d.predicts))].sort().map((type) => ({
+      label: type,
+      values: pii.detectors.map((d) => (d.predicts.includes(type) ? (d.score.perType[type]?.f1 ?? 0) : undefined)),
+    })),
+    max: 1,
+  },
+  {
+    title: 'Latency per call on 2 KB prompts, p50 and p99 (ms, lower is better)',
+    series: ['p50', 'p99'],
+    groups: [
+      { label: 'default input policy', values: [latency.defaultInputPolicy.p50Ms, latency.defaultInputPolicy.p99Ms] },
+      { label: 'default policy, PII-dense', values: [latency.defaultInputPolicyPiiDense.p50Ms, latency.defaultInputPolicyPiiDense.p99Ms] },
+      ...Object.entries(latency.scanners).map(([id, s]) => ({ label: id, values: [s.p50Ms, s.p99Ms] })),
+    ],
+    unit: ' ms',
+  },
+]
+writeFileSync(join(results, 'report.html'), renderReport('Rampart benchmarks', charts, [latencyTable, injectionTable, piiTable]))
+process.stderr.write(`\nwrote ${results}/{latency,injection,pii}.json and report.html\n`)
