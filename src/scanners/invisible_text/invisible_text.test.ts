@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { readFixtures, scanWith } from '../testing.js'
 import { createTextViews } from '../../core/text-views.js'
 import { invisibleText, INVISIBLE_TYPES } from './index.js'
 
@@ -10,18 +10,10 @@ interface Fixture {
   expect: { type: string; value: string; action?: string }[]
 }
 
-const fixtures = readFileSync(new URL('./fixtures.jsonl', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => JSON.parse(l) as Fixture)
+const fixtures = readFixtures<Fixture>(new URL('./fixtures.jsonl', import.meta.url))
 
 function scan(text: string, options: Record<string, unknown> = {}) {
-  const scanner = invisibleText.create(invisibleText.options.parse(options), invisibleText.defaults)
-  const out = scanner.scan(text, { direction: 'input', context: {}, views: createTextViews(text) })
-  if (!Array.isArray(out)) throw new Error('invisible_text must scan synchronously')
-  return out
-    .filter((f) => f.score >= invisibleText.defaults.threshold)
-    .map((f) => ({ type: f.type, start: f.start as number, end: f.end as number, action: f.action ?? invisibleText.defaults.action, score: f.score, detail: f.detail }))
+  return scanWith(invisibleText, text, options).map((f) => ({ type: f.type, start: f.start as number, end: f.end as number, action: f.action, score: f.score, detail: f.detail }))
 }
 
 /** Expected spans: each value is looked up after the previous one, so repeated characters work. */

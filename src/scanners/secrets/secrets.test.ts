@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { readFixtures, scanWith } from '../testing.js'
 import { createTextViews } from '../../core/text-views.js'
 import { createGuard } from '../../guard.js'
 import { crc32Ascii, hasValidBase62Checksum, isPlaceholder, shannonEntropy } from './checks.js'
@@ -12,18 +12,10 @@ interface Fixture {
   expect: { type: string; value: string; action?: string }[]
 }
 
-const fixtures = readFileSync(new URL('./fixtures.jsonl', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => JSON.parse(l) as Fixture)
+const fixtures = readFixtures<Fixture>(new URL('./fixtures.jsonl', import.meta.url))
 
 function scan(text: string, options: Record<string, unknown> = {}) {
-  const scanner = secrets.create(secrets.options.parse(options), secrets.defaults)
-  const out = scanner.scan(text, { direction: 'input', context: {}, views: createTextViews(text) })
-  if (!Array.isArray(out)) throw new Error('secrets must scan synchronously')
-  return out
-    .filter((f) => f.score >= secrets.defaults.threshold)
-    .map((f) => ({ type: f.type, start: f.start, end: f.end, action: f.action ?? secrets.defaults.action, score: f.score, detail: f.detail }))
+  return scanWith(secrets, text, options).map((f) => ({ type: f.type, start: f.start, end: f.end, action: f.action, score: f.score, detail: f.detail }))
 }
 
 describe('secrets fixtures', () => {
