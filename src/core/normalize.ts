@@ -47,54 +47,98 @@ class MappedText implements NormalizedText {
   }
 }
 
+// Scratch byte buffer for building one-byte strings from UTF-16 code units (see codesToString).
+let latin1Scratch = Buffer.allocUnsafeSlow(4096)
+
+/**
+ * The string of `codes[from, to)`, without an argument list per code unit: a one-byte string
+ * when every unit is ≤ U+00FF (as `String.fromCharCode` would give), else a two-byte one.
+ * Code units are copied as they are (lone surrogates included).
+ */
+export function codesToString(codes: Uint16Array, from: number, to: number): string {
+  const length = to - from
+  if (length <= 0) return ''
+  let wide = false
+  for (let i = from; i < to; i++) {
+    if ((codes[i] as number) > 0xff) {
+      wide = true
+      break
+    }
+  }
+  if (wide) return Buffer.from(codes.buffer, codes.byteOffset + 2 * from, length * 2).toString('utf16le')
+  if (latin1Scratch.length < length) latin1Scratch = Buffer.allocUnsafeSlow(Math.max(length, latin1Scratch.length * 2))
+  const bytes = latin1Scratch
+  for (let i = 0; i < length; i++) bytes[i] = codes[from + i] as number
+  return bytes.toString('latin1', 0, length)
+}
+
 /** Accumulates output text and, per output code unit, the original span it came from. */
 export class OffsetMapBuilder {
-  private readonly parts: string[] = []
-  private starts = new Int32Array(64)
-  private ends = new Int32Array(64)
+  private codes: Uint16Array
+  private starts: Int32Array
+  private ends: Int32Array
   private length = 0
+
+  constructor(capacity = 64) {
+    const cap = Math.max(16, capacity)
+    this.codes = new Uint16Array(cap)
+    this.starts = new Int32Array(cap)
+    this.ends = new Int32Array(cap)
+  }
 
   /** Appends `out`, every code unit of which came from original [start, end). */
   push(out: string, start: number, end: number): void {
     const k = out.length
     if (k === 0) return
-    this.parts.push(out)
     this.reserve(k)
-    for (let i = 0; i < k; i++) {
-      this.starts[this.length] = start
-      this.ends[this.length] = end
-      this.length++
-    }
-  }
-
-  /** Appends `out` where unit k came from original [offset + k, offset + k + 1). */
-  pushIdentity(out: string, offset: number): void {
-    const k = out.length
-    if (k === 0) return
-    this.parts.push(out)
-    this.reserve(k)
+    const c = this.codes
     const s = this.starts
     const e = this.ends
     let len = this.length
     for (let i = 0; i < k; i++, len++) {
-      s[len] = offset + i
-      e[len] = offset + i + 1
+      c[len] = out.charCodeAt(i)
+      s[len] = start
+      e[len] = end
+    }
+    this.length = len
+  }
+
+  /** Appends `out` where unit k came from original [offset + k, offset + k + 1). */
+  pushIdentity(out: string, offset: number): void {
+    this.pushRange(out, 0, out.length, offset)
+  }
+
+  /** Appends `text[from, to)` where unit k came from original [shift + k, shift + k + 1). */
+  pushRange(text: string, from: number, to: number, shift: number = 0): void {
+    const k = to - from
+    if (k <= 0) return
+    this.reserve(k)
+    const c = this.codes
+    const s = this.starts
+    const e = this.ends
+    let len = this.length
+    for (let i = from; i < to; i++, len++) {
+      c[len] = text.charCodeAt(i)
+      s[len] = shift + i
+      e[len] = shift + i + 1
     }
     this.length = len
   }
 
   /** Appends `src.text[from, to)` with the original spans recorded in `src`. */
-  pushFrom(src: MappedText, from: number, to: number, text: string = src.text.slice(from, to)): void {
+  pushFrom(src: MappedText, from: number, to: number, text?: string): void {
     const k = to - from
     if (k <= 0) return
-    this.parts.push(text)
     this.reserve(k)
+    const c = this.codes
     const s = this.starts
     const e = this.ends
     const ss = src.starts
     const se = src.ends
+    const t = src.text
     let len = this.length
     for (let i = from; i < to; i++, len++) {
+      c[len] = text === undefined ? t.charCodeAt(i) : text.charCodeAt(i - from)
       s[len] = ss[i] as number
       e[len] = se[i] as number
     }
@@ -110,16 +154,19 @@ export class OffsetMapBuilder {
     if (this.length + k <= this.starts.length) return
     let cap = this.starts.length * 2
     while (cap < this.length + k) cap *= 2
+    const c = new Uint16Array(cap)
+    c.set(this.codes.subarray(0, this.length))
     const s = new Int32Array(cap)
     s.set(this.starts.subarray(0, this.length))
     const e = new Int32Array(cap)
     e.set(this.ends.subarray(0, this.length))
+    this.codes = c
     this.starts = s
     this.ends = e
   }
 
   build(originalLength: number): MappedText {
-    return new MappedText(this.parts.join(''), this.starts.slice(0, this.length), this.ends.slice(0, this.length), originalLength)
+    return new MappedText(codesToString(this.codes, 0, this.length), this.starts.slice(0, this.length), this.ends.slice(0, this.length), originalLength)
   }
 }
 
@@ -168,9 +215,9 @@ function isCombining(cp: number): boolean {
  */
 export function normalizeUnicode(text: string, fold?: (cluster: string) => string, foldAscii?: (run: string) => string): NormalizedText {
   if (fold === undefined && !NON_ASCII_RE.test(text)) return identityView(text)
-  const out = new OffsetMapBuilder()
-  let i = 0
   const n = text.length
+  const out = new OffsetMapBuilder(n + 16)
+  let i = 0
   while (i < n) {
     // Bulk-copy an ASCII run, leaving its last character for the cluster path when a
     // possibly combining character follows (so `e` + U+0301 still composes).
@@ -178,8 +225,8 @@ export function normalizeUnicode(text: string, fold?: (cluster: string) => strin
     while (j < n && text.charCodeAt(j) < 0x80) j++
     if (j < n && j > i && text.charCodeAt(j) >= 0x300) j--
     if (j > i) {
-      const run = text.slice(i, j)
-      out.pushIdentity(foldAscii === undefined ? run : foldAscii(run), i)
+      if (foldAscii === undefined) out.pushRange(text, i, j)
+      else out.pushIdentity(foldAscii(text.slice(i, j)), i)
       i = j
       if (i >= n) break
     }
@@ -205,10 +252,24 @@ export function normalizeUnicode(text: string, fold?: (cluster: string) => strin
       if (!isCombining(next)) break
       i += width
     }
-    const cluster = cp < 0x80 && i - start === 1 ? (text[start] as string) : text.slice(start, i).normalize('NFKC')
+    const cluster = i - start === (cp > 0xffff ? 2 : 1) ? nfkcOf(cp) : text.slice(start, i).normalize('NFKC')
     out.push(fold === undefined ? cluster : fold(cluster), start, i)
   }
   return out.build(n)
+}
+
+// NFKC of single code points seen so far: normalizing costs far more than a Map hit.
+const nfkcCache = new Map<number, string>()
+const NFKC_CACHE_MAX = 16_384
+
+/** NFKC of the one code point `cp` (a cluster without combining marks). */
+function nfkcOf(cp: number): string {
+  let s = nfkcCache.get(cp)
+  if (s === undefined) {
+    s = String.fromCodePoint(cp).normalize('NFKC')
+    if (nfkcCache.size < NFKC_CACHE_MAX) nfkcCache.set(cp, s)
+  }
+  return s
 }
 
 const MARKS_RE = /\p{M}/gu
@@ -311,19 +372,66 @@ class UnitBuffer {
       this.alt = a
     }
   }
-  toText(originalLength: number): MappedText {
-    let text = ''
-    for (let i = 0; i < this.length; i += 4096) {
-      text += String.fromCharCode.apply(null, this.codes.subarray(i, Math.min(this.length, i + 4096)) as unknown as number[])
+  /** Empties the buffer for reuse, making room for `capacity` units. */
+  reset(capacity: number): void {
+    this.length = 0
+    this.alt = undefined
+    if (this.codes.length < capacity) {
+      this.codes = new Uint16Array(capacity)
+      this.starts = new Int32Array(capacity)
+      this.ends = new Int32Array(capacity)
     }
-    return new MappedText(text, this.starts.subarray(0, this.length), this.ends.subarray(0, this.length), originalLength)
   }
+  toText(originalLength: number): MappedText {
+    return new MappedText(codesToString(this.codes, 0, this.length), this.starts.subarray(0, this.length), this.ends.subarray(0, this.length), originalLength)
+  }
+}
+
+/** Pass 1 of folding writes here; only pass 2's output outlives a call (folding is synchronous). */
+const pass1 = new UnitBuffer(4096)
+
+interface FoldedCodePoint {
+  /** NFKC of the code point. */
+  nfkc: string
+  /** `foldCluster(nfkc)`. */
+  folded: string
+  /** The non-Latin letter a confusable mapping replaced (see UnitBuffer.alt), or 0. */
+  alt: number
+}
+
+// Pass-1 folding of single code points seen so far (NFKC, NFD and the tables per character
+// cost about a microsecond; a Map hit a few nanoseconds).
+const foldCache = new Map<number, FoldedCodePoint>()
+const FOLD_CACHE_MAX = 16_384
+
+function foldNfkcCluster(nfkc: string): FoldedCodePoint {
+  const folded = foldCluster(nfkc)
+  let alt = 0
+  // Only letters of other scripts (Greek and beyond) that folded to a-z can be look-alikes here;
+  // Latin letters with diacritics (é → e) are genuine Latin.
+  if (folded.length === 1 && (nfkc.codePointAt(0) as number) >= 0x370) {
+    // Remember the letter a confusable replaced, so whole non-Latin words can be restored.
+    const plain = nfkc.normalize('NFD').replace(MARKS_RE, '').toLowerCase()
+    const f = folded.charCodeAt(0)
+    if (plain.length === 1 && plain !== folded && f >= 0x61 && f <= 0x7a && plain.charCodeAt(0) >= 0x80) alt = plain.charCodeAt(0)
+  }
+  return { nfkc, folded, alt }
+}
+
+function foldCodePoint(cp: number): FoldedCodePoint {
+  let f = foldCache.get(cp)
+  if (f === undefined) {
+    f = foldNfkcCluster(nfkcOf(cp))
+    if (foldCache.size < FOLD_CACHE_MAX) foldCache.set(cp, f)
+  }
+  return f
 }
 
 /** Pass 1 of folding: NFKC clusters folded (see foldCluster), ASCII through a table. */
 function foldUnits(text: string): UnitBuffer {
   const n = text.length
-  const buf = new UnitBuffer(n + 16)
+  const buf = pass1
+  buf.reset(n + 16)
   let i = 0
   while (i < n) {
     // ASCII fast path, written straight into the buffer (it has room for n units).
@@ -370,19 +478,12 @@ function foldUnits(text: string): UnitBuffer {
       if (!isCombining(next)) break
       i += width
     }
-    const nfkc = cp < 0x80 && i - start === 1 ? (text[start] as string) : text.slice(start, i).normalize('NFKC')
-    const folded = foldCluster(nfkc)
+    const fc = i - start === (cp > 0xffff ? 2 : 1) ? foldCodePoint(cp) : foldNfkcCluster(text.slice(start, i).normalize('NFKC'))
+    const folded = fc.folded
     for (let k = 0; k < folded.length; k++) buf.push(folded.charCodeAt(k), start, i)
-    // Only letters of other scripts (Greek and beyond) that folded to a-z can be look-alikes here;
-    // Latin letters with diacritics (é → e) are genuine Latin.
-    if (folded.length === 1 && (nfkc.codePointAt(0) as number) >= 0x370) {
-      // Remember the letter a confusable replaced, so whole non-Latin words can be restored.
-      const plain = nfkc.normalize('NFD').replace(MARKS_RE, '').toLowerCase()
-      const f = folded.charCodeAt(0)
-      if (plain.length === 1 && plain !== folded && f >= 0x61 && f <= 0x7a && plain.charCodeAt(0) >= 0x80) {
-        buf.alt ??= new Uint16Array(buf.codes.length)
-        buf.alt[buf.length - 1] = plain.charCodeAt(0)
-      }
+    if (fc.alt !== 0) {
+      buf.alt ??= new Uint16Array(buf.codes.length)
+      buf.alt[buf.length - 1] = fc.alt
     }
   }
   return buf
@@ -482,10 +583,16 @@ interface SpacedLetters {
   next: number
 }
 
+// Reused by collectSpacedLetters (its result is consumed before the next call).
+const spacedScratch: SpacedLetters = { starts: [], gaps: [], next: 0 }
+
 /** ≥ 3 one-character tokens in a row starting at `a` (`i g n o r e`), or undefined. */
 function collectSpacedLetters(codes: Uint16Array, n: number, a: number): SpacedLetters | undefined {
-  const starts = [a]
-  const gaps: number[] = []
+  const starts = spacedScratch.starts
+  const gaps = spacedScratch.gaps
+  starts.length = 0
+  gaps.length = 0
+  starts.push(a)
   let k = a + 1
   for (;;) {
     let g = k
@@ -496,13 +603,16 @@ function collectSpacedLetters(codes: Uint16Array, n: number, a: number): SpacedL
       k = g + 1
     } else break
   }
-  return starts.length >= 3 ? { starts, gaps, next: k } : undefined
+  if (starts.length < 3) return undefined
+  spacedScratch.next = k
+  return spacedScratch
 }
 
 /** Joins spaced-out letters into words (wider gaps split words); returns the next pending space. */
 function emitSpacedLetters(p: UnitBuffer, spaced: SpacedLetters, pendingSpace: number, out: UnitBuffer): number {
   const { starts, gaps } = spaced
-  const minGap = Math.min(...gaps)
+  let minGap = gaps[0] as number
+  for (let m = 1; m < gaps.length; m++) if ((gaps[m] as number) < minGap) minGap = gaps[m] as number
   let w = 0
   let pending = pendingSpace
   for (let m = 0; m < starts.length; m++) {
@@ -522,27 +632,57 @@ function emitSpacedLetters(p: UnitBuffer, spaced: SpacedLetters, pendingSpace: n
   return pending
 }
 
+/** True for a pass-1 unit that DOTTED_RE reads as a separator between letters. */
+function isDotSeparator(c: number): boolean {
+  return c === 0x2e || c === 0x2d || c === 0xb7 || c === 0x2022 || c === 0x3a || c === 0x2f || c === 0x5c
+}
+
+/** True for a unit foldLeetToken reads as a leet letter (see leetspeak.ts). */
+function isLeetCode(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39 && c !== 0x32 && c !== 0x36) || c === 0x40 || c === 0x24 || c === 0x7c || c === 0x21
+}
+
+/** Can foldLeetToken change units [from, to)? False when it returns any such token unchanged. */
+function mayFoldLeet(codes: Uint16Array, from: number, to: number): boolean {
+  if (to - from < 2) return false
+  let letters = 0
+  let leet = 0
+  for (let k = from; k < to; k++) {
+    const c = codes[k] as number
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) letters++
+    else if (isLeetCode(c)) leet++
+    else return false
+  }
+  return leet > 0 && letters > 0
+}
+
 function emitFoldedToken(p: UnitBuffer, a: number, b: number, out: UnitBuffer): void {
-  const s = String.fromCharCode.apply(null, p.codes.subarray(a, b) as unknown as number[])
-  if (s.length >= 5 && DOTTED_RE.test(s)) {
-    // `i.g.n.o.r.e` → `ignore`: each kept letter keeps its own span.
-    let word = ''
-    for (let k = 0; k < s.length; k += 2) word += s[k]
-    const folded = foldLeetToken(word)
-    if (/[a-z].*[a-z]/.test(folded)) {
-      for (let k = 0; k < folded.length; k++) out.push(folded.charCodeAt(k), p.starts[a + 2 * k] as number, p.ends[a + 2 * k] as number)
-      return
+  const codes = p.codes
+  if (b - a >= 5 && isDotSeparator(codes[a + 1] as number)) {
+    const s = codesToString(codes, a, b)
+    if (DOTTED_RE.test(s)) {
+      // `i.g.n.o.r.e` → `ignore`: each kept letter keeps its own span.
+      let word = ''
+      for (let k = 0; k < s.length; k += 2) word += s[k]
+      const folded = foldLeetToken(word)
+      if (/[a-z].*[a-z]/.test(folded)) {
+        for (let k = 0; k < folded.length; k++) out.push(folded.charCodeAt(k), p.starts[a + 2 * k] as number, p.ends[a + 2 * k] as number)
+        return
+      }
     }
   }
   // Fold leet inside alphanumeric runs; other punctuation passes through.
-  let k = 0
-  while (k < s.length) {
+  let k = a
+  while (k < b) {
     const from = k
-    const token = isTokenCode(s.charCodeAt(k))
-    while (k < s.length && isTokenCode(s.charCodeAt(k)) === token) k++
-    const run = s.slice(from, k)
-    const folded = token ? foldLeetToken(run) : run
-    for (let q = 0; q < folded.length; q++) out.push(folded.charCodeAt(q), p.starts[a + from + q] as number, p.ends[a + from + q] as number)
+    const token = isTokenCode(codes[k] as number)
+    while (k < b && isTokenCode(codes[k] as number) === token) k++
+    if (token && mayFoldLeet(codes, from, k)) {
+      const folded = foldLeetToken(codesToString(codes, from, k))
+      for (let q = 0; q < folded.length; q++) out.push(folded.charCodeAt(q), p.starts[from + q] as number, p.ends[from + q] as number)
+    } else {
+      for (let q = from; q < k; q++) out.push(codes[q] as number, p.starts[q] as number, p.ends[q] as number)
+    }
   }
 }
 
