@@ -70,27 +70,90 @@ function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z))
 }
 
-interface Words {
+/**
+ * A set of 32-bit keys in typed arrays, reused from call to call: emptying it bumps a
+ * generation number instead of allocating or zeroing (open addressing, load ≤ 1/2).
+ */
+class KeySet {
+  private keys = new Uint32Array(1024)
+  private marks = new Uint32Array(1024)
+  private shift = 22
+  private gen = 1
+  size = 0
+
+  /** Empties the set, with room for `expected` keys. */
+  clear(expected: number): void {
+    this.size = 0
+    if (expected * 2 > this.keys.length) {
+      let cap = this.keys.length
+      while (cap < expected * 2) cap *= 2
+      this.keys = new Uint32Array(cap)
+      this.marks = new Uint32Array(cap)
+      this.shift = 32 - Math.log2(cap)
+      this.gen = 1
+      return
+    }
+    this.gen++
+    if (this.gen === 0xffffffff) {
+      this.marks.fill(0)
+      this.gen = 1
+    }
+  }
+
+  /** Adds `key`; false when it was already there. */
+  add(key: number): boolean {
+    const mask = this.keys.length - 1
+    let i = Math.imul(key, 0x9e3779b1) >>> this.shift
+    while (this.marks[i] === this.gen) {
+      if (this.keys[i] === key) return false
+      i = (i + 1) & mask
+    }
+    this.marks[i] = this.gen
+    this.keys[i] = key
+    this.size++
+    return true
+  }
+
+  has(key: number): boolean {
+    const mask = this.keys.length - 1
+    let i = Math.imul(key, 0x9e3779b1) >>> this.shift
+    while (this.marks[i] === this.gen) {
+      if (this.keys[i] === key) return true
+      i = (i + 1) & mask
+    }
+    return false
+  }
+}
+
+/** The words of one folded text (see wordsOf); instances are reused, valid until refilled. */
+class Words {
   /** FNV-1a hash of each word (see `wordHash`). */
-  hashes: Uint32Array
+  hashes = new Uint32Array(1024)
   /** Start offset of each word in the folded text. */
-  starts: Int32Array
-  count: number
-  set: Set<number>
+  starts = new Int32Array(1024)
+  count = 0
+  readonly set = new KeySet()
 }
 
 const MAX_WORDS = 4000
+// The words of the folded text, and of one hidden or decoded payload at a time.
+const TEXT_WORDS = new Words()
+const PAYLOAD_WORDS = new Words()
 
 /**
- * The words of a folded text — runs of [a-z0-9], at most 4,000 — as hashes with start offsets.
- * Hashing while scanning avoids allocating a string per word; a collision can only cause an
- * extra regex attempt, never a finding (the regex decides).
+ * The words of a folded text — runs of [a-z0-9], at most 4,000 — as hashes with start offsets,
+ * written into `words`. Hashing while scanning avoids allocating a string per word; a collision
+ * can only cause an extra regex attempt, never a finding (the regex decides).
  */
-function wordsOf(t: string): Words {
+function wordsOf(t: string, words: Words): Words {
   const n = t.length
   const cap = Math.min(MAX_WORDS, (n >> 1) + 1)
-  const hashes = new Uint32Array(cap)
-  const starts = new Int32Array(cap)
+  if (words.hashes.length < cap) {
+    words.hashes = new Uint32Array(cap)
+    words.starts = new Int32Array(cap)
+  }
+  const hashes = words.hashes
+  const starts = words.starts
   let count = 0
   let i = 0
   while (i < n && count < cap) {
@@ -110,9 +173,11 @@ function wordsOf(t: string): Words {
     starts[count] = start
     count++
   }
-  const set = new Set<number>()
+  words.count = count
+  const set = words.set
+  set.clear(count)
   for (let k = 0; k < count; k++) set.add(hashes[k] as number)
-  return { hashes, starts, count, set }
+  return words
 }
 
 interface CompiledSignal {
@@ -144,51 +209,77 @@ const hashesOf = (words: readonly string[]): number[] => words.map(wordHash)
 const ROLE_MARKER_WORDS = hashesOf(['im', 'system', 'sys', 'user', 'assistant', 'endoftext', 'eot', 'start', 'end', 'begin', 'inst', 'instruction', 'instructions', 'admin', 'developer', 'root', 'response', 'human'])
 const DELIMITER_WORDS = hashesOf(['end', 'begin', 'start', 'stop'])
 const PERSONA_WORDS = hashesOf(['dan', 'stan', 'dude', 'aim', 'ucar', 'betterdan', 'apophis', 'jailbreak', 'developer', 'classic', 'jailbroken'])
-const hasAny = (words: Words, hashes: readonly number[]): boolean => hashes.some((h) => words.set.has(h))
+function hasAny(words: Words, hashes: readonly number[]): boolean {
+  for (let i = 0; i < hashes.length; i++) if (words.set.has(hashes[i] as number)) return true
+  return false
+}
 
-/** Runs the regex signals on one folded view, recording hits mapped to original offsets. */
-function matchSignals(view: NormalizedText, words: Words, via: string, mapSpan: (s: number, e: number) => { start: number; end: number }, hits: SignalHit[], bonus: number): void {
+// Per signal while matching one view: 0 = not decided, 1 = possible (anchors present), 2 =
+// impossible or already matched. Reused (matching is synchronous).
+const signalState = new Uint8Array(COMPILED.length)
+
+function signalPossible(k: number, t: string, words: Words): boolean {
+  if (signalState[k] === 0) {
+    let ok = true
+    const anchors = (COMPILED[k] as CompiledSignal).anchors
+    for (let g = 0; g < anchors.length && ok; g++) {
+      const group = anchors[g] as readonly number[] | string
+      if (typeof group === 'string') ok = t.includes(group)
+      else {
+        ok = false
+        for (let q = 0; q < group.length && !ok; q++) ok = words.set.has(group[q] as number)
+      }
+    }
+    signalState[k] = ok ? 1 : 2
+  }
+  return signalState[k] === 1
+}
+
+function recordHit(k: number, index: number, length: number, view: NormalizedText, via: string, hits: SignalHit[], bonus: number, outer: NormalizedText | undefined, segment: { start: number; end: number } | undefined): void {
+  const s = (COMPILED[k] as CompiledSignal).signal
+  let start: number
+  let end: number
+  if (segment !== undefined) {
+    start = segment.start
+    end = segment.end
+  } else {
+    const span = view.toOriginal(index, index + length)
+    const mapped = outer === undefined ? span : outer.toOriginal(span.start, span.end)
+    start = mapped.start
+    end = mapped.end
+  }
+  hits.push({ id: s.id, type: s.type, weight: s.weight + bonus, start, end, via })
+  signalState[k] = 2
+}
+
+/**
+ * Runs the regex signals on one folded view, recording hits mapped to original offsets: through
+ * `view`, then `outer` when the view is of hidden text, or to `segment` (the encoded payload).
+ */
+function matchSignals(view: NormalizedText, words: Words, via: string, hits: SignalHit[], bonus: number, outer?: NormalizedText, segment?: { start: number; end: number }): void {
   const t = view.text
   if (t.length === 0) return
-  // 0 = not decided, 1 = possible (anchors present), 2 = impossible or already matched.
-  const state = new Uint8Array(COMPILED.length)
-  const possible = (k: number): boolean => {
-    if (state[k] === 0) {
-      let ok = true
-      for (const group of (COMPILED[k] as CompiledSignal).anchors) {
-        if (typeof group === 'string' ? !t.includes(group) : !group.some((h) => words.set.has(h))) {
-          ok = false
-          break
-        }
-      }
-      state[k] = ok ? 1 : 2
-    }
-    return state[k] === 1
-  }
-  const record = (k: number, index: number, length: number): void => {
-    const s = (COMPILED[k] as CompiledSignal).signal
-    const span = mapSpan(index, index + length)
-    hits.push({ id: s.id, type: s.type, weight: s.weight + bonus, start: span.start, end: span.end, via })
-    state[k] = 2
-  }
+  signalState.fill(0)
   for (let w = 0; w < words.count; w++) {
     const candidates = LEAD_INDEX.get(words.hashes[w] as number)
     if (candidates === undefined) continue
     const at = words.starts[w] as number
-    for (const k of candidates) {
-      if (!possible(k)) continue
+    for (let q = 0; q < candidates.length; q++) {
+      const k = candidates[q] as number
+      if (!signalPossible(k, t, words)) continue
       const re = (COMPILED[k] as CompiledSignal).sticky
       re.lastIndex = at
       const m = re.exec(t)
-      if (m !== null) record(k, m.index, m[0].length)
+      if (m !== null) recordHit(k, m.index, m[0].length, view, via, hits, bonus, outer, segment)
     }
   }
   // Patterns without lead words scan the whole text.
-  COMPILED.forEach((c, k) => {
-    if (c.signal.lead.length > 0 || !possible(k)) return
+  for (let k = 0; k < COMPILED.length; k++) {
+    const c = COMPILED[k] as CompiledSignal
+    if (c.signal.lead.length > 0 || !signalPossible(k, t, words)) continue
     const m = c.signal.re.exec(t)
-    if (m !== null) record(k, m.index, m[0].length)
-  })
+    if (m !== null) recordHit(k, m.index, m[0].length, view, via, hits, bonus, outer, segment)
+  }
 }
 
 // * _ ` " ' ( ) [ ] { } < > , . ; : ! ?
@@ -333,24 +424,27 @@ const STOP_HASHES = new Set(STOPWORDS_LIST.map(wordHash))
 const SHAPE_BITS = new Uint8Array(8192)
 for (const key of ATTACK_TRIGRAMS) SHAPE_BITS[(key & 0xffff) >> 3]! |= 1 << (key & 7)
 
+const SEEN_TRIGRAMS = new KeySet()
+
 /** Number of distinct content 3-grams of the text shared with the attack-shape library. */
 function shapeMatches(words: Words): number {
   const limit = Math.min(words.count, 3000)
   if (limit < 3) return 0
   const h = words.hashes
-  let seen: Set<number> | undefined
+  const seen = SEEN_TRIGRAMS
+  seen.clear(limit)
   let s0 = STOP_HASHES.has(h[0] as number)
   let s1 = STOP_HASHES.has(h[1] as number)
   for (let i = 0; i + 2 < limit; i++) {
     const s2 = STOP_HASHES.has(h[i + 2] as number)
     if (!(s0 && s1 && s2)) {
       const key = trigramKey(h[i] as number, h[i + 1] as number, h[i + 2] as number)
-      if ((SHAPE_BITS[(key & 0xffff) >> 3]! & (1 << (key & 7))) !== 0 && ATTACK_TRIGRAMS.has(key)) (seen ??= new Set()).add(key)
+      if ((SHAPE_BITS[(key & 0xffff) >> 3]! & (1 << (key & 7))) !== 0 && ATTACK_TRIGRAMS.has(key)) seen.add(key)
     }
     s0 = s1
     s1 = s2
   }
-  return seen?.size ?? 0
+  return seen.size
 }
 
 /** Creates the heuristic detector. Stateless; patterns are compiled at module load. */
@@ -360,8 +454,8 @@ export function createHeuristicDetector(): InjectionDetector {
     analyze(text, views) {
       const hits: SignalHit[] = []
       const folded = views.folded
-      const words = wordsOf(folded.text)
-      matchSignals(folded, words, 'text', (s, e) => folded.toOriginal(s, e), hits, 0)
+      const words = wordsOf(folded.text, TEXT_WORDS)
+      matchSignals(folded, words, 'text', hits, 0)
 
       if (!hits.some((h) => h.id === 'override' || h.id === 'override_short')) {
         const m = SPLIT_OVERRIDE_RE.exec(folded.text)
@@ -408,10 +502,7 @@ export function createHeuristicDetector(): InjectionDetector {
         const span = hidden.toOriginal(0, hidden.text.length)
         hits.push({ id: 'hidden_text', type: 'INJECTION', weight: EXTRA_WEIGHTS.hiddenText, ...span, via: 'hidden' })
         const hf = foldForMatching(hidden.text)
-        matchSignals(hf, wordsOf(hf.text), 'hidden', (s, e) => {
-          const h = hf.toOriginal(s, e)
-          return hidden.toOriginal(h.start, h.end)
-        }, hits, EXTRA_WEIGHTS.obfuscationBonus)
+        matchSignals(hf, wordsOf(hf.text, PAYLOAD_WORDS), 'hidden', hits, EXTRA_WEIGHTS.obfuscationBonus, hidden)
       }
 
       // Decoded payloads: score what they say; the span is the encoded payload.
@@ -419,9 +510,9 @@ export function createHeuristicDetector(): InjectionDetector {
       for (const seg of views.decoded) {
         if (seg.kind === 'html_entities' && seg.text.length < 12) continue
         const sf = foldForMatching(seg.text)
-        const segWords = wordsOf(sf.text)
+        const segWords = wordsOf(sf.text, PAYLOAD_WORDS)
         const before = hits.length
-        matchSignals(sf, segWords, seg.via, () => ({ start: seg.start, end: seg.end }), hits, EXTRA_WEIGHTS.obfuscationBonus)
+        matchSignals(sf, segWords, seg.via, hits, EXTRA_WEIGHTS.obfuscationBonus, undefined, seg)
         const segShapes = shapeMatches(segWords)
         shapes = Math.max(shapes, segShapes)
         if (hits.length > before || segShapes >= 2 || /(?: [a-z]+){3}/.test(sf.text)) {
