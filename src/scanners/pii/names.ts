@@ -32,8 +32,25 @@ const AFTER_PERSON = /^(?:'s\b|’s\b|\s*,?\s*(?:is|was|has|had|said|says|wrote|
 // Capitalized words, and the lower-case words a name or a firm name may contain. Only these
 // become tokens: a 2 KB prompt yields tens of tokens, not hundreds.
 // The first class is a cheap superset of upper-case letters; tokenize() keeps true capitals.
-const TOKEN_RE = /[A-Z\u00C0-\u024F\u0370-\u052F\u1E00-\u1FFF][\p{L}\p{M}'’-]*|(?:van|von|der|den|de|del|della|di|da|dos|das|du|la|le|bin|ibn|al|el|ter|ten|and)(?![\p{L}\p{M}])/gu
-const BOUNDARY = new Set(['.', '!', '?', ':', ';', '"', '“', '(', '•', '*', '>', '-', '\n', '\r', '\t'])
+// The tokenizer matches exactly
+//   /[A-Z\u00C0-\u024F\u0370-\u052F\u1E00-\u1FFF][\p{L}\p{M}'’-]*|(?:van|von|der|den|de|del|della|di|da|dos|das|du|la|le|bin|ibn|al|el|ter|ten|and)(?![\p{L}\p{M}])/gu
+// by hand (see tokenize), so that a scan allocates no match array per word.
+const PARTICLES = ['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'dos', 'das', 'du', 'la', 'le', 'bin', 'ibn', 'al', 'el', 'ter', 'ten', 'and']
+const PARTICLES_BY_LENGTH: (string[] | undefined)[] = []
+for (const p of PARTICLES) {
+  const list = (PARTICLES_BY_LENGTH[p.length] ??= [])
+  list.push(p)
+}
+const PARTICLE_FIRST = new Set(PARTICLES.map((p) => p.charCodeAt(0)))
+const CONTINUATION_Y = /[\p{L}\p{M}'’-]*/uy
+const LETTER_OR_MARK_Y = /[\p{L}\p{M}]/uy
+const HONORIFIC_GAP = /^\.?\s{1,2}$/
+const SPACE_CAPITAL = /^[ ]\p{Lu}/u
+
+/** Characters before which a capital says little (`. ! ? : ; " “ ( • * > -` and line breaks, tabs). */
+function isBoundary(c: number): boolean {
+  return c === 46 || c === 33 || c === 63 || c === 58 || c === 59 || c === 34 || c === 0x201c || c === 40 || c === 0x2022 || c === 42 || c === 62 || c === 45 || c === 10 || c === 13 || c === 9
+}
 
 /** Characters that glue a word to a code or an encoded blob: digits _ + / = \\ @ # $ %. */
 function isCodeChar(code: number): boolean {
@@ -104,66 +121,180 @@ function startsLine(text: string, at: number): boolean {
 
 function startsSentence(text: string, at: number): boolean {
   for (let i = at - 1; i >= 0; i--) {
-    const c = text[i] as string
-    if (c === ' ') continue
-    return BOUNDARY.has(c)
+    const c = text.charCodeAt(i)
+    if (c === 32) continue
+    return isBoundary(c)
   }
   return true
 }
 
-function tokenize(text: string, lex: NameLexicon): Token[] {
-  const tokens: Token[] = []
-  TOKEN_RE.lastIndex = 0
-  for (let m = TOKEN_RE.exec(text); m !== null; m = TOKEN_RE.exec(text)) {
-    // Inside a word ("iPhone"), or glued to a code: not a token start.
-    if (m.index > 0) {
-      const prev = text.charCodeAt(m.index - 1)
-      if (continuesWord(prev) || isCodeChar(prev)) continue
-    }
-    let word = m[0]
-    let last = word.charCodeAt(word.length - 1)
-    while (last === 45 || last === 39 || last === 0x2019) {
-      word = word.slice(0, -1)
-      last = word.charCodeAt(word.length - 1)
-    }
-    if (word.length === 0) continue
-    // Part of a code or an encoded blob ("ORD-2022-385083", "…5yn1Wy8h4…"): not a word.
-    const after = m.index + word.length
-    if (after < text.length) {
-      const next = text.charCodeAt(after)
-      if (isCodeChar(next) || (next === 45 && after + 1 < text.length && isDigitCode(text.charCodeAt(after + 1)))) continue
-    }
-    const c0 = word.charCodeAt(0)
-    const lower = word.toLowerCase()
-    const cap = c0 < 128 ? c0 >= 65 && c0 <= 90 : lower.charCodeAt(0) !== c0
-    if (!cap && c0 >= 0xc0) continue
-    tokens.push({
-      start: m.index,
-      end: m.index + word.length,
-      lower,
-      cls: classify(lex, lower),
-      cap,
-      allCaps: cap && word.length > 1 && word === word.toUpperCase(),
-      sentenceStart: startsSentence(text, m.index),
-    })
+/** The token pool: tokens are reused from scan to scan (no objects per token); `tokenCount` are live. */
+const pool: Token[] = []
+let tokenCount = 0
+
+/** The live token at `k`, or undefined past the last one. */
+function tok(k: number): Token | undefined {
+  return k < tokenCount ? pool[k] : undefined
+}
+
+/** Whether `text` holds a name particle or "and" from `p` to `r` (lower-case ASCII letters). */
+function isParticleAt(text: string, p: number, r: number): boolean {
+  const list = PARTICLES_BY_LENGTH[r - p]
+  if (list === undefined) return false
+  outer: for (const w of list) {
+    for (let k = 0; k < w.length; k++) if (text.charCodeAt(p + k) !== w.charCodeAt(k)) continue outer
+    return true
   }
-  return tokens
+  return false
+}
+
+/**
+ * End of a match of `[\p{L}\p{M}'’-]*` from `q` (TOKEN_RE's word continuation): ASCII by
+ * hand, the rest with a sticky regex (no match arrays).
+ */
+function continuationEnd(text: string, q: number): number {
+  const n = text.length
+  while (q < n) {
+    const c = text.charCodeAt(q)
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 39 || c === 45 || c === 0x2019) q++
+    else if (c < 128) return q
+    else {
+      CONTINUATION_Y.lastIndex = q
+      CONTINUATION_Y.test(text)
+      return CONTINUATION_Y.lastIndex
+    }
+  }
+  return q
+}
+
+/**
+ * Fills the token pool with the matches of TOKEN_RE that pass the word-boundary checks; returns
+ * their count. A hand-written scan that matches exactly what the regex matches, in the same
+ * order and with the same consumption, without a match array, a token object or an upper-cased
+ * copy per word.
+ */
+function tokenize(text: string, lex: NameLexicon): number {
+  tokenCount = 0
+  const n = text.length
+  let p = 0
+  while (p < n) {
+    const c = text.charCodeAt(p)
+    if ((c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x370 && c <= 0x52f) || (c >= 0x1e00 && c <= 0x1fff)) {
+      const end = continuationEnd(text, p + 1)
+      addToken(text, lex, p, end)
+      p = end
+      continue
+    }
+    // A particle ("van", "de", "and") is a whole run of letters. After an ASCII letter it would
+    // be rejected below as inside a word, having consumed only lower-case letters: skip it.
+    if (c >= 97 && c <= 122 && PARTICLE_FIRST.has(c) && (p === 0 || !isAsciiLetter(text.charCodeAt(p - 1)))) {
+      let r = p + 1
+      while (r < n && text.charCodeAt(r) >= 97 && text.charCodeAt(r) <= 122) r++
+      if (isParticleAt(text, p, r) && !letterOrMarkAt(text, r)) {
+        addToken(text, lex, p, r)
+        p = r
+        continue
+      }
+    }
+    p++
+  }
+  return tokenCount
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+}
+
+/** Whether the code point at `r` is a letter or a mark (`[\p{L}\p{M}]`). */
+function letterOrMarkAt(text: string, r: number): boolean {
+  if (r >= text.length) return false
+  const c = text.charCodeAt(r)
+  if (c < 128) return isAsciiLetter(c)
+  LETTER_OR_MARK_Y.lastIndex = r
+  return LETTER_OR_MARK_Y.test(text)
+}
+
+/** TOKEN_RE's loop body for the match [start, end): boundary checks, then a pooled token. */
+function addToken(text: string, lex: NameLexicon, start: number, end: number): void {
+  // Inside a word ("iPhone"), or glued to a code: not a token start.
+  if (start > 0) {
+    const prev = text.charCodeAt(start - 1)
+    if (continuesWord(prev) || isCodeChar(prev)) return
+  }
+  let wordEnd = end
+  while (wordEnd > start) {
+    const last = text.charCodeAt(wordEnd - 1)
+    if (last !== 45 && last !== 39 && last !== 0x2019) break
+    wordEnd--
+  }
+  if (wordEnd === start) return
+  // Part of a code or an encoded blob ("ORD-2022-385083", "…5yn1Wy8h4…"): not a word.
+  if (wordEnd < text.length) {
+    const next = text.charCodeAt(wordEnd)
+    if (isCodeChar(next) || (next === 45 && wordEnd + 1 < text.length && isDigitCode(text.charCodeAt(wordEnd + 1)))) return
+  }
+  const c0 = text.charCodeAt(start)
+  let cap: boolean
+  let lower: string
+  if (c0 < 128) {
+    cap = c0 >= 65 && c0 <= 90
+    lower = text.slice(start, wordEnd).toLowerCase()
+  } else {
+    lower = text.slice(start, wordEnd).toLowerCase()
+    cap = lower.charCodeAt(0) !== c0
+    if (!cap && c0 >= 0xc0) return
+  }
+  let t = pool[tokenCount]
+  if (t === undefined) {
+    t = { start: 0, end: 0, lower: '', cap: false, allCaps: false, sentenceStart: false, cls: 'unknown' }
+    pool.push(t)
+  }
+  tokenCount++
+  t.start = start
+  t.end = wordEnd
+  t.lower = lower
+  t.cls = classify(lex, lower)
+  t.cap = cap
+  t.allCaps = cap && wordEnd - start > 1 && isAllCaps(text, start, wordEnd)
+  t.sentenceStart = startsSentence(text, start)
+}
+
+/** `word === word.toUpperCase()` for text[start, end): by hand for ASCII. */
+function isAllCaps(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 128) {
+      const word = text.slice(start, end)
+      return word === word.toUpperCase()
+    }
+    if (c >= 97 && c <= 122) return false
+  }
+  return true
 }
 
 function classify(lex: NameLexicon, lower: string): WordClass {
   const known = lex.classOf.get(lower)
   if (known !== undefined) return known
   // Contractions and possessives take the class of their stem ("I'm", "Let's", "Paris's").
-  const apostrophe = lower.search(/['’]/)
+  const a = lower.indexOf("'")
+  const b = lower.indexOf('’')
+  const apostrophe = a === -1 ? b : b === -1 ? a : Math.min(a, b)
   if (apostrophe > 0) return lex.classOf.get(lower.slice(0, apostrophe)) ?? 'unknown'
   return 'unknown'
+}
+
+/** Whether text[from, to) is exactly `gap` (no substring). */
+function gapIs(text: string, from: number, to: number, gap: string): boolean {
+  if (to - from !== gap.length) return false
+  for (let k = 0; k < gap.length; k++) if (text.charCodeAt(from + k) !== gap.charCodeAt(k)) return false
+  return true
 }
 
 /** Whether two consecutive tokens are separated only by spaces (same line), or by ". " after an initial ("J. Smith"). */
 function joined(text: string, a: Token, b: Token): boolean {
   const gap = b.start - a.end
-  if (a.end - a.start === 1 && a.cap && text[a.end] === '.') return gap >= 2 && gap <= 3 && text.slice(a.end + 1, b.start).trim() === ''
-  for (let i = a.end; i < b.start; i++) if (text[i] !== ' ') return false
+  if (a.end - a.start === 1 && a.cap && text.charCodeAt(a.end) === 46) return gap >= 2 && gap <= 3 && text.slice(a.end + 1, b.start).trim() === ''
+  for (let i = a.end; i < b.start; i++) if (text.charCodeAt(i) !== 32) return false
   return gap >= 1 && gap <= 2
 }
 
@@ -180,188 +311,262 @@ export interface NameFinderOptions {
  */
 export function findNames(text: string, opts: NameFinderOptions, out: RawEntity[], organizations?: [number, number][]): void {
   const lex = nameLexicon()
-  const tokens = tokenize(text, lex)
+  const count = tokenize(text, lex)
   let i = 0
-  while (i < tokens.length) {
-    const t = tokens[i] as Token
+  while (i < count) {
+    const t = pool[i] as Token
     if (!t.cap) {
       i++
       continue
     }
     // Collect a run of capitalized tokens (with name particles inside), same line, ≤ 5 tokens.
     let j = i + 1
-    while (j < tokens.length && j - i < 5) {
-      const n = tokens[j] as Token
-      if (!joined(text, tokens[j - 1] as Token, n)) break
+    while (j < count && j - i < 5) {
+      const n = pool[j] as Token
+      if (!joined(text, pool[j - 1] as Token, n)) break
       if (n.cap) j++
-      else if (NAME_PARTICLES.has(n.lower) && j + 1 < tokens.length && (tokens[j + 1] as Token).cap && joined(text, n, tokens[j + 1] as Token)) j += 2
+      else if (NAME_PARTICLES.has(n.lower) && j + 1 < count && (pool[j + 1] as Token).cap && joined(text, n, pool[j + 1] as Token)) j += 2
       else break
     }
     // Fast path: a lone common word names nothing unless a "Surname, Given" pair starts here.
     if (j === i + 1 && (t.cls === 'common' || t.cls === 'org' || t.cls === 'not')) {
-      const n = tokens[j]
-      if (n === undefined || n.start !== t.end + 2 || text[t.end] !== ',') {
+      const n = tok(j)
+      if (n === undefined || n.start !== t.end + 2 || text.charCodeAt(t.end) !== 44) {
         i = j
         continue
       }
     }
-    let run = tokens.slice(i, j)
     // "Surname, Given" (records, forms): one token, a comma, one first name.
-    const next = tokens[j]
-    const surname = run[run.length - 1] as Token
-    const leadIsCommon = run.slice(0, -1).every((t) => { const c = t.cls; return c === 'common' || c === 'not' })
-    if (leadIsCommon && next !== undefined && next.cap && text.slice(surname.end, next.start) === ', ' && lex.firstNames.has(next.lower) && !lex.firstNames.has(surname.lower)) {
-      const after = tokens[j + 1]
-      const afterNext = tokens[j + 2]
+    const next = tok(j)
+    const surname = pool[j - 1] as Token
+    let leadIsCommon = true
+    for (let k = i; k < j - 1; k++) {
+      const c = (pool[k] as Token).cls
+      if (c !== 'common' && c !== 'not') {
+        leadIsCommon = false
+        break
+      }
+    }
+    if (leadIsCommon && next !== undefined && next.cap && gapIs(text, surname.end, next.start, ', ') && lex.firstNames.has(next.lower) && !lex.firstNames.has(surname.lower)) {
+      const after = tok(j + 1)
+      const afterNext = tok(j + 2)
       const cls = surname.cls
       // Not a list of names ("Hawkins, Richardson and Santana"): the pair must not continue with "and X" / ", X".
-      const gapAfter = after === undefined ? '' : text.slice(next.end, after.start)
-      const listy = after !== undefined && ((after.lower === 'and' && gapAfter === ' ' && afterNext !== undefined && afterNext.cap) || (after.cap && !after.allCaps && gapAfter === ', '))
-      if ((cls === 'last' || cls === 'unknown') && !listy && (next.end >= text.length || !/^[ ]\p{Lu}/u.test(text.slice(next.end, next.end + 2)))) {
+      const listy = after !== undefined && ((after.lower === 'and' && gapIs(text, next.end, after.start, ' ') && afterNext !== undefined && afterNext.cap) || (after.cap && !after.allCaps && gapIs(text, next.end, after.start, ', ')))
+      if ((cls === 'last' || cls === 'unknown') && !listy && (next.end >= text.length || !SPACE_CAPITAL.test(text.slice(next.end, next.end + 2)))) {
         out.push({ type: 'PERSON', start: surname.start, end: next.end, score: 0.8, detail: { evidence: 'surname-comma-given' } })
         i = j + 1
         continue
       }
     }
     // Organizations named after people ("Hawkins, Richardson and Santana", "Jones Orchestra", "Civic Impulse LLC").
-    if (isOrganizationRun(text, lex, tokens, i, j)) {
-      const k = skipOrganization(text, tokens, j)
-      organizations?.push([tokens[i]!.start, tokens[k - 1]!.end])
+    if (isOrganizationRun(text, lex, i, j)) {
+      const k = skipOrganization(text, j)
+      organizations?.push([pool[i]!.start, pool[k - 1]!.end])
       i = k
       continue
     }
-    run = tokens.slice(i, j)
-    classifyRun(text, lex, tokens, i, run, opts, out)
+    classifyRun(text, lex, i, j, opts, out)
     i = j
   }
+  // Drop the references to this text (the pool's strings are small and overwritten next scan).
+  runText = ''
+  runLeft = undefined
 }
 
-function isOrganizationRun(text: string, lex: NameLexicon, tokens: Token[], i: number, j: number): boolean {
-  const last = tokens[j - 1] as Token
+function isOrganizationRun(text: string, lex: NameLexicon, i: number, j: number): boolean {
+  const last = pool[j - 1] as Token
   if (j - i >= 2 && (lex.orgWords.has(last.lower) || STREET_TYPES.has(last.lower))) return true
   // "A, B and C" where the tokens are capitalized names: a firm.
-  const next = tokens[j]
-  if (next !== undefined && next.cap && text.slice(last.end, next.start) === ', ') {
-    const third = tokens[j + 1]
-    const fourth = tokens[j + 2]
+  const next = tok(j)
+  if (next !== undefined && next.cap && gapIs(text, last.end, next.start, ', ')) {
+    const third = tok(j + 1)
+    const fourth = tok(j + 2)
     if (third !== undefined && third.lower === 'and' && fourth !== undefined && fourth.cap) return true
   }
   return false
 }
 
 /** Skips the rest of an organization name: following ", X and Y" parts and capitalized words. */
-function skipOrganization(text: string, tokens: Token[], j: number): number {
+function skipOrganization(text: string, j: number): number {
   let k = j
-  while (k < tokens.length) {
-    const t = tokens[k] as Token
-    const prev = tokens[k - 1] as Token
-    const gap = text.slice(prev.end, t.start)
-    if ((t.cap || t.lower === 'and') && (gap === ' ' || gap === ', ')) k++
+  while (k < tokenCount) {
+    const t = pool[k] as Token
+    const prev = pool[k - 1] as Token
+    if ((t.cap || t.lower === 'and') && (gapIs(text, prev.end, t.start, ' ') || gapIs(text, prev.end, t.start, ', '))) k++
     else break
   }
   return k
 }
 
-function classifyRun(text: string, lex: NameLexicon, tokens: Token[], index: number, run: Token[], opts: NameFinderOptions, out: RawEntity[]): void {
-  const prev = index > 0 ? (tokens[index - 1] as Token) : undefined
+/** First words of the multi-word places, so that a run's phrase is joined only when it can be one. */
+let placeHeads: Set<string> | undefined
+
+/** `lex.places.has(lowers of pool[bs, be) joined by ' ')`, without joining when no place can match. */
+function phraseIsPlace(lex: NameLexicon, bs: number, be: number): boolean {
+  const head = (pool[bs] as Token).lower
+  if (be - bs === 1) return lex.places.has(head)
+  if (placeHeads === undefined) {
+    placeHeads = new Set()
+    for (const p of lex.places) {
+      const sp = p.indexOf(' ')
+      if (sp !== -1) placeHeads.add(p.slice(0, sp))
+    }
+  }
+  if (!placeHeads.has(head)) return false
+  let phrase = head
+  for (let k = bs + 1; k < be; k++) phrase += ' ' + (pool[k] as Token).lower
+  return lex.places.has(phrase)
+}
+
+// The run being classified and its lazily computed context (module state, not closures per run).
+let runText = ''
+let runStart = 0
+let runEnd = 0
+let runLeft: string | undefined
+let runStrong = -1
+let runCue = -1
+
+function leftText(): string {
+  return (runLeft ??= runText.slice(Math.max(0, runStart - 30), runStart).toLowerCase())
+}
+function strongCue(): boolean {
+  if (runStrong === -1) runStrong = STRONG_PERSON_CUE.test(leftText()) ? 1 : 0
+  return runStrong === 1
+}
+function cue(): boolean {
+  if (runCue === -1) runCue = strongCue() || PERSON_CUE.test(leftText()) ? 1 : 0
+  return runCue === 1
+}
+function afterPerson(): boolean {
+  return AFTER_PERSON.test(runText.slice(runEnd, runEnd + 16))
+}
+function locationCue(): boolean {
+  return LOCATION_CUE.test(leftText())
+}
+function placePreposition(): boolean {
+  return PLACE_PREPOSITION.test(leftText())
+}
+
+/** Classifies the run pool[i, j). */
+function classifyRun(text: string, lex: NameLexicon, i: number, j: number, opts: NameFinderOptions, out: RawEntity[]): void {
+  const prev = i > 0 ? (pool[i - 1] as Token) : undefined
   // Honorific right before ("Dr. Jane Doe", "Mr Smith").
-  const honorific = prev !== undefined && lex.honorifics.has(prev.lower) && (prev.cap || text[prev.end] === '.') && /^\.?\s{1,2}$/.test(text.slice(prev.end, run[0]!.start))
-  // Leading honorific inside the run: split it off.
-  let body = run
+  const honorific = prev !== undefined && lex.honorifics.has(prev.lower) && (prev.cap || text.charCodeAt(prev.end) === 46) && HONORIFIC_GAP.test(text.slice(prev.end, pool[i]!.start))
+  // The body is pool[bs, be): leading honorific inside the run split off.
+  let bs = i
+  let be = j
   let hon = honorific
-  while (body.length > 1 && lex.honorifics.has(body[0]!.lower) && body[0]!.lower.length <= 5) {
-    body = body.slice(1)
+  while (be - bs > 1 && lex.honorifics.has(pool[bs]!.lower) && pool[bs]!.lower.length <= 5) {
+    bs++
     hon = true
   }
   // Drop leading words that cannot start a name or place: calendar words, demonyms, and
   // capitalized common words ("I'm Naomi Ryan", "Producer James Sparks", "The Hague" is kept
   // by the multi-word place check below).
-  const fullPhrase = body.map((t) => t.lower).join(' ')
-  if (!lex.places.has(fullPhrase)) {
-    while (body.length > 1 && (body[0]!.cls === 'common' || body[0]!.cls === 'not')) {
-      body = body.slice(1)
-      if (lex.honorifics.has(body[0]!.lower) && body.length > 1) {
-        body = body.slice(1)
+  if (!phraseIsPlace(lex, bs, be)) {
+    while (be - bs > 1 && (pool[bs]!.cls === 'common' || pool[bs]!.cls === 'not')) {
+      bs++
+      if (lex.honorifics.has(pool[bs]!.lower) && be - bs > 1) {
+        bs++
         hon = true
       }
     }
+    while (be > bs && pool[bs]!.cls === 'not') bs++
+    while (be > bs && pool[be - 1]!.cls === 'not') be--
   }
-  if (!lex.places.has(fullPhrase)) {
-    while (body.length > 0 && body[0]!.cls === 'not') body = body.slice(1)
-    while (body.length > 0 && body[body.length - 1]!.cls === 'not') body = body.slice(0, -1)
-  }
+  const len = be - bs
   // A lone letter is an initial or a symbol ("C++"), not a name or a place.
-  if (body.length === 0 || (body.length === 1 && body[0]!.end - body[0]!.start === 1)) return
-  const classes = body.map((t) => t.cls)
+  if (len === 0 || (len === 1 && pool[bs]!.end - pool[bs]!.start === 1)) return
+  const first = pool[bs] as Token
+  const last = pool[be - 1] as Token
+  const cls0 = first.cls
   // Most capitalized words in a prompt are sentence-initial common words: nothing to find.
-  if (body.length === 1 && (classes[0] === 'common' || classes[0] === 'org') && !hon) return
-  const first = body[0] as Token
-  const last = body[body.length - 1] as Token
+  if (len === 1 && (cls0 === 'common' || cls0 === 'org') && !hon) return
+  // Class counts of the body (what the rules below ask of its classes).
+  let nFirst = 0
+  let nLast = 0
+  let nPlace = 0
+  let nOrg = 0
+  let nNot = 0
+  let nCommon = 0
+  let nUnknown = 0
+  let nAllCaps = 0
+  for (let k = bs; k < be; k++) {
+    const t = pool[k] as Token
+    if (t.allCaps) nAllCaps++
+    switch (t.cls) {
+      case 'first': nFirst++; break
+      case 'last': nLast++; break
+      case 'place': nPlace++; break
+      case 'org': nOrg++; break
+      case 'not': nNot++; break
+      case 'common': nCommon++; break
+      default: nUnknown++
+    }
+  }
+  const clsLast = last.cls
   // Context tests are regexes over the surrounding text: computed only when a rule needs them.
-  let leftCache: string | undefined
-  const leftText = (): string => (leftCache ??= text.slice(Math.max(0, first.start - 30), first.start).toLowerCase())
-  let strongCache: boolean | undefined
-  let cueCache: boolean | undefined
-  const strongCue = (): boolean => (strongCache ??= STRONG_PERSON_CUE.test(leftText()))
-  const cue = (): boolean => (cueCache ??= strongCue() || PERSON_CUE.test(leftText()))
-  const afterPerson = (): boolean => AFTER_PERSON.test(text.slice(last.end, last.end + 16))
-  const locationCue = (): boolean => LOCATION_CUE.test(leftText())
-  const placePreposition = (): boolean => PLACE_PREPOSITION.test(leftText())
+  runText = text
+  runStart = first.start
+  runEnd = last.end
+  runLeft = undefined
+  runStrong = -1
+  runCue = -1
   const start = first.start
   const end = last.end
-  const allCapsRun = body.every((t) => t.allCaps)
+  const allCapsRun = nAllCaps === len
 
   // Multi-word places first ("New York", "Buenos Aires"), then single-word places.
   if (opts.location) {
-    const phrase = body.map((t) => t.lower).join(' ')
-    if (body.length > 1 && lex.places.has(phrase)) {
+    if (len > 1 && phraseIsPlace(lex, bs, be)) {
       out.push({ type: 'LOCATION', start, end, score: 0.85, detail: { evidence: 'lexicon' } })
       return
     }
   }
 
-  const nameLike = classes.every((c) => c === 'first' || c === 'last' || c === 'unknown')
-  const hasFirst = classes[0] === 'first'
-  const hasLast = classes.includes('last')
+  const nameLike = nFirst + nLast + nUnknown === len
+  const hasFirst = cls0 === 'first'
+  const hasLast = nLast > 0
 
   if (opts.person && !allCapsRun) {
     let score = 0
     let evidence = ''
-    if (hon && classes.every((c) => c !== 'place' && c !== 'org' && c !== 'common')) {
+    if (hon && nPlace + nOrg + nCommon === 0) {
       score = 0.9
       evidence = 'honorific'
-    } else if (body.length <= 4 && strongCue() && body.length <= 4 && classes.every((c) => c !== 'place' && c !== 'org' && c !== 'not')) {
-      score = classes.some((c) => c === 'common') ? 0.6 : 0.9
+    } else if (len <= 4 && strongCue() && nPlace + nOrg + nNot === 0) {
+      score = nCommon > 0 ? 0.6 : 0.9
       evidence = 'cue'
-    } else if (body.length >= 2 && nameLike && (hasFirst || hasLast)) {
-      score = hasFirst && hasLast ? 0.9 : hasFirst ? 0.85 : classes[classes.length - 1] === 'last' ? 0.75 : 0.55
+    } else if (len >= 2 && nameLike && (hasFirst || hasLast)) {
+      score = hasFirst && hasLast ? 0.9 : hasFirst ? 0.85 : clsLast === 'last' ? 0.75 : 0.55
       evidence = 'lexicon'
-    } else if (body.length === 2 && hasFirst && classes[1] === 'common' && !lex.orgWords.has(last.lower) && !lex.placeWords.has(last.lower) && !STREET_TYPES.has(last.lower) && !last.allCaps) {
+    } else if (len === 2 && hasFirst && clsLast === 'common' && !lex.orgWords.has(last.lower) && !lex.placeWords.has(last.lower) && !STREET_TYPES.has(last.lower) && !last.allCaps) {
       // A first name and a capitalized word that is also a common noun ("James Sparks", "Zoe Young").
       score = 0.6
       evidence = 'lexicon'
-    } else if (body.length === 1 && !first.allCaps && (classes[0] === 'unknown' || classes[0] === 'first') && startsLine(text, first.start) && SPEAKER_LABEL.test(text.slice(last.end, last.end + 4)) && dialogueSpeakers(text, lex) >= 2) {
+    } else if (len === 1 && !first.allCaps && (cls0 === 'unknown' || cls0 === 'first') && startsLine(text, first.start) && SPEAKER_LABEL.test(text.slice(last.end, last.end + 4)) && dialogueSpeakers(text, lex) >= 2) {
       // A speaker label in a transcript with at least two named speakers ("Nicole: Remember me?").
       score = 0.6
       evidence = 'speaker'
-    } else if (body.length === 1 && classes[0] === 'first' && !((lex.places.has(first.lower) && locationCue()) || placePreposition())) {
+    } else if (len === 1 && cls0 === 'first' && !((lex.places.has(first.lower) && locationCue()) || placePreposition())) {
       score = first.sentenceStart ? (cue() || afterPerson() ? 0.6 : 0.4) : 0.7
       evidence = 'lexicon'
-    } else if (body.length === 1 && classes[0] === 'last' && !first.sentenceStart && (cue() || afterPerson())) {
+    } else if (len === 1 && cls0 === 'last' && !first.sentenceStart && (cue() || afterPerson())) {
       score = 0.6
       evidence = 'lexicon+cue'
-    } else if (body.length === 3 && body[1]!.end - body[1]!.start === 1 && classes[0] !== 'common' && classes[2] !== 'common' && classes[0] !== 'place' && classes[2] !== 'place') {
+    } else if (len === 3 && pool[bs + 1]!.end - pool[bs + 1]!.start === 1 && cls0 !== 'common' && clsLast !== 'common' && cls0 !== 'place' && clsLast !== 'place') {
       // Given name, middle initial, surname ("Ravil G Yefimov", "Sari J. Paavolainen").
       score = 0.8
       evidence = 'initial'
-    } else if (body.length >= 2 && body.length <= 3 && classes.every((c) => c === 'unknown' || c === 'first' || c === 'last') && !allCapsRun && run.length === body.length && startsLine(text, first.start) && endsLine(text, last.end) && nextLineHasDigits(text, last.end)) {
+    } else if (len >= 2 && len <= 3 && nameLike && !allCapsRun && j - i === len && startsLine(text, first.start) && endsLine(text, last.end) && nextLineHasDigits(text, last.end)) {
       // A name alone on its line heading an address or contact block ("Przemek Kucharski\n\n12 …").
       score = 0.6
       evidence = 'letterhead'
-    } else if (body.length >= 2 && body.length <= 3 && classes.every((c) => c === 'unknown') && afterPerson()) {
+    } else if (len >= 2 && len <= 3 && nUnknown === len && afterPerson()) {
       score = 0.6
       evidence = 'shape+verb'
-    } else if (body.length >= 2 && body.length <= 3 && classes.every((c) => c === 'unknown') && !first.sentenceStart && cue()) {
+    } else if (len >= 2 && len <= 3 && nUnknown === len && !first.sentenceStart && cue()) {
       score = 0.6
       evidence = 'shape+cue'
     }
@@ -373,17 +578,33 @@ function classifyRun(text: string, lex: NameLexicon, tokens: Token[], index: num
 
   if (opts.location) {
     // Single places, or runs ending in a place ("Southern Tunisia" keeps the whole run).
-    const placeAt = body.length === 1 && classes[0] === 'first' && ((lex.places.has(first.lower) && locationCue()) || placePreposition()) ? 0 : classes.lastIndexOf('place')
+    let placeAt = -1
+    if (len === 1 && cls0 === 'first' && ((lex.places.has(first.lower) && locationCue()) || placePreposition())) placeAt = 0
+    else {
+      for (let k = be - 1; k >= bs; k--) {
+        if (pool[k]!.cls === 'place') {
+          placeAt = k - bs
+          break
+        }
+      }
+    }
     if (placeAt !== -1) {
-      const allOk = classes.every((c, k) => k === placeAt || c === 'unknown' || c === 'place' || c === 'common')
-      const s = allOk ? start : body[placeAt]!.start
-      const e = allOk ? end : body[placeAt]!.end
-      const score = first.sentenceStart && body.length === 1 ? 0.7 : 0.8
+      let allOk = true
+      for (let k = 0; k < len; k++) {
+        const c = pool[bs + k]!.cls
+        if (k !== placeAt && c !== 'unknown' && c !== 'place' && c !== 'common') {
+          allOk = false
+          break
+        }
+      }
+      const s = allOk ? start : pool[bs + placeAt]!.start
+      const e = allOk ? end : pool[bs + placeAt]!.end
+      const score = first.sentenceStart && len === 1 ? 0.7 : 0.8
       out.push({ type: 'LOCATION', start: s, end: e, score, detail: { evidence: 'lexicon' } })
       return
     }
     // Unknown capitalized words after a place preposition; all-caps only when too long for an acronym.
-    if (classes.every((c) => c === 'unknown') && (!allCapsRun || first.end - first.start >= 5) && !first.sentenceStart && body.length <= 3 && locationCue()) {
+    if (nUnknown === len && (!allCapsRun || first.end - first.start >= 5) && !first.sentenceStart && len <= 3 && locationCue()) {
       out.push({ type: 'LOCATION', start, end, score: 0.5, detail: { evidence: 'shape+cue' } })
     }
   }
