@@ -41,7 +41,6 @@ const BINARY_RE = /(?:[01]{8}[ ,]?){4,}/g
 const PERCENT_RE = /%[0-9A-Fa-f]{2}/g
 const ENTITY_RE = /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});/g
 const ENTITY_REPLACE_RE = /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});/g
-const WORD_RE = /[A-Za-z]{2,}/g
 
 // Character classes for the shape scan, one table lookup per character.
 const B64 = 1
@@ -166,6 +165,43 @@ const DICTIONARY = new Set(
 
 const ROT13_DICTIONARY = new Set([...DICTIONARY].map(rot13))
 
+function isAsciiLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+}
+
+/** FNV-1a of a lower-case ASCII word (as findRot13 hashes text, folding case). */
+function lowerWordHash(w: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 0x01000193)
+  return h >>> 0
+}
+
+// Words of DICTIONARY and ROT13_DICTIONARY by hash.
+const DICTIONARY_BY_HASH = new Map<number, string[]>()
+for (const w of new Set([...DICTIONARY, ...ROT13_DICTIONARY])) {
+  const h = lowerWordHash(w)
+  const list = DICTIONARY_BY_HASH.get(h)
+  if (list) list.push(w)
+  else DICTIONARY_BY_HASH.set(h, [w])
+}
+
+/**
+ * For the ASCII letters text[start, start + len) with case-folded hash `h`: 1 when the
+ * lower-case word is in DICTIONARY, 2 when it is in ROT13_DICTIONARY (only), else 0.
+ */
+function dictionaryKind(text: string, start: number, len: number, h: number): number {
+  const list = DICTIONARY_BY_HASH.get(h)
+  if (list === undefined) return 0
+  for (let q = 0; q < list.length; q++) {
+    const w = list[q] as string
+    if (w.length !== len) continue
+    let same = true
+    for (let k = 0; k < len && same; k++) same = (text.charCodeAt(start + k) | 0x20) === w.charCodeAt(k)
+    if (same) return DICTIONARY.has(w) ? 1 : 2
+  }
+  return 0
+}
+
 function rot13(s: string): string {
   let out = ''
   for (let i = 0; i < s.length; i++) {
@@ -217,14 +253,28 @@ function findRot13(text: string, lines: readonly number[], out: RawSegment[]): v
     let others = 0
     let first = -1
     let last = -1
-    WORD_RE.lastIndex = lineStart
-    for (let m = WORD_RE.exec(text); m !== null && m.index < lineEnd; m = WORD_RE.exec(text)) {
-      const w = m[0].length <= 12 ? m[0].toLowerCase() : ''
-      if (DICTIONARY.has(w)) plain++
-      else if (ROT13_DICTIONARY.has(w)) {
+    // The words ([A-Za-z]{2,}) of the line, looked up by hash without a string per word.
+    const n = text.length
+    let i = lineStart
+    while (i < lineEnd) {
+      if (!isAsciiLetter(text.charCodeAt(i))) {
+        i++
+        continue
+      }
+      const start = i
+      let h = 0x811c9dc5
+      while (i < n && isAsciiLetter(text.charCodeAt(i))) {
+        h = Math.imul(h ^ (text.charCodeAt(i) | 0x20), 0x01000193)
+        i++
+      }
+      const len = i - start
+      if (len < 2) continue
+      const kind = len <= 12 ? dictionaryKind(text, start, len, h >>> 0) : 0
+      if (kind === 1) plain++
+      else if (kind === 2) {
         hits++
-        if (first < 0) first = m.index
-        last = m.index + m[0].length
+        if (first < 0) first = start
+        last = i
       } else others++
     }
     // Many rot13 words, outnumbering the plain dictionary words and a third of the unknown ones.

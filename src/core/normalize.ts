@@ -23,14 +23,24 @@ export interface NormalizedText {
   toOriginal(start: number, end: number): { start: number; end: number }
 }
 
+/** Offsets into the original text: 16-bit when the original is shorter than 64 Ki units. */
+type OffsetArray = Int32Array | Uint16Array
+
+/** Exact-size copy of `from[0, length)`, in 16 bits when every offset (≤ originalLength) fits. */
+function compactOffsets(from: Int32Array, length: number, originalLength: number): OffsetArray {
+  const to = originalLength <= 0xffff ? new Uint16Array(length) : new Int32Array(length)
+  to.set(from.subarray(0, length))
+  return to
+}
+
 /** A NormalizedText whose per-code-unit map is readable, so views can be chained cheaply. */
 class MappedText implements NormalizedText {
   constructor(
     readonly text: string,
     /** Original start offset of each code unit of `text`. */
-    readonly starts: Int32Array,
+    readonly starts: OffsetArray,
     /** Original end offset of each code unit of `text`. */
-    readonly ends: Int32Array,
+    readonly ends: OffsetArray,
     private readonly originalLength: number,
   ) {}
 
@@ -166,7 +176,17 @@ export class OffsetMapBuilder {
   }
 
   build(originalLength: number): MappedText {
-    return new MappedText(codesToString(this.codes, 0, this.length), this.starts.slice(0, this.length), this.ends.slice(0, this.length), originalLength)
+    return new MappedText(codesToString(this.codes, 0, this.length), compactOffsets(this.starts, this.length, originalLength), compactOffsets(this.ends, this.length, originalLength), originalLength)
+  }
+
+  /** Empties the builder for reuse, making room for `capacity` units. */
+  reset(capacity: number): void {
+    this.length = 0
+    if (this.starts.length < capacity) {
+      this.codes = new Uint16Array(capacity)
+      this.starts = new Int32Array(capacity)
+      this.ends = new Int32Array(capacity)
+    }
   }
 }
 
@@ -216,7 +236,25 @@ function isCombining(cp: number): boolean {
 export function normalizeUnicode(text: string, fold?: (cluster: string) => string, foldAscii?: (run: string) => string): NormalizedText {
   if (fold === undefined && !NON_ASCII_RE.test(text)) return identityView(text)
   const n = text.length
-  const out = new OffsetMapBuilder(n + 16)
+  // A `fold` callback could normalize again: only the outermost call uses the shared builder.
+  const shared = !normalizeBusy
+  const out = shared ? normalizeBuilder : new OffsetMapBuilder(n + 16)
+  if (shared) {
+    normalizeBusy = true
+    out.reset(n + 16)
+  }
+  try {
+    return normalizeInto(text, out, fold, foldAscii)
+  } finally {
+    if (shared) normalizeBusy = false
+  }
+}
+
+const normalizeBuilder = new OffsetMapBuilder(4096)
+let normalizeBusy = false
+
+function normalizeInto(text: string, out: OffsetMapBuilder, fold: ((cluster: string) => string) | undefined, foldAscii: ((run: string) => string) | undefined): NormalizedText {
+  const n = text.length
   let i = 0
   while (i < n) {
     // Bulk-copy an ASCII run, leaving its last character for the cluster path when a
@@ -383,12 +421,14 @@ class UnitBuffer {
     }
   }
   toText(originalLength: number): MappedText {
-    return new MappedText(codesToString(this.codes, 0, this.length), this.starts.subarray(0, this.length), this.ends.subarray(0, this.length), originalLength)
+    return new MappedText(codesToString(this.codes, 0, this.length), compactOffsets(this.starts, this.length, originalLength), compactOffsets(this.ends, this.length, originalLength), originalLength)
   }
 }
 
-/** Pass 1 of folding writes here; only pass 2's output outlives a call (folding is synchronous). */
+// Both passes of folding write here (folding is synchronous); only the exact-size copy of
+// pass 2's map made by toText outlives a call.
 const pass1 = new UnitBuffer(4096)
+const pass2 = new UnitBuffer(4096)
 
 interface FoldedCodePoint {
   /** NFKC of the code point. */
@@ -502,7 +542,8 @@ export function foldForMatching(text: string): NormalizedText {
   const ps = p.starts
   const pe = p.ends
   const n = p.length
-  const out = new UnitBuffer(n + 1)
+  const out = pass2
+  out.reset(n + 1)
   // Output never outgrows pass 1 (tokens are copied, shortened or folded in place).
   const oc = out.codes
   const os = out.starts
@@ -583,29 +624,29 @@ interface SpacedLetters {
   next: number
 }
 
-// Reused by collectSpacedLetters (its result is consumed before the next call).
-const spacedScratch: SpacedLetters = { starts: [], gaps: [], next: 0 }
+/** Pass-1 index after the one-character token that follows `k` (after spaces), or -1 if none. */
+function nextSpacedLetter(codes: Uint16Array, n: number, k: number): number {
+  let g = k
+  while (g < n && codes[g] === SPACE) g++
+  return g < n && (g + 1 === n || codes[g + 1] === SPACE) && isTokenCode(codes[g] as number) ? g : -1
+}
 
 /** ≥ 3 one-character tokens in a row starting at `a` (`i g n o r e`), or undefined. */
 function collectSpacedLetters(codes: Uint16Array, n: number, a: number): SpacedLetters | undefined {
-  const starts = spacedScratch.starts
-  const gaps = spacedScratch.gaps
-  starts.length = 0
-  gaps.length = 0
-  starts.push(a)
+  // Most one-letter words (`a`, `i`) are followed by ordinary words: check before allocating.
+  const second = nextSpacedLetter(codes, n, a + 1)
+  if (second < 0 || nextSpacedLetter(codes, n, second + 1) < 0) return undefined
+  const starts = [a]
+  const gaps: number[] = []
   let k = a + 1
   for (;;) {
-    let g = k
-    while (g < n && codes[g] === SPACE) g++
-    if (g < n && (g + 1 === n || codes[g + 1] === SPACE) && isTokenCode(codes[g] as number)) {
-      gaps.push(g - k)
-      starts.push(g)
-      k = g + 1
-    } else break
+    const g = nextSpacedLetter(codes, n, k)
+    if (g < 0) break
+    gaps.push(g - k)
+    starts.push(g)
+    k = g + 1
   }
-  if (starts.length < 3) return undefined
-  spacedScratch.next = k
-  return spacedScratch
+  return { starts, gaps, next: k }
 }
 
 /** Joins spaced-out letters into words (wider gaps split words); returns the next pending space. */
@@ -698,16 +739,21 @@ function variationByte(cp: number): number {
   return -1
 }
 
+const VS_RE = /[\uFE00-\uFE0F]/
+// What decodeHiddenText returns for text without tag characters or variation selectors (an
+// empty view maps every span to [0, 0) whatever the original length).
+const NOTHING_HIDDEN: NormalizedText = new MappedText('', new Int32Array(0), new Int32Array(0), 0)
+
 /**
  * Text smuggled in invisible characters: Unicode tag characters that spell ASCII, and runs of
  * ≥ 4 variation selectors that decode (one byte each) to printable UTF-8. Runs of the hidden
  * text are separated by a space. Empty text when nothing is hidden.
  */
 export function decodeHiddenText(text: string): NormalizedText {
-  const out = new OffsetMapBuilder()
   const n = text.length
   // Fast exit: tag characters and VS17+ are astral (\uDB40 high surrogate); VS1–16 are \uFE0x.
-  if (text.indexOf('\uDB40') < 0 && !/[\uFE00-\uFE0F]/.test(text)) return out.build(n)
+  if (text.indexOf('\uDB40') < 0 && !VS_RE.test(text)) return NOTHING_HIDDEN
+  const out = new OffsetMapBuilder()
   let lastEnd = -1
   let vsBytes: number[] = []
   let vsStarts: number[] = []
