@@ -193,11 +193,16 @@ const COMPILED: readonly CompiledSignal[] = SIGNALS.map((signal) => ({
   sticky: new RegExp(signal.re.source, 'y'),
   anchors: signal.anchors.map((g) => (typeof g === 'string' ? g : g.map(wordHash))),
 }))
-/** lead word hash → indexes (into COMPILED) of the signals a match may start with it. */
+/**
+ * Low 30 bits of a lead word's hash → indexes (into COMPILED) of the signals a match may start
+ * with it. 30-bit keys are small integers, so a lookup boxes no number; a collision only costs
+ * a regex attempt.
+ */
 const LEAD_INDEX = new Map<number, number[]>()
+const LEAD_MASK = 0x3fffffff
 COMPILED.forEach((c, k) => {
   for (const w of c.signal.lead) {
-    const h = wordHash(w)
+    const h = wordHash(w) & LEAD_MASK
     const list = LEAD_INDEX.get(h)
     if (list) list.push(k)
     else LEAD_INDEX.set(h, [k])
@@ -261,7 +266,7 @@ function matchSignals(view: NormalizedText, words: Words, via: string, hits: Sig
   if (t.length === 0) return
   signalState.fill(0)
   for (let w = 0; w < words.count; w++) {
-    const candidates = LEAD_INDEX.get(words.hashes[w] as number)
+    const candidates = LEAD_INDEX.get((words.hashes[w] as number) & LEAD_MASK)
     if (candidates === undefined) continue
     const at = words.starts[w] as number
     for (let q = 0; q < candidates.length; q++) {
@@ -419,7 +424,10 @@ function tokenStats(text: string): TokenStats {
   return st
 }
 
-const STOP_HASHES = new Set(STOPWORDS_LIST.map(wordHash))
+// A KeySet rather than a Set: probing it with a 32-bit hash boxes no number.
+const STOP_HASHES = new KeySet()
+STOP_HASHES.clear(STOPWORDS_LIST.length)
+for (const w of STOPWORDS_LIST) STOP_HASHES.add(wordHash(w))
 // 64 Ki-bit prefilter over the library's 3-gram keys: most 3-grams of a text miss it.
 const SHAPE_BITS = new Uint8Array(8192)
 for (const key of ATTACK_TRIGRAMS) SHAPE_BITS[(key & 0xffff) >> 3]! |= 1 << (key & 7)
