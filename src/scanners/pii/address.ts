@@ -47,46 +47,53 @@ const PLACE_WORDS = new RegExp(
   'uy',
 )
 
-interface Extension {
-  end: number
-  components: number
-  /** A unit or postal code was found (strong evidence for a weak core). */
-  strong: boolean
-}
+const COMPONENTS = [UNIT, POSTCODE, REGION_CODE, PLACE_WORDS] as const
+const LEADING_SEPARATORS = /^[\s,]+/
+const SPACES = /\s+/
 
-function extend(text: string, end: number, common: ReadonlySet<string>): Extension {
+// The result of the last extend() call (module state: no object per call).
+let extEnd = 0
+let extComponents = 0
+/** A unit or postal code was found (strong evidence for a weak core). */
+let extStrong = false
+
+function extend(text: string, end: number, common: ReadonlySet<string>): void {
   let cur = end
   let components = 0
   let strong = false
   let places = 0
   for (let steps = 0; steps < 8; steps++) {
     let moved = false
-    for (const re of [UNIT, POSTCODE, REGION_CODE, PLACE_WORDS]) {
+    for (const re of COMPONENTS) {
       if (re === PLACE_WORDS && places >= 3) continue
+      // Sticky: a match starts at `cur` and `test` leaves its end in lastIndex (no match array).
       re.lastIndex = cur
-      const m = re.exec(text)
-      if (m === null) continue
-      const firstWord = (m[0].replace(/^[\s,]+/, '').split(/\s+/)[0] ?? '').toLowerCase()
-      // Common words ("Please", "The", "Call") start a new sentence, not a place name; a
-      // multi-word name that only starts with one ("Cite Guedouala") is still a place.
-      if (re === PLACE_WORDS && common.has(firstWord)) {
-        const words = m[0].replace(/^[\s,]+/, '').split(/\s+/)
-        if (words.length === 1 || words.every((w) => common.has(w.toLowerCase()))) continue
+      if (!re.test(text)) continue
+      const matchEnd = re.lastIndex
+      if (re === PLACE_WORDS) {
+        const words = text.slice(cur, matchEnd).replace(LEADING_SEPARATORS, '')
+        const firstWord = (words.split(SPACES)[0] ?? '').toLowerCase()
+        // Common words ("Please", "The", "Call") start a new sentence, not a place name; a
+        // multi-word name that only starts with one ("Cite Guedouala") is still a place.
+        if (common.has(firstWord)) {
+          const list = words.split(SPACES)
+          if (list.length === 1 || list.every((w) => common.has(w.toLowerCase()))) continue
+        }
+        places++
       }
-      if (re === PLACE_WORDS) places++
       if (re === UNIT || re === POSTCODE) strong = true
-      cur = m.index + m[0].length
+      cur = matchEnd
       components++
       moved = true
       break
     }
     if (!moved) break
   }
-  return { end: cur, components, strong }
+  extEnd = cur
+  extComponents = components
+  extStrong = strong
 }
 
-/** Finds ADDRESS spans (UTF-16 offsets). */
-const DIGIT_RUN = /\d+/g
 // Cheap tests that must pass before the costlier core regexes run on a window.
 const HAS_EURO_SUFFIX = new RegExp(String.raw`${EURO_SUFFIX}[ ]\d`, 'u')
 const HAS_EURO_PREFIX = new RegExp(String.raw`${EURO_PREFIX}[ ]`, 'u')
@@ -99,38 +106,65 @@ const HAS_CUE_WORD = /address|addr|live|living|located|move|sent|send|ship|deliv
  * the text around digit runs (merged, cut at whitespace) is searched. Prose without digits
  * costs one regex pass.
  */
-function digitWindows(text: string): [number, number][] {
-  const windows: [number, number][] = []
-  DIGIT_RUN.lastIndex = 0
-  for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {
-    let s = Math.max(0, m.index - 110)
-    while (s > 0 && !/\s/.test(text[s - 1] as string) && m.index - s < 160) s--
-    let e = Math.min(text.length, m.index + m[0].length + 130)
-    while (e < text.length && !/\s/.test(text[e] as string) && e - m.index < 200) e++
-    const last = windows[windows.length - 1]
-    if (last && s <= last[1]) last[1] = Math.max(last[1], e)
-    else windows.push([s, e])
+function digitWindows(text: string): number {
+  let count = 0
+  const n = text.length
+  for (let i = 0; i < n; i++) {
+    if (!isDigit(text.charCodeAt(i))) continue
+    const index = i
+    while (i + 1 < n && isDigit(text.charCodeAt(i + 1))) i++
+    const runEnd = i + 1
+    let s = Math.max(0, index - 110)
+    while (s > 0 && !isSpace(text.charCodeAt(s - 1)) && index - s < 160) s--
+    let e = Math.min(n, runEnd + 130)
+    while (e < n && !isSpace(text.charCodeAt(e)) && e - index < 200) e++
+    if (count > 0 && s <= (windows[2 * count - 1] as number)) windows[2 * count - 1] = Math.max(windows[2 * count - 1] as number, e)
+    else {
+      windows[2 * count] = s
+      windows[2 * count + 1] = e
+      count++
+    }
   }
-  return windows
+  return count
+}
+
+/** Window bounds of the current scan, [start, end) pairs (reused from scan to scan). */
+const windows: number[] = []
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57
+}
+
+/** JavaScript's `\s`: WhiteSpace and LineTerminator code units. */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13)
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+}
+
+const CORES = [
+  [US_CORE, 0.85],
+  [EURO_SUFFIX_CORE, 0.8],
+  [EURO_PREFIX_CORE, 0.8],
+  [PO_BOX, 0.85],
+  [MILITARY, 0.85],
+] as const
+
+function cued(text: string, start: number): boolean {
+  return ADDRESS_CUE.test(text.slice(Math.max(0, start - 60), start))
 }
 
 /** Finds ADDRESS spans (UTF-16 offsets). */
 export function findAddresses(text: string, out: RawEntity[]): void {
-  const windows = digitWindows(text)
-  if (windows.length === 0) return
+  const windowCount = digitWindows(text)
+  if (windowCount === 0) return
   const common = nameLexicon().common
   const found: RawEntity[] = []
-  const cued = (start: number): boolean => ADDRESS_CUE.test(text.slice(Math.max(0, start - 60), start))
-  for (const [ws, we] of windows) {
+  for (let w = 0; w < windowCount; w++) {
+    const ws = windows[2 * w] as number
+    const we = windows[2 * w + 1] as number
     const sub = text.slice(ws, we)
     const hasBox = HAS_BOX.test(sub)
-    for (const [re, score] of [
-      [US_CORE, 0.85],
-      [EURO_SUFFIX_CORE, 0.8],
-      [EURO_PREFIX_CORE, 0.8],
-      [PO_BOX, 0.85],
-      [MILITARY, 0.85],
-    ] as const) {
+    for (const [re, score] of CORES) {
       if (re === EURO_SUFFIX_CORE && !HAS_EURO_SUFFIX.test(sub)) continue
       if (re === EURO_PREFIX_CORE && !HAS_EURO_PREFIX.test(sub)) continue
       if ((re === PO_BOX || re === MILITARY) && !hasBox) continue
@@ -139,17 +173,17 @@ export function findAddresses(text: string, out: RawEntity[]): void {
         // "During 1971" ends in -ring: a street compound is not an ordinary word.
         if (re === EURO_SUFFIX_CORE && common.has((m[0].split(/[ -]/).slice(-2)[0] ?? '').toLowerCase())) continue
         const start = ws + m.index
-        const ext = extend(text, start + m[0].length, common)
-        found.push({ type: 'ADDRESS', start, end: ext.end, score, detail: { evidence: 'street' } })
+        extend(text, start + m[0].length, common)
+        found.push({ type: 'ADDRESS', start, end: extEnd, score, detail: { evidence: 'street' } })
       }
     }
     GENERIC_CORE.lastIndex = 0
     for (let m = GENERIC_CORE.exec(sub); m !== null; m = GENERIC_CORE.exec(sub)) {
       const start = ws + m.index
-      const ext = extend(text, start + m[0].length, common)
-      const cue = cued(start)
-      if (!ext.strong && !cue && ext.components < 2) continue
-      found.push({ type: 'ADDRESS', start, end: ext.end, score: cue || ext.strong ? 0.75 : 0.6, detail: { evidence: 'number-words-number' } })
+      extend(text, start + m[0].length, common)
+      const cue = cued(text, start)
+      if (!extStrong && !cue && extComponents < 2) continue
+      found.push({ type: 'ADDRESS', start, end: extEnd, score: cue || extStrong ? 0.75 : 0.6, detail: { evidence: 'number-words-number' } })
     }
     if (HAS_CUE_WORD.test(sub)) {
       // Street words then a number, tried only at the word starts right after an address cue.
@@ -164,9 +198,9 @@ export function findAddresses(text: string, out: RawEntity[]): void {
           const start = ws + m.index
           const words = m[0].split(' ').slice(0, -1)
           // Street names, not a clause: no common word ("During 1971", "Risks is 9554"), no year.
-          if (!cued(start) || words.some((x) => common.has(x.toLowerCase())) || /^(?:1[89]|20)\d\d\.?$/.test(m[0].split(' ').pop() ?? '')) continue
-          const ext = extend(text, start + m[0].length, common)
-          found.push({ type: 'ADDRESS', start, end: ext.end, score: 0.6, detail: { evidence: 'cue' } })
+          if (!cued(text, start) || words.some((x) => common.has(x.toLowerCase())) || /^(?:1[89]|20)\d\d\.?$/.test(m[0].split(' ').pop() ?? '')) continue
+          extend(text, start + m[0].length, common)
+          found.push({ type: 'ADDRESS', start, end: extEnd, score: 0.6, detail: { evidence: 'cue' } })
           break
         }
       }

@@ -174,18 +174,55 @@ function findWithCompromise(text: string, wantPerson: boolean, wantLocation: boo
   if (wantLocation) add('LOCATION', doc.places().json({ offset: true }) as CompromiseMatch[])
 }
 
+const RANK = new Map(PRIORITY.map((t, i) => [t, i]))
+// custom entities (-1) rank first: the user asked for them
+function rank(t: string): number {
+  return RANK.get(t) ?? -1
+}
+
+function byPriority(a: RawEntity, b: RawEntity): number {
+  return rank(a.type) - rank(b.type) || b.end - b.start - (a.end - a.start) || b.score - a.score
+}
+
+function byStart(a: RawEntity, b: RawEntity): number {
+  return a.start - b.start
+}
+
+/**
+ * Stable in-place sort: insertion sort for the few findings of a typical text (no work array,
+ * unlike Array.prototype.sort), the built-in sort beyond. Both keep equal elements in order.
+ */
+function sortInPlace(list: RawEntity[], compare: (a: RawEntity, b: RawEntity) => number): void {
+  if (list.length > 32) {
+    list.sort(compare)
+    return
+  }
+  for (let i = 1; i < list.length; i++) {
+    const x = list[i] as RawEntity
+    let j = i - 1
+    while (j >= 0 && compare(list[j] as RawEntity, x) > 0) {
+      list[j + 1] = list[j] as RawEntity
+      j--
+    }
+    list[j + 1] = x
+  }
+}
+
+/** Per-character "kept" marks of resolveOverlaps, reused from scan to scan. */
+let taken = new Uint8Array(4096)
+
 /**
  * Drops overlapping findings, keeping the one of the more specific type (then the longer one).
  * Kept spans are marked in a per-character map, so this stays linear in the text length
- * however many findings a text holds.
+ * however many findings a text holds. Reorders `found` and returns the kept ones by start.
  */
 function resolveOverlaps(found: RawEntity[], textLength: number): RawEntity[] {
   if (found.length < 2) return found
-  const rank = (t: string): number => PRIORITY.indexOf(t) // custom entities (-1) rank first: the user asked for them
-  const ordered = [...found].sort((a, b) => rank(a.type) - rank(b.type) || b.end - b.start - (a.end - a.start) || b.score - a.score)
-  const taken = new Uint8Array(textLength)
-  const kept: RawEntity[] = []
-  for (const f of ordered) {
+  sortInPlace(found, byPriority)
+  if (taken.length < textLength) taken = new Uint8Array(Math.max(textLength, taken.length * 2))
+  else taken.fill(0, 0, textLength)
+  let kept = 0
+  for (const f of found) {
     let free = true
     for (let i = f.start; i < f.end; i++) {
       if (taken[i] === 1) {
@@ -195,9 +232,11 @@ function resolveOverlaps(found: RawEntity[], textLength: number): RawEntity[] {
     }
     if (!free) continue
     taken.fill(1, f.start, f.end)
-    kept.push(f)
+    found[kept++] = f
   }
-  return kept.sort((a, b) => a.start - b.start)
+  found.length = kept
+  sortInPlace(found, byStart)
+  return found
 }
 
 export const pii = defineScanner({
@@ -237,6 +276,8 @@ export const pii = defineScanner({
       if (enabled.has('DATE_OF_BIRTH')) findBirthDates(text, found)
     }
 
+    const personEnds: number[] = []
+
     return {
       scan(text, invocation) {
         const found: RawEntity[] = []
@@ -262,8 +303,9 @@ export const pii = defineScanner({
           findNames(text, { person: wantPerson, location: wantLocation }, found, organizations)
           if (options.ner === 'compromise') findWithCompromise(text, wantPerson, wantLocation, organizations, found)
           if (enabled.has('DATE_OF_BIRTH') && wantPerson) {
-            const personEnds = found.filter((f) => f.type === 'PERSON').map((f) => f.end)
-            findRecordBirthDates(text, personEnds, found)
+            personEnds.length = 0
+            for (const f of found) if (f.type === 'PERSON') personEnds.push(f.end)
+            if (personEnds.length > 0) findRecordBirthDates(text, personEnds, found)
           }
         }
         for (const c of customs) findCustom(text, c, found)

@@ -26,6 +26,11 @@ const STRONG_PERSON_CUE = /(?:\b(?:my name is|name is|name's|names? ?:|i am|i'm|
 const LOCATION_CUE = /\b(?:in|from|near|at|(?:flew|fly|flying|travel(?:l?ing|led)?|moved?|moving|go(?:ing)?|went|trip|back|welcome|drove|driving|relocat(?:ed|ing)) to|visit(?:ed|ing)?|live in|lives in|living in|based in|located in|moved to|city of|town of|born in|across|around|toward|towards)\s*$/
 // Right before a single ambiguous first name, these make it a place ("in Austin", "flying to Jackson").
 const PLACE_PREPOSITION = /\b(?:in|near|(?:fly|flying|flew|travel(?:l?ing)?|moved?|moving|drive|driving|trip) to)\s$/
+// Case-insensitive twins of the left-context cues, for ASCII contexts (see testLeft).
+const PERSON_CUE_I = new RegExp(PERSON_CUE.source, 'i')
+const STRONG_PERSON_CUE_I = new RegExp(STRONG_PERSON_CUE.source, 'i')
+const LOCATION_CUE_I = new RegExp(LOCATION_CUE.source, 'i')
+const PLACE_PREPOSITION_I = new RegExp(PLACE_PREPOSITION.source, 'i')
 const SPEAKER_LABEL = /^:[ \t]*[\p{Lu}"“]/u
 const AFTER_PERSON = /^(?:'s\b|’s\b|\s*,?\s*(?:is|was|has|had|said|says|wrote|writes|asked|told|thinks|thought|who|lives|lived|will|would|shouted|listed|explained|works|worked|joined|went|wants|wanted|called|replied|added|noted|died|married)\b)/
 
@@ -236,13 +241,23 @@ function addToken(text: string, lex: NameLexicon, start: number, end: number): v
   const c0 = text.charCodeAt(start)
   let cap: boolean
   let lower: string
+  let cls: WordClass
   if (c0 < 128) {
     cap = c0 >= 65 && c0 <= 90
-    lower = text.slice(start, wordEnd).toLowerCase()
+    const slot = internSlot(text, start, wordEnd)
+    if (slot >= 0 && internWords[slot] !== undefined) {
+      lower = internWords[slot]
+      cls = internClasses[slot] as WordClass
+    } else {
+      lower = text.slice(start, wordEnd).toLowerCase()
+      cls = classify(lex, lower)
+      if (slot >= 0) intern(text, start, wordEnd, slot, lower, cls)
+    }
   } else {
     lower = text.slice(start, wordEnd).toLowerCase()
     cap = lower.charCodeAt(0) !== c0
     if (!cap && c0 >= 0xc0) return
+    cls = classify(lex, lower)
   }
   let t = pool[tokenCount]
   if (t === undefined) {
@@ -253,10 +268,63 @@ function addToken(text: string, lex: NameLexicon, start: number, end: number): v
   t.start = start
   t.end = wordEnd
   t.lower = lower
-  t.cls = classify(lex, lower)
+  t.cls = cls
   t.cap = cap
   t.allCaps = cap && wordEnd - start > 1 && isAllCaps(text, start, wordEnd)
   t.sentenceStart = startsSentence(text, start)
+}
+
+// Words seen before, lower-cased, with their class: an open-addressing table keyed by the
+// lower-cased ASCII letters, so a known word costs no string and no lexicon look-up. It is
+// cleared when three quarters full, so it follows the vocabulary of recent texts.
+const INTERN_SIZE = 4096
+const internWords: (string | undefined)[] = new Array<string | undefined>(INTERN_SIZE).fill(undefined)
+const internClasses: (WordClass | undefined)[] = new Array<WordClass | undefined>(INTERN_SIZE).fill(undefined)
+let internCount = 0
+
+/**
+ * The slot of text[start, end) lower-cased: where it is stored, or the free slot where it
+ * would go. -1 when the word is not all ASCII or is long (those are not interned).
+ */
+function internSlot(text: string, start: number, end: number): number {
+  if (end - start > 24) return -1
+  let h = 0x811c9dc5
+  for (let i = start; i < end; i++) {
+    let c = text.charCodeAt(i)
+    if (c >= 128) return -1
+    if (c >= 65 && c <= 90) c += 32
+    h = Math.imul(h ^ c, 0x01000193)
+  }
+  let slot = (h >>> 0) & (INTERN_SIZE - 1)
+  for (;;) {
+    const w = internWords[slot]
+    if (w === undefined) return slot
+    if (w.length === end - start) {
+      let same = true
+      for (let i = 0; i < w.length; i++) {
+        let c = text.charCodeAt(start + i)
+        if (c >= 65 && c <= 90) c += 32
+        if (c !== w.charCodeAt(i)) {
+          same = false
+          break
+        }
+      }
+      if (same) return slot
+    }
+    slot = (slot + 1) & (INTERN_SIZE - 1)
+  }
+}
+
+function intern(text: string, start: number, end: number, slot: number, lower: string, cls: WordClass): void {
+  if (internCount >= (INTERN_SIZE * 3) / 4) {
+    internWords.fill(undefined)
+    internClasses.fill(undefined)
+    internCount = 0
+    slot = internSlot(text, start, end)
+  }
+  internWords[slot] = lower
+  internClasses[slot] = cls
+  internCount++
 }
 
 /** `word === word.toUpperCase()` for text[start, end): by hand for ASCII. */
@@ -372,6 +440,7 @@ export function findNames(text: string, opts: NameFinderOptions, out: RawEntity[
   // Drop the references to this text (the pool's strings are small and overwritten next scan).
   runText = ''
   runLeft = undefined
+  runLeftRaw = undefined
 }
 
 function isOrganizationRun(text: string, lex: NameLexicon, i: number, j: number): boolean {
@@ -427,25 +496,46 @@ let runLeft: string | undefined
 let runStrong = -1
 let runCue = -1
 
+let runLeftRaw: string | undefined
+let runLeftAscii = -1
+
 function leftText(): string {
   return (runLeft ??= runText.slice(Math.max(0, runStart - 30), runStart).toLowerCase())
 }
+/**
+ * `re.test(leftText())`. An ASCII left context is tested as written with the case-insensitive
+ * twin of `re` (the same matches for ASCII, without a lower-cased copy).
+ */
+function testLeft(re: RegExp, caseless: RegExp): boolean {
+  const from = Math.max(0, runStart - 30)
+  if (runLeftAscii === -1) {
+    runLeftAscii = 1
+    for (let k = from; k < runStart; k++) {
+      if (runText.charCodeAt(k) >= 128) {
+        runLeftAscii = 0
+        break
+      }
+    }
+  }
+  if (runLeftAscii === 1) return caseless.test((runLeftRaw ??= runText.slice(from, runStart)))
+  return re.test(leftText())
+}
 function strongCue(): boolean {
-  if (runStrong === -1) runStrong = STRONG_PERSON_CUE.test(leftText()) ? 1 : 0
+  if (runStrong === -1) runStrong = testLeft(STRONG_PERSON_CUE, STRONG_PERSON_CUE_I) ? 1 : 0
   return runStrong === 1
 }
 function cue(): boolean {
-  if (runCue === -1) runCue = strongCue() || PERSON_CUE.test(leftText()) ? 1 : 0
+  if (runCue === -1) runCue = strongCue() || testLeft(PERSON_CUE, PERSON_CUE_I) ? 1 : 0
   return runCue === 1
 }
 function afterPerson(): boolean {
   return AFTER_PERSON.test(runText.slice(runEnd, runEnd + 16))
 }
 function locationCue(): boolean {
-  return LOCATION_CUE.test(leftText())
+  return testLeft(LOCATION_CUE, LOCATION_CUE_I)
 }
 function placePreposition(): boolean {
-  return PLACE_PREPOSITION.test(leftText())
+  return testLeft(PLACE_PREPOSITION, PLACE_PREPOSITION_I)
 }
 
 /** Classifies the run pool[i, j). */
@@ -511,6 +601,8 @@ function classifyRun(text: string, lex: NameLexicon, i: number, j: number, opts:
   runStart = first.start
   runEnd = last.end
   runLeft = undefined
+  runLeftRaw = undefined
+  runLeftAscii = -1
   runStrong = -1
   runCue = -1
   const start = first.start

@@ -309,7 +309,7 @@ export function findBirthDates(text: string, out: RawEntity[]): void {
   }
 }
 
-const RECORD_GAP = /^[ \t]{0,2}[,;|(][ \t]{0,2}/
+const RECORD_GAP_Y = /[ \t]{0,2}[,;|(][ \t]{0,2}/y
 const DATE_RE_Y = new RegExp(DATE_RE.source, 'iy')
 // Plausible birth years: not in the future, and no one is reported born more than 125 years ago.
 const THIS_YEAR = new Date().getUTCFullYear()
@@ -322,9 +322,10 @@ const THIS_YEAR = new Date().getUTCFullYear()
  */
 export function findRecordBirthDates(text: string, personEnds: readonly number[], out: RawEntity[]): void {
   for (const e of personEnds) {
-    const gap = RECORD_GAP.exec(text.slice(e, e + 6))
-    if (gap === null) continue
-    DATE_RE_Y.lastIndex = e + gap[0].length
+    // Sticky on the whole text: the gap is at most 5 characters, so no slice is needed.
+    RECORD_GAP_Y.lastIndex = e
+    if (!RECORD_GAP_Y.test(text)) continue
+    DATE_RE_Y.lastIndex = RECORD_GAP_Y.lastIndex
     const m = DATE_RE_Y.exec(text)
     if (m === null) continue
     const year = Number(/(\d{4})(?!.*\d{4})/.exec(m[0])?.[1] ?? NaN)
