@@ -1,5 +1,5 @@
 import { confusableTarget } from '../../core/confusables.js'
-import { isInvisibleCodePoint, type NormalizedText } from '../../core/normalize.js'
+import { codesToString, isInvisibleCodePoint, type NormalizedText } from '../../core/normalize.js'
 
 /**
  * Folding for word matching. `foldText` lower-cases, maps look-alike letters to Latin
@@ -113,13 +113,127 @@ function identityFold(text: string): NormalizedText {
   return { text, toOriginal: (start, end) => ({ start, end }) }
 }
 
+// Per code point: its lower case, folded, when both keep its length in code units (so the
+// map stays the identity); '' when the fold changes the length; null when the lower case does.
+const sameLengthCache = new Map<number, string | null>()
+
+function sameLengthFold(cp: number, width: number): string | null {
+  let f = sameLengthCache.get(cp)
+  if (f !== undefined) return f
+  const lower = (width === 1 ? String.fromCharCode(cp) : String.fromCodePoint(cp)).toLowerCase()
+  f = null
+  if (lower.length === width) {
+    const c0 = lower.charCodeAt(0)
+    if (width === 1) f = c0 < 0x80 ? lower : foldCodePoint(c0)
+    else {
+      const lcp = lower.codePointAt(0) as number
+      if (lcp > 0xffff) f = foldCodePoint(lcp)
+    }
+    // '' marks a fold to another length (a same-length fold is never empty).
+    if (f !== null && f.length !== width) f = ''
+  }
+  if (sameLengthCache.size < FOLD_CACHE_MAX) sameLengthCache.set(cp, f)
+  return f
+}
+
+/** Folded code units of one text, in a buffer reused by the next call (see foldToCodes). */
+export interface FoldedCodes {
+  codes: Uint16Array
+  length: number
+  /** Maps folded offsets to the text's; undefined when the fold kept every offset. */
+  map: NormalizedText | undefined
+}
+
+const scratch: FoldedCodes = { codes: new Uint16Array(4096), length: 0, map: undefined }
+
+function reserveScratch(n: number): Uint16Array {
+  if (scratch.codes.length < n) scratch.codes = new Uint16Array(Math.max(n, scratch.codes.length * 2))
+  return scratch.codes
+}
+
+const SAME = 0
+/** The same-length attempt of foldText would fail: some character folds to another length. */
+const LONGER = 1
+/** Undecided here (a capital sigma, or a lower case of another length): take foldText's path. */
+const UNKNOWN = 2
+
+/**
+ * The common case of folding, in one pass without intermediate strings: every character,
+ * lower-cased then folded, keeps its length, so the map is the identity. Writes the folded
+ * units into `codes` and returns SAME, or tells why not.
+ */
+function foldSameLength(text: string, codes: Uint16Array): number {
+  const n = text.length
+  // Σ lower-cases by context (final sigma); every other lower case is per character.
+  if (text.indexOf('\u03A3') >= 0) return UNKNOWN
+  let result = SAME
+  let i = 0
+  while (i < n) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) {
+      codes[i] = c >= 65 && c <= 90 ? c + 32 : c
+      i++
+      continue
+    }
+    let cp = c
+    let width = 1
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const low = text.charCodeAt(i + 1)
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        cp = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000
+        width = 2
+      }
+    }
+    const f = sameLengthFold(cp, width)
+    if (f === null) return UNKNOWN
+    if (f === '') result = LONGER
+    else {
+      codes[i] = f.charCodeAt(0)
+      if (width === 2) codes[i + 1] = f.charCodeAt(1)
+    }
+    i += width
+  }
+  return result
+}
+
+/**
+ * `foldText(text)` as code units in a reused buffer (valid until the next call), without
+ * building the folded string when offsets do not move (pure ASCII, or every character folds
+ * to as many units as it had).
+ */
+export function foldToCodes(text: string): FoldedCodes {
+  const n = text.length
+  const codes = reserveScratch(n)
+  scratch.length = n
+  scratch.map = undefined
+  if (!NON_ASCII_RE.test(text)) {
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i)
+      codes[i] = c >= 65 && c <= 90 ? c + 32 : c
+    }
+    return scratch
+  }
+  if (foldSameLength(text, codes) === SAME) return scratch
+  const folded = foldText(text)
+  const t = folded.text
+  const out = reserveScratch(t.length)
+  for (let i = 0; i < t.length; i++) out[i] = t.charCodeAt(i)
+  scratch.length = t.length
+  scratch.map = folded
+  return scratch
+}
+
 /** Folds `text` for matching; the result keeps a map to UTF-16 offsets of `text`. */
 export function foldText(text: string): NormalizedText {
   const lower = text.toLowerCase()
   if (!NON_ASCII_RE.test(text)) return identityFold(lower)
+  const codes = reserveScratch(text.length)
+  const same = foldSameLength(text, codes)
+  if (same === SAME) return identityFold(codesToString(codes, 0, text.length))
   // Common case: every non-ASCII character folds to as many code units as it had (é → e,
   // Cyrillic а → a, an emoji to itself), so offsets do not move and the map is the identity.
-  if (lower.length === text.length) {
+  // (foldSameLength decides this without strings unless a capital sigma is present.)
+  if (same === UNKNOWN && lower.length === text.length) {
     let sameLength = true
     const folded = lower.replace(NON_ASCII_G, (ch) => {
       const f = foldCodePoint(ch.codePointAt(0) as number)

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { defineScanner, type ScannerFinding } from '../../core/scanner.js'
 import { ACTIONS } from '../../core/types.js'
-import { foldText } from './fold.js'
+import { foldToCodes } from './fold.js'
 import { Lexicon, type Match, wordUnits } from './lexicon.js'
 import { AMBIGUOUS_EN, PROFANITY_EN, type Severity } from './profanity-en.js'
 
@@ -90,10 +90,12 @@ export const wordFilter = defineScanner({
     return {
       scan(text) {
         if (empty || text.length === 0) return []
-        const folded = foldText(text)
-        const units = wordUnits(folded.text)
+        // Folded code units in a reused buffer: no folded string unless offsets move.
+        const src = foldToCodes(text)
+        const folded = src.map
+        const units = wordUnits(src.codes, src.length)
         if (units.length === 0) return []
-        const matches = lexicon.matchAll(folded.text, units)
+        const matches = lexicon.matchAll(src.codes, units)
         if (matches.length === 0) return []
         // Longest span first; custom words win ties over profanity.
         matches.sort((a, b) => b.end - b.start - (a.end - a.start) || (a.entry.source === 'custom' ? -1 : 1))
@@ -103,7 +105,7 @@ export const wordFilter = defineScanner({
 
         const findings: ScannerFinding[] = []
         for (const m of kept) {
-          const { start, end } = folded.toOriginal(m.start, m.end)
+          const { start, end } = folded === undefined ? m : folded.toOriginal(m.start, m.end)
           const original = text.slice(start, end)
           const detail = { term: m.entry.term, evasion: evasion(original, m.entry.term, m.inflected) }
           if (m.entry.source === 'custom') {

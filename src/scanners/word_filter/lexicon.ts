@@ -1,4 +1,4 @@
-import { canonicalCode, canonicalWord, collapseRepeats, foldText, isWordChar } from './fold.js'
+import { canonicalCode, collapseRepeats, foldText, isWordChar } from './fold.js'
 import type { Severity } from './profanity-en.js'
 
 /**
@@ -64,22 +64,37 @@ function charClass(c: number): number {
  * True when a unit ending at `end` and the next one starting at `next` are glued by one of
  * `. - _` (`sh.it`, `bull-shit`). Apostrophes are not glue: `he'll` is not `hell`.
  */
-function isGlued(folded: string, end: number, next: number): boolean {
+function isGlued(src: Uint16Array, end: number, next: number): boolean {
   if (next - end !== 1) return false
-  const c = folded.charCodeAt(end)
+  const c = src[end] as number
   return c === 0x2e || c === 0x2d || c === 0x5f
 }
 
 /**
- * The first three distinct-run canonical characters of folded[start, end), 5 low bits each:
+ * The first three distinct-run canonical characters of src[start, end), 5 low bits each:
  * a 15-bit table index (collisions only cost a needless lookup).
  */
-function triKey(folded: string, start: number, end: number): number {
+function triKey(src: Uint16Array, start: number, end: number): number {
   let key = 0
   let n = 0
   let last = -1
   for (let i = start; i < end && n < 3; i++) {
-    const c = canonicalCode(folded.charCodeAt(i))
+    const c = canonicalCode(src[i] as number)
+    if (c === last) continue
+    last = c
+    key = (key << 5) | (c & 31)
+    n++
+  }
+  return key << (5 * (3 - n))
+}
+
+/** triKey of the string s[start, end). */
+function triKeyOf(s: string, start: number, end: number): number {
+  let key = 0
+  let n = 0
+  let last = -1
+  for (let i = start; i < end && n < 3; i++) {
+    const c = canonicalCode(s.charCodeAt(i))
     if (c === last) continue
     last = c
     key = (key << 5) | (c & 31)
@@ -147,9 +162,9 @@ export class Units {
   }
 
   /** Canonical spelling of unit `i`. */
-  canon(folded: string, i: number): string {
+  canon(src: Uint16Array, i: number): string {
     const j = this.join[i] as number
-    return j >= 0 ? (this.joined[j] as { canon: string }).canon : canonicalWord(folded.slice(this.start[i], this.end[i]))
+    return j >= 0 ? (this.joined[j] as { canon: string }).canon : canonicalRange(src, this.start[i] as number, this.end[i] as number)
   }
 }
 
@@ -158,14 +173,20 @@ const MASKED = -2
 const tokenBuffer = new Units()
 const unitBuffer = new Units()
 
-/** Splits folded text into word tokens (numbers and symbol runs without a letter are skipped). */
-function tokenize(folded: string, out: Units): Units {
+/** canonicalWord of the folded code units src[start, end). */
+function canonicalRange(src: Uint16Array, start: number, end: number): string {
+  let out = ''
+  for (let i = start; i < end; i++) out += String.fromCharCode(canonicalCode(src[i] as number))
+  return out
+}
+
+/** Splits folded text src[0, n) into word tokens (numbers and symbol runs without a letter are skipped). */
+function tokenize(src: Uint16Array, n: number, out: Units): Units {
   out.reset()
   const table = ASCII_CLASS
-  const n = folded.length
   let i = 0
   while (i < n) {
-    const first = folded.charCodeAt(i)
+    const first = src[i] as number
     if (((first < 128 ? (table[first] as number) : charClass(first)) & WORD) === 0) {
       i++
       continue
@@ -175,7 +196,7 @@ function tokenize(folded: string, out: Units): Units {
     let mask = false
     let j = i
     while (j < n) {
-      const c = folded.charCodeAt(j)
+      const c = src[j] as number
       const cls = c < 128 ? (table[c] as number) : charClass(c)
       if ((cls & WORD) === 0) break
       if (cls & LETTER) letter = true
@@ -185,27 +206,27 @@ function tokenize(folded: string, out: Units): Units {
     let e = j
     i = j
     if (!letter) continue
-    while (s < e && (charClass(folded.charCodeAt(s)) & EDGE) !== 0) s++
-    while (e > s && (charClass(folded.charCodeAt(e - 1)) & EDGE) !== 0) e--
+    while (s < e && (charClass(src[s] as number) & EDGE) !== 0) s++
+    while (e > s && (charClass(src[e - 1] as number) & EDGE) !== 0) e--
     out.push(s, e, mask ? MASKED : PLAIN)
   }
   return out
 }
 
-function isJoinGap(folded: string, from: number, to: number): boolean {
+function isJoinGap(src: Uint16Array, from: number, to: number): boolean {
   const gap = to - from
   if (gap < 1 || gap > MAX_JOIN_GAP) return false
   for (let k = from; k < to; k++) {
-    const c = folded.charCodeAt(k)
+    const c = src[k] as number
     // A line break ends a run: letters on separate lines are a list, not a spelled-out word.
     if (c === 10 || c === 13) return false
   }
   return true
 }
 
-/** The word units of `folded` (valid until the next call). */
-export function wordUnits(folded: string): Units {
-  const t = tokenize(folded, tokenBuffer)
+/** The word units of the folded code units src[0, n) (valid until the next call). */
+export function wordUnits(src: Uint16Array, n: number): Units {
+  const t = tokenize(src, n, tokenBuffer)
   const u = unitBuffer
   u.reset()
   let i = 0
@@ -213,12 +234,12 @@ export function wordUnits(folded: string): Units {
     const s = t.start[i] as number
     if ((t.end[i] as number) - s === 1) {
       let j = i + 1
-      while (j < t.length && (t.end[j] as number) - (t.start[j] as number) === 1 && isJoinGap(folded, t.end[j - 1] as number, t.start[j] as number)) j++
+      while (j < t.length && (t.end[j] as number) - (t.start[j] as number) === 1 && isJoinGap(src, t.end[j - 1] as number, t.start[j] as number)) j++
       if (j - i >= 3) {
         let canon = ''
         const letters: number[] = []
         for (let k = i; k < j; k++) {
-          canon += canonicalWord(folded[t.start[k] as number] as string)
+          canon += String.fromCharCode(canonicalCode(src[t.start[k] as number] as number))
           letters.push(t.start[k] as number)
         }
         u.joined.push({ canon, letters })
@@ -236,16 +257,41 @@ export function wordUnits(folded: string): Units {
 /** The canonical tokens of a term (a list entry or an allow-list word). */
 function canonicalTokens(term: string): string[] {
   const folded = foldText(term).text
-  const t = tokenize(folded, new Units())
+  const src = new Uint16Array(folded.length)
+  for (let i = 0; i < folded.length; i++) src[i] = folded.charCodeAt(i)
+  const t = tokenize(src, src.length, new Units())
   const out: string[] = []
-  for (let i = 0; i < t.length; i++) out.push(t.canon(folded, i))
+  for (let i = 0; i < t.length; i++) out.push(t.canon(src, i))
   return out
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0
+const FNV_PRIME = 0x01000193
+// 30-bit hashes are small integers: Set lookups box no number.
+const HASH_MASK = 0x3fffffff
+let prefixHashes = new Int32Array(64)
+
+/** FNV-1a (30 bits) of canonical(s[start, end)) with runs of one character cut to one. */
+function collapsedHash(s: string, start: number, end: number): number {
+  let h = FNV_OFFSET
+  let last = -1
+  for (let k = start; k < end; k++) {
+    const c = canonicalCode(s.charCodeAt(k))
+    if (c !== last) {
+      h = Math.imul(h ^ c, FNV_PRIME)
+      last = c
+    }
+  }
+  return h & HASH_MASK
 }
 
 export class Lexicon {
   private readonly single = new Map<string, Entry[]>()
   private readonly phrases = new Map<string, Entry[]>()
   private readonly masked = new Map<number, Entry[]>()
+  /** collapsedHash of every `single` key and of every `phrases` key: see mayMatch. */
+  private readonly singleHashes = new Set<number>()
+  private readonly phraseHashes = new Set<number>()
   private readonly allowed: Set<string>
   /** triKey of every entry and of every phrase's first word: a token whose key is absent cannot match. */
   private readonly tri = new Uint8Array(32768)
@@ -274,12 +320,50 @@ export class Lexicon {
     const whole = tokens.join('')
     if (this.allowed.has(whole)) return
     this.put(this.single, collapseRepeats(whole), entry)
-    this.tri[triKey(whole, 0, whole.length)] = 1
-    this.tri[triKey(tokens[0] as string, 0, (tokens[0] as string).length)] = 1
+    this.singleHashes.add(collapsedHash(whole, 0, whole.length))
+    this.tri[triKeyOf(whole, 0, whole.length)] = 1
+    this.tri[triKeyOf(tokens[0] as string, 0, (tokens[0] as string).length)] = 1
     this.longest = Math.max(this.longest, whole.length)
     this.shortest = Math.min(this.shortest, (tokens[0] as string).length)
-    if (tokens.length > 1) this.put(this.phrases, collapseRepeats(tokens[0] as string), entry)
+    if (tokens.length > 1) {
+      this.put(this.phrases, collapseRepeats(tokens[0] as string), entry)
+      this.phraseHashes.add(collapsedHash(tokens[0] as string, 0, (tokens[0] as string).length))
+    }
     else this.put(this.masked, whole.length, entry)
+  }
+
+  /**
+   * Whether the plain token folded[start, end) (no `*`) can match an entry or start a phrase:
+   * false guarantees that `lookup` of its canonical spelling finds nothing and that no phrase
+   * starts with it, so the caller can skip building strings for it. Compares hashes of the
+   * collapsed canonical spelling of the token, of the token minus each ending, and of the keys.
+   */
+  mayMatch(src: Uint16Array, start: number, end: number): boolean {
+    const len = end - start
+    if (prefixHashes.length < len + 1) prefixHashes = new Int32Array(Math.max(len + 1, prefixHashes.length * 2))
+    const ph = prefixHashes
+    let h = FNV_OFFSET
+    let last = -1
+    ph[0] = h & HASH_MASK
+    for (let k = 0; k < len; k++) {
+      const c = canonicalCode(src[start + k] as number)
+      if (c !== last) {
+        h = Math.imul(h ^ c, FNV_PRIME)
+        last = c
+      }
+      ph[k + 1] = h & HASH_MASK
+    }
+    const whole = ph[len] as number
+    if (this.singleHashes.has(whole) || this.phraseHashes.has(whole)) return true
+    for (let q = 0; q < SUFFIXES.length; q++) {
+      const suffix = SUFFIXES[q] as string
+      const sl = suffix.length
+      if (len - sl < 3) continue
+      let ends = true
+      for (let k = 0; k < sl && ends; k++) ends = canonicalCode(src[end - sl + k] as number) === suffix.charCodeAt(k)
+      if (ends && this.singleHashes.has(ph[len - sl] as number)) return true
+    }
+    return false
   }
 
   private put<K>(map: Map<K, Entry[]>, key: K, entry: Entry): void {
@@ -333,7 +417,7 @@ export class Lexicon {
   }
 
   /** Every match among the word units of one folded text, possibly overlapping. */
-  matchAll(folded: string, u: Units): Match[] {
+  matchAll(src: Uint16Array, u: Units): Match[] {
     const out: Match[] = []
     const starts = u.start
     const ends = u.end
@@ -351,27 +435,30 @@ export class Lexicon {
         if (hit) out.push({ entry: hit.entry, start, end, inflected: hit.inflected, spaced: true })
         else this.matchInsideJoined(canon, letters, out)
       } else {
-        const maybe = join === MASKED || (end - start >= this.shortest && tri[triKey(folded, start, end)] === 1)
+        const maybe = join === MASKED || (end - start >= this.shortest && tri[triKey(src, start, end)] === 1)
         if (maybe) {
-          const canon = u.canon(folded, i)
-          const hit = this.lookup(canon)
-          if (hit) out.push({ entry: hit.entry, start, end, inflected: hit.inflected, spaced: false })
-          if (this.phrases.size > 0) this.matchPhrases(folded, u, i, canon, out)
-        } else if (i < compoundEnd || !isGlued(folded, end, i + 1 < n ? (starts[i + 1] as number) : -1)) continue
-        if (i >= compoundEnd) compoundEnd = this.matchCompound(folded, u, i, out)
+          // Strings only for tokens whose hashes say they may spell an entry.
+          if (join === MASKED || this.mayMatch(src, start, end)) {
+            const canon = u.canon(src, i)
+            const hit = this.lookup(canon)
+            if (hit) out.push({ entry: hit.entry, start, end, inflected: hit.inflected, spaced: false })
+            if (this.phrases.size > 0) this.matchPhrases(src, u, i, canon, out)
+          }
+        } else if (i < compoundEnd || !isGlued(src, end, i + 1 < n ? (starts[i + 1] as number) : -1)) continue
+        if (i >= compoundEnd) compoundEnd = this.matchCompound(src, u, i, out)
         continue
       }
-      if (this.phrases.size > 0) this.matchPhrases(folded, u, i, u.canon(folded, i), out)
-      if (i >= compoundEnd) compoundEnd = this.matchCompound(folded, u, i, out)
+      if (this.phrases.size > 0) this.matchPhrases(src, u, i, u.canon(src, i), out)
+      if (i >= compoundEnd) compoundEnd = this.matchCompound(src, u, i, out)
     }
     return out
   }
 
-  private gluedToNext(folded: string, u: Units, i: number): boolean {
-    return i + 1 < u.length && isGlued(folded, u.end[i] as number, u.start[i + 1] as number)
+  private gluedToNext(src: Uint16Array, u: Units, i: number): boolean {
+    return i + 1 < u.length && isGlued(src, u.end[i] as number, u.start[i + 1] as number)
   }
 
-  private matchPhrases(folded: string, u: Units, i: number, first: string, out: Match[]): void {
+  private matchPhrases(src: Uint16Array, u: Units, i: number, first: string, out: Match[]): void {
     const list = this.phrases.get(collapseRepeats(first))
     if (list === undefined) return
     for (const p of list) {
@@ -379,7 +466,7 @@ export class Lexicon {
       if (i + k > u.length) continue
       let ok = true
       for (let q = 0; q < k && ok; q++) {
-        const tok = q === 0 ? first : u.canon(folded, i + q)
+        const tok = q === 0 ? first : u.canon(src, i + q)
         const want = p.tokens[q] as string
         ok = collapseRepeats(tok) === collapseRepeats(want) && coversRuns(tok, want)
       }
@@ -388,13 +475,13 @@ export class Lexicon {
   }
 
   /** Units glued by single punctuation marks from `i` on (`sh.it`, `bull-shit`); returns the unit after the group. */
-  private matchCompound(folded: string, u: Units, i: number, out: Match[]): number {
+  private matchCompound(src: Uint16Array, u: Units, i: number, out: Match[]): number {
     let b = i + 1
-    while (b < u.length && this.gluedToNext(folded, u, b - 1)) b++
+    while (b < u.length && this.gluedToNext(src, u, b - 1)) b++
     if (b - i < 2) return b
     let canon = ''
-    for (let k = i; k < b; k++) canon += u.canon(folded, k)
-    if (!canon.includes('*') && this.tri[triKey(canon, 0, canon.length)] !== 1) return b
+    for (let k = i; k < b; k++) canon += u.canon(src, k)
+    if (!canon.includes('*') && this.tri[triKeyOf(canon, 0, canon.length)] !== 1) return b
     const hit = this.lookup(canon)
     if (hit) out.push({ entry: hit.entry, start: u.start[i] as number, end: u.end[b - 1] as number, inflected: hit.inflected, spaced: false })
     return b
@@ -406,7 +493,7 @@ export class Lexicon {
     for (let a = 0; a < s.length; a++) {
       const limit = Math.min(s.length, a + window)
       // Most starts cannot begin any entry: one table probe instead of `window` lookups.
-      if (this.tri[triKey(s, a, limit)] !== 1) {
+      if (this.tri[triKeyOf(s, a, limit)] !== 1) {
         // Later starts inside the same run of one letter see the same key until their window
         // reaches past the run (`ö ö ö ö …`): jump there instead of probing each.
         let runEnd = a + 1
