@@ -22,8 +22,10 @@ describe.skipIf(!existsSync(devFile))('prompt_injection on prompt-injection/dev.
     let negatives = 0
     for (const r of rows) {
       const flagged = (await guard.scanInput(r.text)).decision !== 'allow'
-      if (r.label === 1) flagged ? tp++ : fn++
-      else {
+      if (r.label === 1) {
+        if (flagged) tp++
+        else fn++
+      } else {
         negatives++
         if (flagged) fp++
       }
