@@ -1,8 +1,10 @@
+import { readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { defaultPolicy } from '../guard.js'
 import { builtinRegistry } from '../scanners/index.js'
 import { RampartError } from './errors.js'
-import { interpolateEnv, parsePolicy, parsePolicyText } from './policy.js'
+import { interpolateEnv, loadPolicyFile, parsePolicy, parsePolicyText } from './policy.js'
 
 const registry = builtinRegistry()
 
@@ -68,5 +70,21 @@ describe('policy', () => {
 
   it('accepts JSON as well as YAML', () => {
     expect(parsePolicyText('{"name":"j","input":{"length":{"action":"flag"}}}', registry).input.length?.action).toBe('flag')
+  })
+})
+
+describe('shipped policies', () => {
+  const dir = fileURLToPath(new URL('../../policies/', import.meta.url))
+  const files = [...readdirSync(dir).map((f) => dir + f), ...readdirSync(dir + 'examples').map((f) => `${dir}examples/${f}`)].filter((f) => f.endsWith('.yaml'))
+
+  it('includes the default and strict presets and the examples', () => {
+    expect(files.map((f) => f.slice(dir.length))).toEqual(expect.arrayContaining(['default.yaml', 'strict.yaml', 'examples/denied-topics.yaml']))
+  })
+
+  it.each(files.map((f) => [f.slice(dir.length), f]))('%s is valid and compiles', async (_name, file) => {
+    const policy = loadPolicyFile(file, registry, {})
+    const { createGuard } = await import('../guard.js')
+    const guard = await createGuard({ policy })
+    expect(guard.scanners.input.length + guard.scanners.output.length).toBeGreaterThan(0)
   })
 })
