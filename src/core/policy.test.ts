@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { defaultPolicy } from '../guard.js'
+import { createGuard, defaultPolicy } from '../guard.js'
 import { builtinRegistry } from '../scanners/index.js'
 import { RampartError } from './errors.js'
 import { interpolateEnv, loadPolicyFile, parsePolicy, parsePolicyText } from './policy.js'
@@ -83,7 +83,6 @@ describe('shipped policies', () => {
 
   it.each(files.map((f) => [f.slice(dir.length), f]))('%s is valid and compiles', async (_name, file) => {
     const policy = loadPolicyFile(file, registry, {})
-    const { createGuard } = await import('../guard.js')
     const guard = await createGuard({ policy })
     expect(guard.scanners.input.length + guard.scanners.output.length).toBeGreaterThan(0)
   })
