@@ -57,8 +57,14 @@ class MappedText implements NormalizedText {
   }
 }
 
+/**
+ * Module scratch buffers serve texts up to this many code units; longer texts get buffers of
+ * their own, so one huge input does not pin megabytes for the life of the process.
+ */
+const SCRATCH_MAX = 1 << 15
+
 // Scratch byte buffer for building one-byte strings from UTF-16 code units (see codesToString).
-let latin1Scratch = Buffer.allocUnsafeSlow(4096)
+const latin1Scratch = Buffer.allocUnsafeSlow(SCRATCH_MAX)
 
 /**
  * The string of `codes[from, to)`, without an argument list per code unit: a one-byte string
@@ -76,8 +82,7 @@ export function codesToString(codes: Uint16Array, from: number, to: number): str
     }
   }
   if (wide) return Buffer.from(codes.buffer, codes.byteOffset + 2 * from, length * 2).toString('utf16le')
-  if (latin1Scratch.length < length) latin1Scratch = Buffer.allocUnsafeSlow(Math.max(length, latin1Scratch.length * 2))
-  const bytes = latin1Scratch
+  const bytes = length <= SCRATCH_MAX ? latin1Scratch : Buffer.allocUnsafe(length)
   for (let i = 0; i < length; i++) bytes[i] = codes[from + i] as number
   return bytes.toString('latin1', 0, length)
 }
@@ -179,13 +184,14 @@ export class OffsetMapBuilder {
     return new MappedText(codesToString(this.codes, 0, this.length), compactOffsets(this.starts, this.length, originalLength), compactOffsets(this.ends, this.length, originalLength), originalLength)
   }
 
-  /** Empties the builder for reuse, making room for `capacity` units. */
-  reset(capacity: number): void {
+  /** Empties the builder for reuse, making room for `capacity` units (and at most `max` when given). */
+  reset(capacity: number, max?: number): void {
     this.length = 0
-    if (this.starts.length < capacity) {
-      this.codes = new Uint16Array(capacity)
-      this.starts = new Int32Array(capacity)
-      this.ends = new Int32Array(capacity)
+    if (this.starts.length < capacity || (max !== undefined && this.starts.length > max)) {
+      const cap = Math.max(capacity, 1024)
+      this.codes = new Uint16Array(cap)
+      this.starts = new Int32Array(cap)
+      this.ends = new Int32Array(cap)
     }
   }
 }
@@ -237,7 +243,7 @@ export function normalizeUnicode(text: string, fold?: (cluster: string) => strin
   if (fold === undefined && !NON_ASCII_RE.test(text)) return identityView(text)
   const n = text.length
   // A `fold` callback could normalize again: only the outermost call uses the shared builder.
-  const shared = !normalizeBusy
+  const shared = !normalizeBusy && n + 16 <= SCRATCH_MAX
   const out = shared ? normalizeBuilder : new OffsetMapBuilder(n + 16)
   if (shared) {
     normalizeBusy = true
@@ -246,7 +252,11 @@ export function normalizeUnicode(text: string, fold?: (cluster: string) => strin
   try {
     return normalizeInto(text, out, fold, foldAscii)
   } finally {
-    if (shared) normalizeBusy = false
+    if (shared) {
+      normalizeBusy = false
+      // Clusters can expand (NFKC of a ligature): do not keep a buffer grown past the cap.
+      out.reset(0, SCRATCH_MAX)
+    }
   }
 }
 
@@ -410,14 +420,15 @@ class UnitBuffer {
       this.alt = a
     }
   }
-  /** Empties the buffer for reuse, making room for `capacity` units. */
-  reset(capacity: number): void {
+  /** Empties the buffer for reuse, making room for `capacity` units (and at most `max` when given). */
+  reset(capacity: number, max?: number): void {
     this.length = 0
     this.alt = undefined
-    if (this.codes.length < capacity) {
-      this.codes = new Uint16Array(capacity)
-      this.starts = new Int32Array(capacity)
-      this.ends = new Int32Array(capacity)
+    if (this.codes.length < capacity || (max !== undefined && this.codes.length > max)) {
+      const cap = Math.max(capacity, 1024)
+      this.codes = new Uint16Array(cap)
+      this.starts = new Int32Array(cap)
+      this.ends = new Int32Array(cap)
     }
   }
   toText(originalLength: number): MappedText {
@@ -470,7 +481,7 @@ function foldCodePoint(cp: number): FoldedCodePoint {
 /** Pass 1 of folding: NFKC clusters folded (see foldCluster), ASCII through a table. */
 function foldUnits(text: string): UnitBuffer {
   const n = text.length
-  const buf = pass1
+  const buf = n + 16 <= SCRATCH_MAX ? pass1 : new UnitBuffer(n + 16)
   buf.reset(n + 16)
   let i = 0
   while (i < n) {
@@ -542,7 +553,7 @@ export function foldForMatching(text: string): NormalizedText {
   const ps = p.starts
   const pe = p.ends
   const n = p.length
-  const out = pass2
+  const out = n + 1 <= SCRATCH_MAX ? pass2 : new UnitBuffer(n + 1)
   out.reset(n + 1)
   // Output never outgrows pass 1 (tokens are copied, shortened or folded in place).
   const oc = out.codes
@@ -600,7 +611,11 @@ export function foldForMatching(text: string): NormalizedText {
     while (i < n && codes[i] === SPACE) i++
   }
   out.length = o
-  return out.toText(text.length)
+  const view = out.toText(text.length)
+  // Clusters can expand (NFKC of a ligature): do not keep buffers grown past the cap.
+  pass1.reset(0, SCRATCH_MAX)
+  pass2.reset(0, SCRATCH_MAX)
+  return view
 }
 
 /** True when units [a, b) have no genuine Latin letter and at least one non-Latin letter. */

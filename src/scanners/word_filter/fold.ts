@@ -144,10 +144,14 @@ export interface FoldedCodes {
   map: NormalizedText | undefined
 }
 
-const scratch: FoldedCodes = { codes: new Uint16Array(4096), length: 0, map: undefined }
+const scratch: FoldedCodes = { codes: new Uint16Array(0), length: 0, map: undefined }
+
+// Texts longer than this get a buffer of their own, so one huge input does not stay pinned.
+const SCRATCH_MAX = 1 << 15
+const smallCodes = new Uint16Array(SCRATCH_MAX)
 
 function reserveScratch(n: number): Uint16Array {
-  if (scratch.codes.length < n) scratch.codes = new Uint16Array(Math.max(n, scratch.codes.length * 2))
+  scratch.codes = n <= SCRATCH_MAX ? smallCodes : new Uint16Array(n)
   return scratch.codes
 }
 

@@ -269,7 +269,7 @@ const FNV_OFFSET = 0x811c9dc5 | 0
 const FNV_PRIME = 0x01000193
 // 30-bit hashes are small integers: Set lookups box no number.
 const HASH_MASK = 0x3fffffff
-let prefixHashes = new Int32Array(64)
+const prefixHashes = new Int32Array(4096)
 
 /** FNV-1a (30 bits) of canonical(s[start, end)) with runs of one character cut to one. */
 function collapsedHash(s: string, start: number, end: number): number {
@@ -340,8 +340,8 @@ export class Lexicon {
    */
   mayMatch(src: Uint16Array, start: number, end: number): boolean {
     const len = end - start
-    if (prefixHashes.length < len + 1) prefixHashes = new Int32Array(Math.max(len + 1, prefixHashes.length * 2))
-    const ph = prefixHashes
+    // Tokens longer than the reused table (4 Ki units) get a table of their own.
+    const ph = len < prefixHashes.length ? prefixHashes : new Int32Array(len + 1)
     let h = FNV_OFFSET
     let last = -1
     ph[0] = h & HASH_MASK
