@@ -1,4 +1,4 @@
-import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max'
+import { isSupportedCountry, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max'
 import nlp from 'compromise'
 import { z } from 'zod'
 import { defineScanner, type ScannerFinding } from '../../core/scanner.js'
@@ -264,6 +264,9 @@ export const pii = defineScanner({
     const actions = new Map<string, Action>()
     for (const t of [...PII_ENTITIES, ...customs.map((c) => c.type)]) actions.set(t, actionFor(t))
 
+    // Phone readings of the current scan, shared by the original and the normalized pass.
+    const phoneReadings = new Map<string, PhoneNumber | null>()
+
     /** The detectors whose matches do not depend on letter case or word shape. */
     const findStructured = (text: string, found: RawEntity[]): void => {
       if (enabled.has('EMAIL')) findEmails(text, found)
@@ -272,7 +275,7 @@ export const pii = defineScanner({
       if (enabled.has('US_SSN')) findSsns(text, found)
       if (enabled.has('IBAN')) findIbans(text, found)
       if (enabled.has('IP_ADDRESS')) findIps(text, found)
-      if (enabled.has('PHONE')) findPhones(text, regions, found)
+      if (enabled.has('PHONE')) findPhones(text, regions, found, phoneReadings)
       if (enabled.has('DATE_OF_BIRTH')) findBirthDates(text, found)
     }
 
@@ -281,6 +284,7 @@ export const pii = defineScanner({
     return {
       scan(text, invocation) {
         const found: RawEntity[] = []
+        phoneReadings.clear()
         findStructured(text, found)
         // Identifiers hidden by zero-width characters or written in full-width / styled digits
         // ("4111\u200b1111…", "４１１１ …") are found on the NFKC, invisible-free view and
@@ -297,6 +301,7 @@ export const pii = defineScanner({
             }
           }
         }
+        phoneReadings.clear()
         if (enabled.has('ADDRESS')) findAddresses(text, found)
         if (options.ner !== 'off' && (wantPerson || wantLocation)) {
           const organizations: [number, number][] = []

@@ -46,7 +46,8 @@ for (const p of PARTICLES) {
   const list = (PARTICLES_BY_LENGTH[p.length] ??= [])
   list.push(p)
 }
-const PARTICLE_FIRST = new Set(PARTICLES.map((p) => p.charCodeAt(0)))
+const PARTICLE_FIRST = new Uint8Array(128)
+for (const p of PARTICLES) PARTICLE_FIRST[p.charCodeAt(0)] = 1
 const CONTINUATION_Y = /[\p{L}\p{M}'’-]*/uy
 const LETTER_OR_MARK_Y = /[\p{L}\p{M}]/uy
 const HONORIFIC_GAP = /^\.?\s{1,2}$/
@@ -184,22 +185,31 @@ function tokenize(text: string, lex: NameLexicon): number {
   let p = 0
   while (p < n) {
     const c = text.charCodeAt(p)
+    if (c >= 97 && c <= 122) {
+      // A particle ("van", "de", "and") is a whole run of lower-case letters starting here.
+      // After an ASCII letter it would be rejected as inside a word, having consumed only
+      // lower-case letters; and no later letter of the run can start a token (each follows
+      // an ASCII letter): skip the run.
+      if (PARTICLE_FIRST[c] === 1 && (p === 0 || !isAsciiLetter(text.charCodeAt(p - 1)))) {
+        let r = p + 1
+        while (r < n && text.charCodeAt(r) >= 97 && text.charCodeAt(r) <= 122) r++
+        if (isParticleAt(text, p, r) && !letterOrMarkAt(text, r)) addToken(text, lex, p, r)
+        p = r
+        continue
+      }
+      p++
+      while (p < n) {
+        const d = text.charCodeAt(p)
+        if (d < 97 || d > 122) break
+        p++
+      }
+      continue
+    }
     if ((c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x370 && c <= 0x52f) || (c >= 0x1e00 && c <= 0x1fff)) {
       const end = continuationEnd(text, p + 1)
       addToken(text, lex, p, end)
       p = end
       continue
-    }
-    // A particle ("van", "de", "and") is a whole run of letters. After an ASCII letter it would
-    // be rejected below as inside a word, having consumed only lower-case letters: skip it.
-    if (c >= 97 && c <= 122 && PARTICLE_FIRST.has(c) && (p === 0 || !isAsciiLetter(text.charCodeAt(p - 1)))) {
-      let r = p + 1
-      while (r < n && text.charCodeAt(r) >= 97 && text.charCodeAt(r) <= 122) r++
-      if (isParticleAt(text, p, r) && !letterOrMarkAt(text, r)) {
-        addToken(text, lex, p, r)
-        p = r
-        continue
-      }
     }
     p++
   }
@@ -277,7 +287,7 @@ function addToken(text: string, lex: NameLexicon, start: number, end: number): v
 // Words seen before, lower-cased, with their class: an open-addressing table keyed by the
 // lower-cased ASCII letters, so a known word costs no string and no lexicon look-up. It is
 // cleared when three quarters full, so it follows the vocabulary of recent texts.
-const INTERN_SIZE = 4096
+const INTERN_SIZE = 16384
 const internWords: (string | undefined)[] = new Array<string | undefined>(INTERN_SIZE).fill(undefined)
 const internClasses: (WordClass | undefined)[] = new Array<WordClass | undefined>(INTERN_SIZE).fill(undefined)
 let internCount = 0

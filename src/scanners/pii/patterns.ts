@@ -234,9 +234,11 @@ const MAX_PHONE_PARSES = 48
  * Numbers written with `+`/`00` are found in any region; national formats are read for
  * `regions` (the first one without context; with a phone word nearby, the others and then
  * PHONE_FALLBACK_REGIONS). Dates,
- * order/ticket-number contexts and bare digit runs without context are refused.
+ * order/ticket-number contexts and bare digit runs without context are refused. `known`, when
+ * given, caches readings (region + candidate → number or null) across calls; the parse budget
+ * still counts each call's distinct readings.
  */
-export function findPhones(text: string, regions: readonly CountryCode[], out: RawEntity[]): void {
+export function findPhones(text: string, regions: readonly CountryCode[], out: RawEntity[], known?: Map<string, PhoneNumber | null>): void {
   PHONE_CANDIDATE.lastIndex = 0
   // The same number often recurs in one text (signatures, quoted replies): parse it once.
   let parsed: Map<string, PhoneNumber | null> | undefined
@@ -275,9 +277,14 @@ export function findPhones(text: string, regions: readonly CountryCode[], out: R
       let phone = parsed.get(key)
       if (phone === undefined) {
         if (parses++ >= MAX_PHONE_PARSES) return
-        // The whole candidate must be one number valid for its region (full metadata).
-        const p = parsePhoneNumberFromString(dialable, { defaultCountry: region, extract: false })
-        phone = p !== undefined && p.isValid() ? p : null
+        // The whole candidate must be one number valid for its region (full metadata). `known`
+        // holds the readings of an earlier pass over the same scan (the normalized view).
+        phone = known?.get(key)
+        if (phone === undefined) {
+          const p = parsePhoneNumberFromString(dialable, { defaultCountry: region, extract: false })
+          phone = p !== undefined && p.isValid() ? p : null
+          known?.set(key, phone)
+        }
         parsed.set(key, phone)
       }
       if (phone === null) continue
