@@ -37,10 +37,10 @@ function compactOffsets(from: Int32Array, length: number, originalLength: number
 class MappedText implements NormalizedText {
   constructor(
     readonly text: string,
-    /** Original start offset of each code unit of `text`. */
-    readonly starts: OffsetArray,
-    /** Original end offset of each code unit of `text`. */
-    readonly ends: OffsetArray,
+    /** Original start offset of each code unit of `text`; undefined: unit k came from k. */
+    readonly starts: OffsetArray | undefined,
+    /** Original end offset of each code unit of `text`; undefined: unit k came from k. */
+    readonly ends: OffsetArray | undefined,
     private readonly originalLength: number,
   ) {}
 
@@ -49,8 +49,8 @@ class MappedText implements NormalizedText {
     if (n === 0) return { start: 0, end: 0 }
     const s = Math.max(0, Math.min(start, n - 1))
     const e = Math.max(s + 1, Math.min(end, n))
-    let lo = this.starts[s] as number
-    let hi = this.ends[e - 1] as number
+    let lo = this.starts === undefined ? s : (this.starts[s] as number)
+    let hi = this.ends === undefined ? e : (this.ends[e - 1] as number)
     // Reordering steps (none today) could make later units map earlier; keep the hull.
     if (hi < lo) [lo, hi] = [hi, lo]
     return { start: lo, end: Math.min(this.originalLength, hi) }
@@ -154,8 +154,8 @@ export class OffsetMapBuilder {
     let len = this.length
     for (let i = from; i < to; i++, len++) {
       c[len] = text === undefined ? t.charCodeAt(i) : text.charCodeAt(i - from)
-      s[len] = ss[i] as number
-      e[len] = se[i] as number
+      s[len] = ss === undefined ? i : (ss[i] as number)
+      e[len] = se === undefined ? i + 1 : (se[i] as number)
     }
     this.length = len
   }
@@ -265,6 +265,8 @@ let normalizeBusy = false
 
 function normalizeInto(text: string, out: OffsetMapBuilder, fold: ((cluster: string) => string) | undefined, foldAscii: ((run: string) => string) | undefined): NormalizedText {
   const n = text.length
+  // Whether the output so far is the text itself, unit for unit (then no copy is kept).
+  let same = fold === undefined && foldAscii === undefined
   let i = 0
   while (i < n) {
     // Bulk-copy an ASCII run, leaving its last character for the cluster path when a
@@ -281,10 +283,14 @@ function normalizeInto(text: string, out: OffsetMapBuilder, fold: ((cluster: str
     const start = i
     const cp = text.codePointAt(i) as number
     i += cp > 0xffff ? 2 : 1
-    if (isInvisibleCodePoint(cp)) continue
+    if (isInvisibleCodePoint(cp)) {
+      same = false
+      continue
+    }
     // Lone surrogates cannot be normalized; keep a replacement so offsets still line up.
     if (cp >= 0xd800 && cp <= 0xdfff) {
       out.push('\uFFFD', start, i)
+      same = false
       continue
     }
     // Gather following combining marks (skipping invisibles between them).
@@ -301,8 +307,13 @@ function normalizeInto(text: string, out: OffsetMapBuilder, fold: ((cluster: str
       i += width
     }
     const cluster = i - start === (cp > 0xffff ? 2 : 1) ? nfkcOf(cp) : text.slice(start, i).normalize('NFKC')
+    // Only a one-unit cluster left as it was maps like the identity.
+    if (same && !(i - start === 1 && cluster.length === 1 && cluster.charCodeAt(0) === cp)) same = false
     out.push(fold === undefined ? cluster : fold(cluster), start, i)
   }
+  // Nothing changed: the view is the text itself with the identity map (same clamping as any
+  // MappedText), without a copy of either.
+  if (same) return new MappedText(text, undefined, undefined, n)
   return out.build(n)
 }
 
