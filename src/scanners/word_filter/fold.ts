@@ -13,7 +13,6 @@ import { codesToString, isInvisibleCodePoint, type NormalizedText } from '../../
 const NON_ASCII_RE = /[^\x00-\x7f]/
 const MARKS_RE = /\p{M}/gu
 
-const UTF16 = new TextDecoder('utf-16le')
 
 /**
  * Folded output with, per output code unit, the original span it came from. Like core's
@@ -49,12 +48,43 @@ class FoldBuffer {
   /** Appends original[from, to) (ASCII), lower-cased, one unit per original unit. */
   pushAscii(text: string, from: number, to: number): void {
     this.reserve(to - from)
-    for (let k = from; k < to; k++) {
+    const codes = this.codes
+    const starts = this.starts
+    const ends = this.ends
+    let len = this.length
+    for (let k = from; k < to; k++, len++) {
       const c = text.charCodeAt(k)
-      this.codes[this.length] = c >= 65 && c <= 90 ? c + 32 : c
-      this.starts[this.length] = k
-      this.ends[this.length] = k + 1
-      this.length++
+      codes[len] = c >= 65 && c <= 90 ? c + 32 : c
+      starts[len] = k
+      ends[len] = k + 1
+    }
+    this.length = len
+  }
+
+  /** Empties the buffer for reuse, with room for `capacity` units. */
+  reset(capacity: number, max: number = Infinity): void {
+    this.length = 0
+    if (this.codes.length < capacity || this.codes.length > max) {
+      this.codes = new Uint16Array(capacity)
+      this.starts = new Int32Array(capacity)
+      this.ends = new Int32Array(capacity)
+    }
+  }
+
+  /** The map of build() without building the folded string (valid while the buffer is). */
+  mapOnly(originalLength: number): NormalizedText {
+    const { codes, starts, ends } = this
+    const n = this.length
+    return {
+      get text() {
+        return codesToString(codes, 0, n)
+      },
+      toOriginal(start: number, end: number) {
+        if (n === 0) return { start: 0, end: 0 }
+        const s = Math.max(0, Math.min(start, n - 1))
+        const e = Math.max(s + 1, Math.min(end, n))
+        return { start: starts[s] as number, end: Math.min(originalLength, ends[e - 1] as number) }
+      },
     }
   }
 
@@ -70,7 +100,8 @@ class FoldBuffer {
   }
 
   build(originalLength: number): NormalizedText {
-    const text = UTF16.decode(this.codes.subarray(0, this.length))
+    // Units are copied as they are: folding already turned lone surrogates into U+FFFD.
+    const text = codesToString(this.codes, 0, this.length)
     const starts = this.starts
     const ends = this.ends
     return {
@@ -149,6 +180,8 @@ const scratch: FoldedCodes = { codes: new Uint16Array(0), length: 0, map: undefi
 // Texts longer than this get a buffer of their own, so one huge input does not stay pinned.
 const SCRATCH_MAX = 1 << 15
 const smallCodes = new Uint16Array(SCRATCH_MAX)
+// foldToCodes's buffer when offsets move (texts up to SCRATCH_MAX - 16 units).
+const slowScratch = new FoldBuffer(4096)
 
 function reserveScratch(n: number): Uint16Array {
   scratch.codes = n <= SCRATCH_MAX ? smallCodes : new Uint16Array(n)
@@ -217,7 +250,18 @@ export function foldToCodes(text: string): FoldedCodes {
     }
     return scratch
   }
-  if (foldSameLength(text, codes) === SAME) return scratch
+  const same = foldSameLength(text, codes)
+  if (same === SAME) return scratch
+  if (same === LONGER && n + 16 <= SCRATCH_MAX) {
+    // foldText would take its general path: run it into the reused buffer, no string.
+    // (A buffer that grew past the cap on expanding folds is replaced, not kept.)
+    slowScratch.reset(0, SCRATCH_MAX)
+    const buf = foldInto(text, slowScratch)
+    scratch.codes = buf.codes
+    scratch.length = buf.length
+    scratch.map = buf.mapOnly(n)
+    return scratch
+  }
   const folded = foldText(text)
   const t = folded.text
   const out = reserveScratch(t.length)
@@ -229,14 +273,14 @@ export function foldToCodes(text: string): FoldedCodes {
 
 /** Folds `text` for matching; the result keeps a map to UTF-16 offsets of `text`. */
 export function foldText(text: string): NormalizedText {
-  const lower = text.toLowerCase()
-  if (!NON_ASCII_RE.test(text)) return identityFold(lower)
+  if (!NON_ASCII_RE.test(text)) return identityFold(text.toLowerCase())
   const codes = reserveScratch(text.length)
   const same = foldSameLength(text, codes)
   if (same === SAME) return identityFold(codesToString(codes, 0, text.length))
   // Common case: every non-ASCII character folds to as many code units as it had (é → e,
   // Cyrillic а → a, an emoji to itself), so offsets do not move and the map is the identity.
   // (foldSameLength decides this without strings unless a capital sigma is present.)
+  const lower = same === UNKNOWN ? text.toLowerCase() : ''
   if (same === UNKNOWN && lower.length === text.length) {
     let sameLength = true
     const folded = lower.replace(NON_ASCII_G, (ch) => {
@@ -247,8 +291,13 @@ export function foldText(text: string): NormalizedText {
     })
     if (sameLength) return identityFold(folded)
   }
+  return foldInto(text, new FoldBuffer(text.length + 16)).build(text.length)
+}
+
+/** foldText's general path: folded units and their spans, written into `out`. */
+function foldInto(text: string, out: FoldBuffer): FoldBuffer {
   const n = text.length
-  const out = new FoldBuffer(n + 16)
+  out.reset(n + 16)
   let run = 0
   let i = 0
   while (i < n) {
@@ -269,7 +318,7 @@ export function foldText(text: string): NormalizedText {
     out.push(foldCodePoint(cp), start, i)
   }
   if (n > run) out.pushAscii(text, run, n)
-  return out.build(n)
+  return out
 }
 
 // Characters merged by canonicalWord: each maps to the first of its group (ASCII only).
