@@ -208,8 +208,9 @@ function sortInPlace(list: RawEntity[], compare: (a: RawEntity, b: RawEntity) =>
   }
 }
 
-/** Per-character "kept" marks of resolveOverlaps, reused from scan to scan. */
+/** Per-character "kept" marks of resolveOverlaps, reused from scan to scan (texts up to 64 K). */
 let taken = new Uint8Array(4096)
+const MAX_SHARED_TAKEN = 65_536
 
 /**
  * Drops overlapping findings, keeping the one of the more specific type (then the longer one).
@@ -219,19 +220,24 @@ let taken = new Uint8Array(4096)
 function resolveOverlaps(found: RawEntity[], textLength: number): RawEntity[] {
   if (found.length < 2) return found
   sortInPlace(found, byPriority)
-  if (taken.length < textLength) taken = new Uint8Array(Math.max(textLength, taken.length * 2))
-  else taken.fill(0, 0, textLength)
+  let marks: Uint8Array
+  if (textLength > MAX_SHARED_TAKEN) marks = new Uint8Array(textLength)
+  else {
+    if (taken.length < textLength) taken = new Uint8Array(MAX_SHARED_TAKEN)
+    else taken.fill(0, 0, textLength)
+    marks = taken
+  }
   let kept = 0
   for (const f of found) {
     let free = true
     for (let i = f.start; i < f.end; i++) {
-      if (taken[i] === 1) {
+      if (marks[i] === 1) {
         free = false
         break
       }
     }
     if (!free) continue
-    taken.fill(1, f.start, f.end)
+    marks.fill(1, f.start, f.end)
     found[kept++] = f
   }
   found.length = kept

@@ -136,6 +136,7 @@ function startsSentence(text: string, at: number): boolean {
 
 /** The token pool: tokens are reused from scan to scan (no objects per token); `tokenCount` are live. */
 const pool: Token[] = []
+const MAX_POOLED_TOKENS = 4096
 let tokenCount = 0
 
 /** The live token at `k`, or undefined past the last one. */
@@ -447,7 +448,9 @@ export function findNames(text: string, opts: NameFinderOptions, out: RawEntity[
     classifyRun(text, lex, i, j, opts, out)
     i = j
   }
-  // Drop the references to this text (the pool's strings are small and overwritten next scan).
+  // Drop the references to this text (the pool's strings are small and overwritten next scan);
+  // a very long text does not leave a very large pool behind.
+  if (pool.length > MAX_POOLED_TOKENS) pool.length = MAX_POOLED_TOKENS
   runText = ''
   runLeft = undefined
   runLeftRaw = undefined
