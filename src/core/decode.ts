@@ -313,9 +313,16 @@ function findPayloads(text: string, maxPayloadChars: number): RawSegment[] {
   for (let k = 0; k + 1 < shapes.hex.length; k += 2) {
     const runStart = shapes.hex[k] as number
     const runEnd = shapes.hex[k + 1] as number
-    if (found.some((f) => f.start <= runStart && runStart < f.end)) continue
+    let inside = false
+    for (let q = 0; q < found.length && !inside; q++) inside = (found[q] as RawSegment).start <= runStart && runStart < (found[q] as RawSegment).end
+    if (inside) continue
+    const candEnd = Math.min(runEnd, runStart + 4096)
+    // A pick without a digit is skipped below: most runs (`a bad cafe`) have none at all.
+    let digit = false
+    for (let q = runStart; q < candEnd && !digit; q++) digit = text.charCodeAt(q) >= 0x30 && text.charCodeAt(q) <= 0x39
+    if (!digit) continue
     // Bounded slice: keeps the sub-patterns below linear on enormous runs.
-    const cand = text.slice(runStart, Math.min(runEnd, runStart + 4096))
+    const cand = text.slice(runStart, candEnd)
     // Either byte-separated (`41 42 43`, `41:42:43`) or one unbroken run of ≥ 16 hex digits.
     const byteRun = /(?:[0-9A-Fa-f]{2}[ :]){3,}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])/.exec(cand)
     const solid = /[0-9A-Fa-f]{16,}/.exec(cand)

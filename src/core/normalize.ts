@@ -641,14 +641,23 @@ function isForeignWord(codes: Uint16Array, alt: Uint16Array, a: number, b: numbe
   return foreign
 }
 
+/**
+ * A run of spaced-out letters found by collectSpacedLetters, in reused arrays (consumed by
+ * emitSpacedLetters before the next run is collected).
+ */
 interface SpacedLetters {
-  /** Pass-1 index of each one-letter token. */
-  starts: number[]
-  /** Gap (in spaces) after each token but the last. */
-  gaps: number[]
+  /** Pass-1 index of each one-letter token, [0, count). */
+  starts: Int32Array
+  /** Gap (in spaces) after each token but the last, [0, count - 1). */
+  gaps: Int32Array
+  count: number
   /** Pass-1 index after the last token. */
   next: number
 }
+
+const spacedRun: SpacedLetters = { starts: new Int32Array(256), gaps: new Int32Array(256), count: 0, next: 0 }
+// Letters of one spaced-out word, turned into a string for foldLeetToken.
+let spacedWord = new Uint16Array(256)
 
 /** Pass-1 index after the one-character token that follows `k` (after spaces), or -1 if none. */
 function nextSpacedLetter(codes: Uint16Array, n: number, k: number): number {
@@ -659,34 +668,47 @@ function nextSpacedLetter(codes: Uint16Array, n: number, k: number): number {
 
 /** ≥ 3 one-character tokens in a row starting at `a` (`i g n o r e`), or undefined. */
 function collectSpacedLetters(codes: Uint16Array, n: number, a: number): SpacedLetters | undefined {
-  // Most one-letter words (`a`, `i`) are followed by ordinary words: check before allocating.
+  // Most one-letter words (`a`, `i`) are followed by ordinary words.
   const second = nextSpacedLetter(codes, n, a + 1)
   if (second < 0 || nextSpacedLetter(codes, n, second + 1) < 0) return undefined
-  const starts = [a]
-  const gaps: number[] = []
+  const run = spacedRun
+  run.starts[0] = a
+  let count = 1
   let k = a + 1
   for (;;) {
     const g = nextSpacedLetter(codes, n, k)
     if (g < 0) break
-    gaps.push(g - k)
-    starts.push(g)
+    if (count === run.starts.length) {
+      const starts = new Int32Array(count * 2)
+      starts.set(run.starts)
+      const gaps = new Int32Array(count * 2)
+      gaps.set(run.gaps)
+      run.starts = starts
+      run.gaps = gaps
+    }
+    run.gaps[count - 1] = g - k
+    run.starts[count] = g
+    count++
     k = g + 1
   }
-  return { starts, gaps, next: k }
+  run.count = count
+  run.next = k
+  return run
 }
 
 /** Joins spaced-out letters into words (wider gaps split words); returns the next pending space. */
 function emitSpacedLetters(p: UnitBuffer, spaced: SpacedLetters, pendingSpace: number, out: UnitBuffer): number {
-  const { starts, gaps } = spaced
+  const { starts, gaps, count } = spaced
   let minGap = gaps[0] as number
-  for (let m = 1; m < gaps.length; m++) if ((gaps[m] as number) < minGap) minGap = gaps[m] as number
+  for (let m = 1; m < count - 1; m++) if ((gaps[m] as number) < minGap) minGap = gaps[m] as number
+  if (spacedWord.length < count) spacedWord = new Uint16Array(count)
+  const letters = spacedWord
   let w = 0
   let pending = pendingSpace
-  for (let m = 0; m < starts.length; m++) {
-    if (m === starts.length - 1 || (gaps[m] as number) > minGap) {
-      let word = ''
-      for (let q = w; q <= m; q++) word += String.fromCharCode(p.codes[starts[q] as number] as number)
-      const folded = foldLeetToken(word)
+  for (let m = 0; m < count; m++) {
+    if (m === count - 1 || (gaps[m] as number) > minGap) {
+      for (let q = w; q <= m; q++) letters[q - w] = p.codes[starts[q] as number] as number
+      const folded = foldLeetToken(codesToString(letters, 0, m - w + 1))
       if (pending >= 0 && out.length > 0) out.push(SPACE, p.starts[pending] as number, p.ends[pending] as number)
       for (let q = w; q <= m; q++) {
         const at = starts[q] as number
