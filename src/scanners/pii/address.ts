@@ -111,11 +111,13 @@ const HAS_CUE_WORD = /address|addr|live|living|located|move|sent|send|ship|deliv
 function digitWindows(text: string): number {
   let count = 0
   const n = text.length
-  for (let i = 0; i < n; i++) {
-    if (!isDigit(text.charCodeAt(i))) continue
-    const index = i
-    while (i + 1 < n && isDigit(text.charCodeAt(i + 1))) i++
-    const runEnd = i + 1
+  // A regex scan for the digit runs: several times faster than a charCodeAt loop, and test()
+  // with lastIndex allocates nothing.
+  DIGIT_RUN.lastIndex = 0
+  while (DIGIT_RUN.test(text)) {
+    const runEnd = DIGIT_RUN.lastIndex
+    let index = runEnd - 1
+    while (index > 0 && isDigit(text.charCodeAt(index - 1))) index--
     let s = Math.max(0, index - 110)
     while (s > 0 && !isSpace(text.charCodeAt(s - 1)) && index - s < 160) s--
     let e = Math.min(n, runEnd + 130)
@@ -129,6 +131,8 @@ function digitWindows(text: string): number {
   }
   return count
 }
+
+const DIGIT_RUN = /\d+/g
 
 /** Window bounds of the current scan, [start, end) pairs (reused from scan to scan). */
 const windows: number[] = []
