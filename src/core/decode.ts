@@ -56,18 +56,27 @@ for (let c = 0; c < 128; c++) {
   if (/[rgnbRGNB]/.test(ch)) CLASS[c] = (CLASS[c] as number) | SHIFTED
 }
 
+/** Candidate runs of one text, in arrays reused from call to call (read up to the counts). */
 interface Shapes {
   /** [start, end) pairs of base64-alphabet runs of ≥ 16 characters. */
   base64: number[]
+  base64Count: number
   /** [start, end) pairs of hex-digit/space/colon runs of ≥ 16 characters. */
   hex: number[]
+  hexCount: number
   /** [start, end) pairs of lines whose letter frequencies look like rot13 English. */
   rot13Lines: number[]
+  rot13Count: number
 }
+
+const SHAPES: Shapes = { base64: [], base64Count: 0, hex: [], hexCount: 0, rot13Lines: [], rot13Count: 0 }
 
 /** One pass over the char codes: candidate runs for base64 and hex, and the rot13 line gate. */
 function scanShapes(text: string, limit: number): Shapes {
-  const shapes: Shapes = { base64: [], hex: [], rot13Lines: [] }
+  const shapes = SHAPES
+  shapes.base64Count = 0
+  shapes.hexCount = 0
+  shapes.rot13Count = 0
   const n = Math.min(text.length, limit)
   let b64Start = -1
   let hexStart = -1
@@ -80,20 +89,29 @@ function scanShapes(text: string, limit: number): Shapes {
     if (k & B64) {
       if (b64Start < 0) b64Start = i
     } else if (b64Start >= 0) {
-      if (i - b64Start >= 16) shapes.base64.push(b64Start, i)
+      if (i - b64Start >= 16) {
+        shapes.base64[shapes.base64Count++] = b64Start
+        shapes.base64[shapes.base64Count++] = i
+      }
       b64Start = -1
     }
     if (k & HEX) {
       if (hexStart < 0) hexStart = i
     } else if (hexStart >= 0) {
-      if (i - hexStart >= 16) shapes.hex.push(hexStart, i)
+      if (i - hexStart >= 16) {
+        shapes.hex[shapes.hexCount++] = hexStart
+        shapes.hex[shapes.hexCount++] = i
+      }
       hexStart = -1
     }
     if (k & COMMON) common++
     else if (k & SHIFTED) shifted++
     else if (c === 0x0a) {
       // English is rich in e/t/a/o; rot13 English in r/g/n/b.
-      if (shifted >= 5 && shifted >= 0.7 * common) shapes.rot13Lines.push(lineStart, i)
+      if (shifted >= 5 && shifted >= 0.7 * common) {
+        shapes.rot13Lines[shapes.rot13Count++] = lineStart
+        shapes.rot13Lines[shapes.rot13Count++] = i
+      }
       lineStart = i + 1
       common = 0
       shifted = 0
@@ -244,8 +262,8 @@ interface RawSegment {
   end: number
 }
 
-function findRot13(text: string, lines: readonly number[], out: RawSegment[]): void {
-  for (let l = 0; l + 1 < lines.length && out.length < 64; l += 2) {
+function findRot13(text: string, lines: readonly number[], lineCount: number, out: RawSegment[]): void {
+  for (let l = 0; l + 1 < lineCount && out.length < 64; l += 2) {
     const lineStart = lines[l] as number
     const lineEnd = lines[l + 1] as number
     let hits = 0
@@ -290,7 +308,7 @@ function findPayloads(text: string, maxPayloadChars: number): RawSegment[] {
     if (decoded !== undefined && end - start <= maxPayloadChars) found.push({ kind, text: decoded.slice(0, 16_384), start, end })
   }
   const shapes = scanShapes(text, Math.max(maxPayloadChars, 1 << 20))
-  for (let k = 0; k + 1 < shapes.base64.length; k += 2) {
+  for (let k = 0; k + 1 < shapes.base64Count; k += 2) {
     const start = shapes.base64[k] as number
     const end = shapes.base64[k + 1] as number
     let e = end
@@ -310,7 +328,7 @@ function findPayloads(text: string, maxPayloadChars: number): RawSegment[] {
       add('hex', decodeHexDigits(m[0].replace(/0[xX]|[\s,;]/g, '')), m.index, m.index + m[0].trimEnd().length)
     }
   }
-  for (let k = 0; k + 1 < shapes.hex.length; k += 2) {
+  for (let k = 0; k + 1 < shapes.hexCount; k += 2) {
     const runStart = shapes.hex[k] as number
     const runEnd = shapes.hex[k + 1] as number
     let inside = false
@@ -350,7 +368,7 @@ function findPayloads(text: string, maxPayloadChars: number): RawSegment[] {
   }
   if (text.includes('%')) findPercent(text, add)
   if (text.includes('&')) findEntities(text, add)
-  findRot13(text, shapes.rot13Lines, found)
+  findRot13(text, shapes.rot13Lines, shapes.rot13Count, found)
   return found
 }
 

@@ -321,12 +321,18 @@ interface TokenStats {
 }
 
 
+// Weird tokens of one text (token number, start, end); a text has at most 4,000 tokens.
+const WEIRD_INDEX = new Int32Array(4000)
+const WEIRD_STARTS = new Int32Array(4000)
+const WEIRD_ENDS = new Int32Array(4000)
+
 /** One pass over whitespace-separated tokens (at most 4,000) for the suffix and repetition signals. */
 function tokenStats(text: string): TokenStats {
   const st: TokenStats = { weird: 0, weirdStart: 0, weirdEnd: 0, repeat: 0, repeatStart: 0, repeatEnd: 0 }
-  const weirdIdx: number[] = []
-  const weirdStarts: number[] = []
-  const weirdEnds: number[] = []
+  const weirdIdx = WEIRD_INDEX
+  const weirdStarts = WEIRD_STARTS
+  const weirdEnds = WEIRD_ENDS
+  let weirdCount = 0
   // Token hashes (0 = none); a collision can only lengthen a run, which the 16-token bar absorbs.
   let prev = 0
   let prev2 = 0
@@ -385,9 +391,10 @@ function tokenStats(text: string): TokenStats {
       }
     }
     if (weird) {
-      weirdIdx.push(tokens)
-      weirdStarts.push(start)
-      weirdEnds.push(i)
+      weirdIdx[weirdCount] = tokens
+      weirdStarts[weirdCount] = start
+      weirdEnds[weirdCount] = i
+      weirdCount++
     }
     if (len <= 8) {
       const w = (h >>> 0) || 1
@@ -413,7 +420,7 @@ function tokenStats(text: string): TokenStats {
     }
   }
   let lo = 0
-  for (let hi = 0; hi < weirdIdx.length; hi++) {
+  for (let hi = 0; hi < weirdCount; hi++) {
     while ((weirdIdx[hi] as number) - (weirdIdx[lo] as number) >= 12) lo++
     if (hi - lo + 1 > st.weird) {
       st.weird = hi - lo + 1
