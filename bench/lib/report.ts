@@ -31,15 +31,18 @@ function escapeHtml(s: string): string {
 export function renderBarChart(chart: BarChart): string {
   const barH = 14
   const gap = 10
-  const labelW = 220
+  const labelW = 300
   const plotW = 460
   const groupH = chart.series.length * barH + gap
   const legendH = 22
   const height = legendH + chart.groups.length * groupH + 10
   const max = chart.max ?? Math.max(1e-9, ...chart.groups.flatMap((g) => g.values.filter((v): v is number => v !== undefined && Number.isFinite(v))))
   const parts: string[] = []
+  // Legend entries are spaced by their label's length so long names do not overlap.
+  let legendX = labelW
   chart.series.forEach((s, i) => {
-    parts.push(`<rect x="${labelW + i * 150}" y="4" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${labelW + i * 150 + 16}" y="14" font-size="12">${escapeHtml(s)}</text>`)
+    parts.push(`<rect x="${legendX}" y="4" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${legendX + 16}" y="14" font-size="12">${escapeHtml(s)}</text>`)
+    legendX += 16 + s.length * 7 + 18
   })
   chart.groups.forEach((g, gi) => {
     const y0 = legendH + gi * groupH
