@@ -234,6 +234,26 @@ function isCombining(cp: number): boolean {
 }
 
 /**
+ * End (exclusive UTF-16 offset) of the combining marks that follow a base character ending at
+ * `i`, skipping invisible characters placed between marks; `i` itself when none follow.
+ */
+function clusterEnd(text: string, i: number, n: number): number {
+  while (i < n) {
+    const next = text.codePointAt(i) as number
+    if (next < 0x300 && next !== 0xad) break
+    const width = next > 0xffff ? 2 : 1
+    if (isInvisibleCodePoint(next) && i + width < n && isCombining(text.codePointAt(i + width) as number)) {
+      i += width
+      continue
+    }
+    if (next >= 0xd800 && next <= 0xdfff) break
+    if (!isCombining(next)) break
+    i += width
+  }
+  return i
+}
+
+/**
  * NFKC with invisible characters removed and lone surrogates replaced by U+FFFD, keeping an
  * offset map. Each base character is normalized together with the combining marks that follow
  * it, so composition works while offsets stay per cluster. `fold` maps each normalized cluster
@@ -293,19 +313,7 @@ function normalizeInto(text: string, out: OffsetMapBuilder, fold: ((cluster: str
       same = false
       continue
     }
-    // Gather following combining marks (skipping invisibles between them).
-    while (i < n) {
-      const next = text.codePointAt(i) as number
-      if (next < 0x300 && next !== 0xad) break
-      const width = next > 0xffff ? 2 : 1
-      if (isInvisibleCodePoint(next) && i + width < n && isCombining(text.codePointAt(i + width) as number)) {
-        i += width
-        continue
-      }
-      if (next >= 0xd800 && next <= 0xdfff) break
-      if (!isCombining(next)) break
-      i += width
-    }
+    i = clusterEnd(text, i, n)
     const cluster = i - start === (cp > 0xffff ? 2 : 1) ? nfkcOf(cp) : text.slice(start, i).normalize('NFKC')
     // Only a one-unit cluster left as it was maps like the identity.
     if (same && !(i - start === 1 && cluster.length === 1 && cluster.charCodeAt(0) === cp)) same = false
@@ -528,18 +536,7 @@ function foldUnits(text: string): UnitBuffer {
       buf.push(0xfffd, start, i)
       continue
     }
-    while (i < n) {
-      const next = text.codePointAt(i) as number
-      if (next < 0x300 && next !== 0xad) break
-      const width = next > 0xffff ? 2 : 1
-      if (isInvisibleCodePoint(next) && i + width < n && isCombining(text.codePointAt(i + width) as number)) {
-        i += width
-        continue
-      }
-      if (next >= 0xd800 && next <= 0xdfff) break
-      if (!isCombining(next)) break
-      i += width
-    }
+    i = clusterEnd(text, i, n)
     const fc = i - start === (cp > 0xffff ? 2 : 1) ? foldCodePoint(cp) : foldNfkcCluster(text.slice(start, i).normalize('NFKC'))
     const folded = fc.folded
     for (let k = 0; k < folded.length; k++) buf.push(folded.charCodeAt(k), start, i)
