@@ -36,10 +36,12 @@ export function hex(text: string, rng: Rng): string {
   return carrier(rng, 'hex', 0.4) + encoded
 }
 
+const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
 export function url(text: string, rng: Rng): string {
   // Either the usual encoding (letters stay letters) or every byte escaped, letters included.
   const encoded = chance(rng, 0.6)
-    ? encodeURIComponent(text)
+    ? encodeURIComponent(text.replace(LONE_SURROGATE_RE, '\ufffd'))
     : [...Buffer.from(text, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('')
   return carrier(rng, 'url', 0.4) + encoded
 }
@@ -77,7 +79,7 @@ const CYRILLIC: Readonly<Record<string, string>> = {
   A: 'А', B: 'В', C: 'С', E: 'Е', H: 'Н', K: 'К', M: 'М', O: 'О', P: 'Р', T: 'Т', X: 'Х', I: 'І',
 }
 const GREEK: Readonly<Record<string, string>> = {
-  o: 'ο', i: 'ι', v: 'ν', u: 'υ', y: 'γ', n: 'η',
+  o: 'ο', i: 'ι', v: 'ν', u: 'υ',
   A: 'Α', B: 'Β', E: 'Ε', H: 'Η', I: 'Ι', K: 'Κ', M: 'Μ', N: 'Ν', O: 'Ο', P: 'Ρ', T: 'Τ', X: 'Χ', Y: 'Υ', Z: 'Ζ',
 }
 
