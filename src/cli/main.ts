@@ -5,6 +5,9 @@ import { builtinScanners } from '../scanners/index.js'
 import { writeLine } from './io.js'
 import { runPolicySchema, runPolicyShow, runPolicyValidate } from './commands/policy.js'
 import { parseScanFlags, runScan } from './commands/scan.js'
+import { parseMutateFlags, runMutate } from './commands/mutate.js'
+import { parseEvalFlags, runEval } from './commands/eval.js'
+import { MUTATION_FAMILIES } from '../adversarial/mutate.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -50,6 +53,28 @@ function buildProgram(setCode: (code: number) => void): Command {
     .command('schema')
     .description('Print the JSON Schema of policy files (for editor completion).')
     .action(async () => setCode(await runPolicySchema()))
+
+  program
+    .command('mutate')
+    .description('Turn each attack of a JSONL file into obfuscated and reframed variants (one line per row and family, with `family` and `source_id`), for robustness tests and training. Exit 3 when some lines were invalid.')
+    .requiredOption('--in <file>', "JSONL input, one {text, id?, ...} per line ('-' for stdin); other fields are kept")
+    .requiredOption('--out <file>', "JSONL output ('-' for stdout)")
+    .option('--families <names>', `comma-separated families (default: all): ${MUTATION_FAMILIES.join(', ')}`)
+    .option('--seed <n>', 'seed of the variants (same seed, same output)', '0')
+    .option('--per-family <n>', 'variants per row and family', '1')
+    .action(async (opts: Record<string, unknown>) => setCode(await runMutate(parseMutateFlags(opts))))
+
+  program
+    .command('eval')
+    .description('Run a detector configuration on a labeled JSONL file and print precision, recall, F1, FPR, FPR on kind=benign-hard rows and recall per family. A row is flagged when the decision is not allow. Exit 3 when some lines were invalid.')
+    .requiredOption('--data <file>', "labeled JSONL, one {text, label, kind?, family?} per line ('-' for stdin)")
+    .option('--policy <file>', 'policy file (YAML or JSON); default: the shipped default policy')
+    .option('--only <names>', 'run only these scanners (comma-separated), with their default settings')
+    .addOption(new Option('--direction <direction>', 'input (prompts) or output (model responses)').default('input'))
+    .option('--label-field <name>', 'field holding the label: 1/true = attack, 0/false = benign', 'label')
+    .option('--family-field <name>', 'field grouping the positives for per-family recall', 'family')
+    .option('--json', 'print the figures as JSON')
+    .action(async (opts: Record<string, unknown>) => setCode(await runEval(parseEvalFlags(opts))))
 
   program
     .command('scanners')
