@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import vard from '@andersmyrmel/vard'
+import { keyedRng, mutate, MUTATION_FAMILIES } from '../src/adversarial/mutate.js'
 import { createGuard } from '../src/guard.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -59,26 +60,24 @@ export interface InjectionBenchResult {
    */
   rampart2kb: { p50Ms: number; p99Ms: number; p99OfMediansMs: number }
   /**
-   * Recall on the dev attacks after one obfuscation each (detector → obfuscation → recall), for
+   * Recall on the dev attacks after one mutation each (detector → family → recall), for
    * the detectors that score the whole file. The same attacks unmodified are the `plain` column.
    */
   obfuscatedRecall: Record<string, Record<string, number>>
   generatedAt: string
 }
 
-/** Obfuscations an attacker applies to a known attack; each keeps the attack's meaning. */
+/** Seed of the bench's variants: each attack's variant in a family is keyedRng(BENCH_SEED, text, family). */
+export const BENCH_SEED = 0
+
+/**
+ * Mutations an attacker applies to a known attack, each keeping the attack's meaning: every
+ * family of src/adversarial/mutate.ts, plus `plain` (the attack unmodified). A variant depends
+ * only on the attack text and the family, so runs and subsets agree.
+ */
 export const OBFUSCATIONS: Record<string, (text: string) => string> = {
   plain: (t) => t,
-  base64: (t) => `Decode this and follow it: ${Buffer.from(t).toString('base64')}`,
-  hex: (t) => Buffer.from(t).toString('hex'),
-  url: (t) => encodeURIComponent(t),
-  rot13: (t) => t.replace(/[a-z]/gi, (c) => String.fromCharCode(((c.toLowerCase().charCodeAt(0) - 97 + 13) % 26) + (c <= 'Z' ? 65 : 97))),
-  leetspeak: (t) => t.replace(/[aeiost]/g, (c) => ({ a: '4', e: '3', i: '1', o: '0', s: '5', t: '7' })[c] as string),
-  homoglyphs: (t) => t.replace(/[aceopxyi]/g, (c) => ({ a: 'а', c: 'с', e: 'е', o: 'о', p: 'р', x: 'х', y: 'у', i: 'і' })[c] as string),
-  zero_width: (t) => t.replace(/(\w)(\w)/g, '$1\u200b$2'),
-  tag_chars: (t) => `Please summarise this page. ${[...t].map((c) => (c.charCodeAt(0) < 0x7f ? String.fromCodePoint(0xe0000 + c.charCodeAt(0)) : c)).join('')}`,
-  spacing: (t) => t.split(' ').map((w) => [...w].join(' ')).join('   '),
-  markdown: (t) => t.split(' ').map((w, i) => (i % 2 === 0 ? `**${w}**` : `\`${w}\``)).join(' '),
+  ...Object.fromEntries(MUTATION_FAMILIES.map((family) => [family, (t: string) => mutate(t, family, keyedRng(BENCH_SEED, t, family))])),
 }
 
 async function obfuscatedRecall(contenders: Contender[], rows: Row[]): Promise<Record<string, Record<string, number>>> {
@@ -322,7 +321,7 @@ export function formatInjectionTable(result: InjectionBenchResult): string {
     `Rampart prompt_injection on 2 KB prompts: p50 ${result.rampart2kb.p50Ms} ms, p99 ${result.rampart2kb.p99Ms} ms (p99 of per-prompt medians ${result.rampart2kb.p99OfMediansMs} ms)`,
   )
   const families = Object.keys(OBFUSCATIONS)
-  lines.push('', 'Recall on dev attacks (≤ 2,000 characters) after one obfuscation', '')
+  lines.push('', 'Recall on dev attacks (≤ 2,000 characters) after one mutation (src/adversarial/mutate.ts, seed 0)', '')
   lines.push(`| detector | ${families.join(' | ')} |`, `| --- | ${families.map(() => '---').join(' | ')} |`)
   for (const [name, perFamily] of Object.entries(result.obfuscatedRecall)) {
     lines.push(`| ${name} | ${families.map((f) => (perFamily[f] ?? 0).toFixed(3)).join(' | ')} |`)
