@@ -28,9 +28,13 @@ export interface DetectorVerdict {
   hits: SignalHit[]
   /** Similarity to the attack-shape library: number of shared content 3-grams. */
   shapeMatches: number
+  /** The trained model's calibrated score, when a model took part (`model`, `ensemble`). */
+  modelScore?: number
+  /** The heuristic's own score, when it was combined with the model (`ensemble`). */
+  heuristicScore?: number
 }
 
-/** What a prompt-injection detector must provide; `heuristic` today, `model` (issue 3) later. */
+/** What a prompt-injection detector must provide: `heuristic`, `model` or `ensemble` (model.ts). */
 export interface InjectionDetector {
   readonly id: string
   analyze(text: string, views: TextViews): DetectorVerdict

@@ -1,11 +1,15 @@
 import { z } from 'zod'
 import { defineScanner, type ScannerFinding } from '../../core/scanner.js'
 import { createHeuristicDetector, type InjectionDetector } from './heuristic.js'
+import { createEnsembleDetector, createModelDetector } from './model.js'
 
 export const promptInjectionOptionsSchema = z
   .object({
-    /** Which detector scores the text. `heuristic` is weighted signals; `model` arrives with issue 3. */
-    detector: z.enum(['heuristic']).default('heuristic'),
+    /**
+     * Which detector scores the text: `heuristic` (weighted signals), `model` (the trained
+     * hashed n-gram model alone) or `ensemble` (the model combined with the heuristic's signals).
+     */
+    detector: z.enum(['heuristic', 'model', 'ensemble']).default('heuristic'),
     /** Also report each signal that fired as its own finding with a span (score = the text's score). */
     reportSignals: z.boolean().default(false),
   })
@@ -13,6 +17,8 @@ export const promptInjectionOptionsSchema = z
 
 const DETECTORS: Record<string, () => InjectionDetector> = {
   heuristic: createHeuristicDetector,
+  model: createModelDetector,
+  ensemble: createEnsembleDetector,
 }
 
 /**
@@ -44,6 +50,8 @@ export const promptInjection = defineScanner({
             shapeMatches: verdict.shapeMatches,
           },
         }
+        if (verdict.modelScore !== undefined) finding.detail!.modelScore = Math.round(verdict.modelScore * 10_000) / 10_000
+        if (verdict.heuristicScore !== undefined) finding.detail!.heuristicScore = Math.round(verdict.heuristicScore * 10_000) / 10_000
         if (top !== undefined) {
           finding.start = top.start
           finding.end = top.end

@@ -1,0 +1,206 @@
+/**
+ * Training of the injection model: L2-regularized logistic regression on hashed features
+ * (features.ts), plain SGD over a seeded shuffle, in float64. Deterministic: the same rows,
+ * hyper-parameters and seed give the same weights on the same Node version (no Math.random,
+ * a fixed data order, a seeded PRNG).
+ */
+import { createTextViews } from '../../core/text-views.js'
+import { FeatureBuffer } from './features.js'
+
+export interface LabeledRow {
+  text: string
+  label: number
+  source: string
+  kind: string
+}
+
+/** The features of many rows, packed: row r owns indices[offsets[r] .. offsets[r+1]). */
+export interface FeatureMatrix {
+  bits: number
+  offsets: Int32Array
+  indices: Int32Array
+  /** Number of word features of each row (they come first). */
+  words: Int32Array
+}
+
+export interface TrainParams {
+  bits: number
+  epochs: number
+  /** Initial learning rate; epoch e uses lr / (1 + e). */
+  lr: number
+  /** L2 strength, applied to the weights an example touches. */
+  l2: number
+  /** Weight the classes so that attacks and benign rows count equally. */
+  balance: boolean
+  seed: number
+}
+
+export interface LinearModel {
+  bits: number
+  weights: Float64Array
+  bias: number
+}
+
+/** mulberry32: a small seeded PRNG. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export function featurize(texts: readonly string[], bits: number, onProgress?: (done: number) => void): FeatureMatrix {
+  const buf = new FeatureBuffer(bits)
+  const offsets = new Int32Array(texts.length + 1)
+  const words = new Int32Array(texts.length)
+  let all = new Int32Array(1 << 20)
+  let n = 0
+  for (let r = 0; r < texts.length; r++) {
+    buf.fill(createTextViews(texts[r]!))
+    if (n + buf.count > all.length) {
+      const next = new Int32Array(Math.max(all.length * 2, n + buf.count))
+      next.set(all.subarray(0, n))
+      all = next
+    }
+    all.set(buf.indices.subarray(0, buf.count), n)
+    n += buf.count
+    words[r] = buf.words
+    offsets[r + 1] = n
+    if (onProgress !== undefined && (r + 1) % 1000 === 0) onProgress(r + 1)
+  }
+  return { bits, offsets, indices: all.slice(0, n), words }
+}
+
+function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z))
+}
+
+/** Raw logit of row r under a model. */
+export function logitOf(m: LinearModel, x: FeatureMatrix, r: number): number {
+  const a = x.offsets[r]!
+  const b = x.offsets[r + 1]!
+  const mid = a + x.words[r]!
+  const w = m.weights
+  let sw = 0
+  for (let i = a; i < mid; i++) sw += w[x.indices[i]!]!
+  let sc = 0
+  for (let i = mid; i < b; i++) sc += w[x.indices[i]!]!
+  const nw = mid - a
+  const nc = b - mid
+  return m.bias + (nw > 0 ? sw / Math.sqrt(nw) : 0) + (nc > 0 ? sc / Math.sqrt(nc) : 0)
+}
+
+/** Trains on the rows `rows` (indices into x/labels), in a seeded order. */
+export function trainLogistic(x: FeatureMatrix, labels: ArrayLike<number>, rows: readonly number[], p: TrainParams): LinearModel {
+  const m: LinearModel = { bits: p.bits, weights: new Float64Array(1 << p.bits), bias: 0 }
+  const w = m.weights
+  let pos = 0
+  for (const r of rows) pos += labels[r] === 1 ? 1 : 0
+  const neg = rows.length - pos
+  const cw1 = p.balance && pos > 0 ? rows.length / (2 * pos) : 1
+  const cw0 = p.balance && neg > 0 ? rows.length / (2 * neg) : 1
+  const order = rows.slice()
+  const rand = prng(p.seed)
+  for (let e = 0; e < p.epochs; e++) {
+    // Fisher-Yates with the seeded PRNG.
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1))
+      const t = order[i]!
+      order[i] = order[j]!
+      order[j] = t
+    }
+    const lr = p.lr / (1 + e)
+    const decay = 1 - lr * p.l2
+    for (const r of order) {
+      const y = labels[r] === 1 ? 1 : 0
+      const g = (sigmoid(logitOf(m, x, r)) - y) * (y === 1 ? cw1 : cw0)
+      m.bias -= lr * g
+      const a = x.offsets[r]!
+      const b = x.offsets[r + 1]!
+      const mid = a + x.words[r]!
+      const vw = mid > a ? 1 / Math.sqrt(mid - a) : 0
+      const vc = b > mid ? 1 / Math.sqrt(b - mid) : 0
+      const sw = lr * g * vw
+      const sc = lr * g * vc
+      for (let i = a; i < mid; i++) {
+        const j = x.indices[i]!
+        w[j] = w[j]! * decay - sw
+      }
+      for (let i = mid; i < b; i++) {
+        const j = x.indices[i]!
+        w[j] = w[j]! * decay - sc
+      }
+    }
+  }
+  return m
+}
+
+/**
+ * Fits p = sigmoid(b + Σ c_k · f_k) on a few dense features by full-batch gradient descent
+ * (Platt scaling with one feature, the ensemble with two). Deterministic.
+ */
+export function fitDense(features: readonly Float64Array[], labels: ArrayLike<number>, iterations = 3000, lr = 0.5, l2 = 1e-4): { bias: number; coef: number[] } {
+  const k = features.length
+  const n = labels.length
+  const coef = new Array<number>(k).fill(0)
+  let bias = 0
+  for (let it = 0; it < iterations; it++) {
+    let gb = 0
+    const gc = new Array<number>(k).fill(0)
+    for (let i = 0; i < n; i++) {
+      let z = bias
+      for (let j = 0; j < k; j++) z += coef[j]! * features[j]![i]!
+      const d = sigmoid(z) - labels[i]!
+      gb += d
+      for (let j = 0; j < k; j++) gc[j] = gc[j]! + d * features[j]![i]!
+    }
+    bias -= (lr * gb) / n
+    for (let j = 0; j < k; j++) coef[j] = coef[j]! - lr * (gc[j]! / n + l2 * coef[j]!)
+  }
+  return { bias, coef }
+}
+
+/** An attack embedded in a benign text, with the indices of the two rows it came from. */
+export interface EmbeddedRow {
+  text: string
+  attack: number
+  host: number
+}
+
+/**
+ * Indirect-injection augmentation: `count` attacks from `rows`, each placed at the start, a
+ * sentence boundary in the middle, or the end of a benign row of at least 200 characters (a
+ * stand-in for a retrieved document or tool output). Seeded and in a fixed order.
+ */
+export function embedAttacks(rows: readonly LabeledRow[], count: number, seed: number): EmbeddedRow[] {
+  const attacks: number[] = []
+  const hosts: number[] = []
+  rows.forEach((r, i) => {
+    if (r.label === 1 && r.text.length <= 2_000) attacks.push(i)
+    else if (r.label === 0 && r.text.length >= 200) hosts.push(i)
+  })
+  const out: EmbeddedRow[] = []
+  if (attacks.length === 0 || hosts.length === 0) return out
+  const rand = prng(seed)
+  for (let k = 0; k < count; k++) {
+    const a = attacks[Math.floor(rand() * attacks.length)]!
+    const h = hosts[Math.floor(rand() * hosts.length)]!
+    const host = rows[h]!.text
+    const attack = rows[a]!.text
+    const where = Math.floor(rand() * 3)
+    let text: string
+    if (where === 0) text = `${attack}\n\n${host}`
+    else if (where === 2) text = `${host}\n\n${attack}`
+    else {
+      const mid = host.indexOf('. ', host.length >> 1)
+      const cut = mid < 0 ? host.length >> 1 : mid + 2
+      text = `${host.slice(0, cut)}${attack} ${host.slice(cut)}`
+    }
+    out.push({ text, attack: a, host: h })
+  }
+  return out
+}

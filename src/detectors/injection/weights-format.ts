@@ -1,0 +1,69 @@
+/**
+ * The shipped weights file of the injection model (models/injection/weights.bin):
+ *
+ *   bytes 0-3   "RPIM" magic
+ *   bytes 4-7   header length L (uint32, little endian)
+ *   bytes 8..   L bytes of UTF-8 JSON (`ModelHeader`), then zero padding to a multiple of 4
+ *   then        2^bits int8 weights; weight i = int8[i] * header.scale
+ *
+ * Encoding is deterministic (fixed key order, no timestamps), so the training command
+ * rebuilds the same bytes.
+ */
+
+export interface ModelHeader {
+  format: 1
+  /** log2 of the number of hashed buckets. */
+  bits: number
+  /** Dequantization scale of the int8 weights. */
+  scale: number
+  /** Intercept of the raw logit. */
+  bias: number
+  /** Platt calibration of the raw logit z: p = sigmoid(a·z + b). */
+  calibration: { a: number; b: number }
+  /**
+   * The ensemble: p = sigmoid(bias + model·z + heuristic·logit(heuristic score)), fitted on
+   * leave-one-source-out predictions.
+   */
+  ensemble: { bias: number; model: number; heuristic: number }
+  /** Decision thresholds selected at training time (see MODEL_CARD.md). */
+  thresholds: { model: number; ensemble: number }
+  /** Hyper-parameters and data the weights came from (informational). */
+  training: Record<string, string | number | boolean>
+}
+
+const MAGIC = 0x4d495052 // "RPIM" little endian
+
+export function encodeWeights(header: ModelHeader, weights: Int8Array): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header))
+  const headerEnd = 8 + json.length
+  const padded = (headerEnd + 3) & ~3
+  const out = new Uint8Array(padded + weights.length)
+  const dv = new DataView(out.buffer)
+  dv.setUint32(0, MAGIC, true)
+  dv.setUint32(4, json.length, true)
+  out.set(json, 8)
+  out.set(new Uint8Array(weights.buffer, weights.byteOffset, weights.length), padded)
+  return out
+}
+
+export function decodeWeights(bytes: Uint8Array): { header: ModelHeader; weights: Int8Array } {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (bytes.byteLength < 8 || dv.getUint32(0, true) !== MAGIC) throw new Error('injection model: not a RPIM weights file')
+  const len = dv.getUint32(4, true)
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len))) as ModelHeader
+  if (header.format !== 1) throw new Error(`injection model: unsupported format ${String(header.format)}`)
+  const start = (8 + len + 3) & ~3
+  const n = 1 << header.bits
+  if (bytes.byteLength !== start + n) throw new Error(`injection model: expected ${start + n} bytes, got ${bytes.byteLength}`)
+  return { header, weights: new Int8Array(bytes.buffer, bytes.byteOffset + start, n) }
+}
+
+/** Quantizes float weights to int8 with one scale (max |w| maps to 127). */
+export function quantize(w: ArrayLike<number>): { weights: Int8Array; scale: number } {
+  let max = 0
+  for (let i = 0; i < w.length; i++) max = Math.max(max, Math.abs(w[i]!))
+  const scale = max > 0 ? Math.fround(max / 127) : 1
+  const q = new Int8Array(w.length)
+  for (let i = 0; i < w.length; i++) q[i] = Math.max(-127, Math.min(127, Math.round(w[i]! / scale)))
+  return { weights: q, scale }
+}
