@@ -73,11 +73,12 @@ export const BENCH_SEED = 0
 /**
  * Mutations an attacker applies to a known attack, each keeping the attack's meaning: every
  * family of src/adversarial/mutate.ts, plus `plain` (the attack unmodified). A variant depends
- * only on the attack text and the family, so runs and subsets agree.
+ * only on the attack text and the family, so runs and subsets agree. Templates come from the
+ * `test` pool: a detector trained on `train`-pool variants is measured on frames it never saw.
  */
 export const OBFUSCATIONS: Record<string, (text: string) => string> = {
   plain: (t) => t,
-  ...Object.fromEntries(MUTATION_FAMILIES.map((family) => [family, (t: string) => mutate(t, family, keyedRng(BENCH_SEED, t, family))])),
+  ...Object.fromEntries(MUTATION_FAMILIES.map((family) => [family, (t: string) => mutate(t, family, keyedRng(BENCH_SEED, t, family), { pool: 'test' })])),
 }
 
 async function obfuscatedRecall(contenders: Contender[], rows: Row[]): Promise<Record<string, Record<string, number>>> {
@@ -321,7 +322,7 @@ export function formatInjectionTable(result: InjectionBenchResult): string {
     `Rampart prompt_injection on 2 KB prompts: p50 ${result.rampart2kb.p50Ms} ms, p99 ${result.rampart2kb.p99Ms} ms (p99 of per-prompt medians ${result.rampart2kb.p99OfMediansMs} ms)`,
   )
   const families = Object.keys(OBFUSCATIONS)
-  lines.push('', 'Recall on dev attacks (≤ 2,000 characters) after one mutation (src/adversarial/mutate.ts, seed 0)', '')
+  lines.push('', 'Recall on dev attacks (≤ 2,000 characters) after one mutation (src/adversarial/mutate.ts, seed 0, test templates)', '')
   lines.push(`| detector | ${families.join(' | ')} |`, `| --- | ${families.map(() => '---').join(' | ')} |`)
   for (const [name, perFamily] of Object.entries(result.obfuscatedRecall)) {
     lines.push(`| ${name} | ${families.map((f) => (perFamily[f] ?? 0).toFixed(3)).join(' | ')} |`)

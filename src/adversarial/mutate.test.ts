@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { foldForMatching, normalizeUnicode } from '../core/normalize.js'
 import { createTextViews } from '../core/text-views.js'
 import { createRng, isMutationFamily, keyedRng, mutate, MUTATION_FAMILIES, MUTATION_FAMILY_INFO, type MutationFamily } from './mutate.js'
+import { pickTemplate } from './rng.js'
 import { splitParts } from './wrappers.js'
 
 const ATTACKS = [
@@ -204,5 +205,39 @@ describe('keyedRng', () => {
     for (const x of xs) expect(x >= 0 && x < 1).toBe(true)
     // Pinned values: a change of generator would silently change every stored variant.
     expect(createRng(0)()).toBeCloseTo(0.26642920868471265, 15)
+  })
+})
+
+describe('template pools', () => {
+  it('pickTemplate draws even entries for train, odd for test, any for all', () => {
+    const items = ['a', 'b', 'c', 'd', 'e']
+    const draw = (pool: 'all' | 'train' | 'test') => new Set(Array.from({ length: 200 }, (_, k) => pickTemplate(keyedRng(k, pool), items, pool)))
+    expect([...draw('train')].sort()).toEqual(['a', 'c', 'e'])
+    expect([...draw('test')].sort()).toEqual(['b', 'd'])
+    expect([...draw('all')].sort()).toEqual(items)
+  })
+
+  const framed: MutationFamily[] = ['roleplay', 'hypothetical', 'html_comment', 'retrieved_document', 'tool_output']
+  it.each(framed)('%s: train and test variants share no frame, and both keep the attack', (family) => {
+    const attack = ATTACKS[0] as string
+    const frames = (pool: 'train' | 'test') =>
+      new Set(
+        Array.from({ length: 150 }, (_, k) => {
+          const v = mutate(attack, family, keyedRng(k, family), { pool })
+          expect(v).toContain(attack)
+          return v.replace(attack, '<A>')
+        }),
+      )
+    const train = frames('train')
+    const test = frames('test')
+    expect(train.size).toBeGreaterThan(1)
+    expect(test.size).toBeGreaterThan(1)
+    for (const f of test) expect(train.has(f)).toBe(false)
+  })
+
+  it('the default pool is all, and pools are deterministic', () => {
+    const a = ATTACKS[2] as string
+    expect(mutate(a, 'retrieved_document', keyedRng(9, 'x'))).toBe(mutate(a, 'retrieved_document', keyedRng(9, 'x'), { pool: 'all' }))
+    expect(mutate(a, 'payload_split', keyedRng(9, 'x'), { pool: 'test' })).toBe(mutate(a, 'payload_split', keyedRng(9, 'x'), { pool: 'test' }))
   })
 })

@@ -13,10 +13,10 @@
  * ```
  */
 import * as o from './obfuscations.js'
-import type { Rng } from './rng.js'
+import type { Rng, TemplatePool } from './rng.js'
 import * as w from './wrappers.js'
 
-export { createRng, keyedRng, type Rng } from './rng.js'
+export { createRng, keyedRng, type Rng, type TemplatePool } from './rng.js'
 
 /** Every mutation family, in a stable order (encodings, then character tricks, then framings). */
 export const MUTATION_FAMILIES = [
@@ -49,7 +49,7 @@ export type MutationGroup = 'encoding' | 'characters' | 'framing'
 export interface MutationFamilyInfo {
   readonly group: MutationGroup
   readonly description: string
-  readonly apply: (text: string, rng: Rng) => string
+  readonly apply: (text: string, rng: Rng, pool: TemplatePool) => string
 }
 
 export const MUTATION_FAMILY_INFO: Readonly<Record<MutationFamily, MutationFamilyInfo>> = {
@@ -78,12 +78,23 @@ export function isMutationFamily(name: string): name is MutationFamily {
   return Object.hasOwn(MUTATION_FAMILY_INFO, name)
 }
 
+export interface MutateOptions {
+  /**
+   * The half of the text templates (carrier sentences, personas, documents, join instructions)
+   * to draw from: augment training with `train`, measure with `test`, so that a detector is not
+   * scored on templates it memorized. Default `all`. Character-level styles are not split.
+   */
+  pool?: TemplatePool
+}
+
+export const TEMPLATE_POOLS = ['all', 'train', 'test'] as const
+
 /**
- * One variant of `text` in `family`. Deterministic for a given generator state; consumes a
- * family-dependent number of draws from `rng`.
+ * One variant of `text` in `family`. Deterministic for a given generator state and pool;
+ * consumes a family-dependent number of draws from `rng`.
  */
-export function mutate(text: string, family: MutationFamily, rng: Rng): string {
+export function mutate(text: string, family: MutationFamily, rng: Rng, options: MutateOptions = {}): string {
   const info = MUTATION_FAMILY_INFO[family]
   if (info === undefined) throw new Error(`unknown mutation family "${String(family)}"; known: ${MUTATION_FAMILIES.join(', ')}`)
-  return info.apply(text, rng)
+  return info.apply(text, rng, options.pool ?? 'all')
 }

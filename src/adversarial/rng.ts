@@ -51,3 +51,18 @@ export function pick<T>(rng: Rng, items: readonly T[]): T {
 export function chance(rng: Rng, p: number): boolean {
   return rng() < p
 }
+
+/**
+ * Which half of a list of text templates (carrier sentences, personas, document shells) to draw
+ * from: `train` the even-indexed entries, `test` the odd ones, `all` every entry. Training on
+ * `train` and measuring on `test` keeps a detector from scoring well by memorizing templates.
+ */
+export type TemplatePool = 'all' | 'train' | 'test'
+
+/** One template of `items` from `pool`; one draw, like `pick`. Lists hold at least two entries. */
+export function pickTemplate<T>(rng: Rng, items: readonly T[], pool: TemplatePool): T {
+  if (pool === 'all') return pick(rng, items)
+  const from = pool === 'train' ? 0 : 1
+  const n = Math.floor((items.length - from + 1) / 2)
+  return items[from + 2 * pickIndex(rng, n)] as T
+}

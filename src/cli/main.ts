@@ -62,6 +62,7 @@ function buildProgram(setCode: (code: number) => void): Command {
     .option('--families <names>', `comma-separated families (default: all): ${MUTATION_FAMILIES.join(', ')}`)
     .option('--seed <n>', 'seed of the variants (same seed, same output)', '0')
     .option('--per-family <n>', 'variants per row and family', '1')
+    .addOption(new Option('--pool <pool>', 'template half: train (augment training), test (measure), all').default('all'))
     .action(async (opts: Record<string, unknown>) => setCode(await runMutate(parseMutateFlags(opts))))
 
   program

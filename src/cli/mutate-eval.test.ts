@@ -102,6 +102,20 @@ describe('rampart mutate', () => {
     expect(readJsonl(out).map((x) => x.id)).toEqual(['a1:hex', '6:hex'])
   })
 
+  it('--pool picks a half of the templates; an unknown pool is refused', () => {
+    const input = writeJsonl('pool.jsonl', attacks)
+    const train = join(dir, 'train.jsonl')
+    const test = join(dir, 'test.jsonl')
+    expect(run(['mutate', '--in', input, '--out', train, '--families', 'retrieved_document', '--per-family', '20', '--pool', 'train']).code).toBe(0)
+    expect(run(['mutate', '--in', input, '--out', test, '--families', 'retrieved_document', '--per-family', '20', '--pool', 'test']).code).toBe(0)
+    const frames = (file: string) => new Set(readJsonl(file).map((r) => (r.text as string).replace(attacks[0]!.text, '<A>').replace(attacks[1]!.text, '<A>')))
+    const trainFrames = frames(train)
+    for (const f of frames(test)) expect(trainFrames.has(f)).toBe(false)
+    const bad = run(['mutate', '--in', input, '--out', join(dir, 'x.jsonl'), '--pool', 'dev'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--pool:')
+  })
+
   it('reads stdin and writes stdout with -', () => {
     const r = run(['mutate', '--in', '-', '--out', '-', '--families', 'casing'], JSON.stringify(attacks[0]) + '\n')
     expect(r.code).toBe(0)

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs'
 import { z } from 'zod'
-import { isMutationFamily, keyedRng, mutate, MUTATION_FAMILIES, type MutationFamily } from '../../adversarial/mutate.js'
+import { isMutationFamily, keyedRng, mutate, MUTATION_FAMILIES, TEMPLATE_POOLS, type MutationFamily } from '../../adversarial/mutate.js'
 import { RampartError } from '../../core/errors.js'
 import { writeLine } from '../io.js'
 import { createProgress } from '../progress.js'
@@ -25,6 +25,7 @@ export const mutateFlagsSchema = z
       }),
     seed: z.coerce.number().int().min(0).max(0xffffffff).default(0),
     perFamily: z.coerce.number().int().min(1).max(1000).default(1),
+    pool: z.enum(TEMPLATE_POOLS).default('all'),
   })
   .strict()
 
@@ -40,6 +41,7 @@ export const EXIT_INVALID_LINES = 3
 /**
  * Writes one output row per (input row, family, variant): the input's fields, `text` replaced
  * by the variant, `family`, `source_id` (the input's `id`, else its line number) and a new `id`.
+ * `--pool train|test` draws text templates from one half only (train on one, measure on the other).
  * Variant k of a row in a family is drawn from keyedRng(seed, source_id, family, k), so it does
  * not depend on the other rows or on which other families were asked for.
  */
@@ -80,7 +82,7 @@ export async function runMutate(flags: MutateFlags): Promise<number> {
     const sourceId = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : line.lineNo
     for (const family of flags.families) {
       for (let k = 0; k < flags.perFamily; k++) {
-        const text = mutate(row.text, family, keyedRng(flags.seed, sourceId, family, k))
+        const text = mutate(row.text, family, keyedRng(flags.seed, sourceId, family, k), { pool: flags.pool })
         const id = flags.perFamily === 1 ? `${sourceId}:${family}` : `${sourceId}:${family}:${k}`
         await writeLine(JSON.stringify({ ...row, id, text, family, source_id: sourceId }), out)
         written++
