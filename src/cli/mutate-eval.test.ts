@@ -88,6 +88,10 @@ describe('rampart mutate', () => {
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain('--in')
     expect(run(['mutate', '--out', join(dir, 'x.jsonl')]).code).toBe(2)
+    const same = run(['mutate', '--in', input, '--out', input])
+    expect(same.code).toBe(2)
+    expect(same.stderr).toContain('--out must not be the --in file')
+    expect(readFileSync(input, 'utf8')).toContain('a1')
   })
 
   it('reports malformed lines with their numbers and exits 3, mutating the rest', () => {

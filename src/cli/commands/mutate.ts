@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs'
+import { resolve } from 'node:path'
 import { z } from 'zod'
 import { isMutationFamily, keyedRng, mutate, MUTATION_FAMILIES, TEMPLATE_POOLS, type MutationFamily } from '../../adversarial/mutate.js'
 import { RampartError } from '../../core/errors.js'
@@ -28,6 +29,7 @@ export const mutateFlagsSchema = z
     pool: z.enum(TEMPLATE_POOLS).default('all'),
   })
   .strict()
+  .refine((f) => f.in === '-' || f.out === '-' || resolve(f.in) !== resolve(f.out), { message: '--out must not be the --in file (it would be emptied before it is read)' })
 
 export type MutateFlags = z.infer<typeof mutateFlagsSchema>
 
