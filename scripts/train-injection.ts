@@ -67,11 +67,12 @@ const AUGMENT = Math.min(1500, Math.round(train.length / 6))
 const embedded = embedAttacks(train, AUGMENT, SEED).map((e) => ({ ...e, kind: 'embed' as const }))
 // Obfuscation augmentation: each training attack once more, mutated by one family of
 // src/adversarial (families in turn, a generator keyed by the row), so encoded, look-alike and
-// wrapped attacks are seen in training.
+// wrapped attacks are seen in training. Templates come from the mutation module's `train` pool;
+// the bench measures on its `test` pool, so frames seen in training are not scored.
 const mutated = train.flatMap((r, i) => {
   if (r.label !== 1 || r.text.length > 2_000) return []
   const family = MUTATION_FAMILIES[i % MUTATION_FAMILIES.length]!
-  return [{ text: mutate(r.text, family, keyedRng(SEED, 'train', i)), attack: i, host: i, kind: 'mutate' as const }]
+  return [{ text: mutate(r.text, family, keyedRng(SEED, 'train', i), { pool: 'train' }), attack: i, host: i, kind: 'mutate' as const }]
 })
 const extra = [...embedded, ...mutated]
 const xTrain = featurize([...train.map((r) => r.text), ...extra.map((e) => e.text)], BITS, (n) => log(`  featurized ${n}/${train.length + extra.length}`))
