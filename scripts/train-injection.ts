@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTextViews } from '../src/core/text-views.js'
 import { createHeuristicDetector } from '../src/scanners/prompt_injection/heuristic.js'
-import { embedAttacks, featurize, fitDense, type LabeledRow, logitOf, type TrainParams, trainLogistic } from '../src/detectors/injection/train.js'
+import { addBenignDirectives, embedAttacks, featurize, fitDense, type LabeledRow, logitOf, type TrainParams, trainLogistic } from '../src/detectors/injection/train.js'
 import { encodeWeights, quantize } from '../src/detectors/injection/weights-format.js'
 import { keyedRng, MUTATION_FAMILIES, mutate } from '../src/adversarial/mutate.js'
 
@@ -74,12 +74,14 @@ const mutated = train.flatMap((r, i) => {
   const family = MUTATION_FAMILIES[i % MUTATION_FAMILIES.length]!
   return [{ text: mutate(r.text, family, keyedRng(SEED, 'train', i), { pool: 'train' }), attack: i, host: i, kind: 'mutate' as const }]
 })
-const extra = [...embedded, ...mutated]
+// Hard negatives: benign prompts with a request about the form of the answer ("your response").
+const directives = addBenignDirectives(train, Math.min(1000, Math.round(train.length / 9)), SEED + 1).map((d) => ({ text: d.text, attack: d.host, host: d.host, kind: 'directive' as const }))
+const extra = [...embedded, ...mutated, ...directives]
 const xTrain = featurize([...train.map((r) => r.text), ...extra.map((e) => e.text)], BITS, (n) => log(`  featurized ${n}/${train.length + extra.length}`))
 const xDev = featurize(dev.map((r) => r.text), BITS)
 log(`  features: ${xTrain.indices.length} train entries (${((performance.now() - t0) / 1000).toFixed(1)} s)`)
 const yOrig = Int8Array.from(train, (r) => r.label)
-const yTrain = Int8Array.from([...yOrig, ...extra.map(() => 1)])
+const yTrain = Int8Array.from([...yOrig, ...extra.map((e) => (e.kind === 'directive' ? 0 : 1))])
 const yDev = Int8Array.from(dev, (r) => r.label)
 
 // The heuristic's score for every row: an input of the ensemble.
@@ -161,10 +163,10 @@ function devFigures(scores: ArrayLike<number>, t: number): Record<string, number
 
 const trainIdx = train.map((_, i) => i)
 /** Rows a model trains on: all training rows but those of `without`, plus (when `augment`) the embedded rows built from neither. */
-function trainingRows(augment: Augment, without?: string): number[] {
+function trainingRows(augment: Augment, directivesOn: boolean, without?: string): number[] {
   const rows = trainIdx.filter((i) => repoOf(train[i]!.source) !== without)
   extra.forEach((e, k) => {
-    if (augment !== 'both' && augment !== e.kind) return
+    if (e.kind === 'directive' ? !directivesOn : augment !== 'both' && augment !== e.kind) return
     if (repoOf(train[e.attack]!.source) !== without && repoOf(train[e.host]!.source) !== without) rows.push(train.length + k)
   })
   return rows
@@ -175,7 +177,7 @@ const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z))
 function outOfFold(p: Params): Float64Array {
   const oof = new Float64Array(train.length)
   for (const s of sources) {
-    const rows = trainingRows(p.augment, s)
+    const rows = trainingRows(p.augment, p.directives, s)
     const m = trainLogistic(xTrain, yTrain, rows, p)
     for (let i = 0; i < train.length; i++) if (repoOf(train[i]!.source) === s) oof[i] = logitOf(m, xTrain, i)
   }
@@ -183,18 +185,16 @@ function outOfFold(p: Params): Float64Array {
 }
 
 type Augment = 'none' | 'embed' | 'mutate' | 'both'
-type Params = TrainParams & { augment: Augment }
-const base: Params = { bits: BITS, epochs: 6, lr: 0.5, l2: 1e-5, balance: true, seed: SEED, augment: 'mutate' }
+type Params = TrainParams & { augment: Augment; directives: boolean }
+const base: Params = { bits: BITS, epochs: 6, lr: 0.5, l2: 1e-5, balance: true, seed: SEED, augment: 'both', directives: true }
 const grid: Params[] = quick
   ? [{ ...base, epochs: 2 }]
   : [
+      { ...base, augment: 'both', directives: false },
       { ...base, augment: 'none' },
-      { ...base, augment: 'embed' },
       { ...base, augment: 'mutate' },
       { ...base, augment: 'both' },
-      { ...base, l2: 1e-4 },
-      { ...base, lr: 2 },
-      { ...base, balance: false },
+      { ...base, augment: 'both', l2: 1e-4 },
     ]
 const THRESHOLDS = Array.from({ length: 19 }, (_, i) => (i + 1) / 20)
 
@@ -232,12 +232,12 @@ for (const p of grid) {
   const e = fitDense([oof, hTrain], yOrig, 1500)
   const ensBestT = bestThreshold(Float64Array.from(oof, (z, i) => sigmoid(e.bias + e.coef[0]! * z + e.coef[1]! * hTrain[i]!)))
   const ensMacro = ensBestT.macroF1
-  const full = trainLogistic(xTrain, yTrain, trainingRows(p.augment), p)
+  const full = trainLogistic(xTrain, yTrain, trainingRows(p.augment, p.directives), p)
   const devProb = Float64Array.from(dev, (_, i) => sigmoid(cal.a * logitOf(full, xDev, i) + cal.b))
   const d = devFigures(devProb, t)
   const devEnsF1 = devFigures(Float64Array.from(dev, (_, i) => sigmoid(e.bias + e.coef[0]! * logitOf(full, xDev, i) + e.coef[1]! * hDev[i]!)), ensBestT.t).f1!
-  gridReport.push({ lr: p.lr, l2: p.l2, epochs: p.epochs, balance: String(p.balance), augment: p.augment, threshold: t, losoMacroF1: r4(macroF1), ensembleLosoMacroF1: r4(ensMacro), ensembleDevF1: devEnsF1, devF1: d.f1!, devFpr: d.fpr!, devFprBenignHard: d.fprBenignHard! })
-  log(`  lr=${p.lr} l2=${p.l2} epochs=${p.epochs} balance=${p.balance} augment=${p.augment}: LOSO macro F1 model ${macroF1.toFixed(4)} @${t}, ensemble ${ensMacro.toFixed(4)}; dev F1 model ${d.f1} ensemble ${devEnsF1} FPR ${d.fpr} hard ${d.fprBenignHard} (${((performance.now() - t1) / 1000).toFixed(1)} s)`)
+  gridReport.push({ lr: p.lr, l2: p.l2, epochs: p.epochs, balance: String(p.balance), augment: p.augment, directives: String(p.directives), threshold: t, losoMacroF1: r4(macroF1), ensembleLosoMacroF1: r4(ensMacro), ensembleDevF1: devEnsF1, devF1: d.f1!, devFpr: d.fpr!, devFprBenignHard: d.fprBenignHard! })
+  log(`  lr=${p.lr} l2=${p.l2} epochs=${p.epochs} balance=${p.balance} augment=${p.augment} directives=${p.directives}: LOSO macro F1 model ${macroF1.toFixed(4)} @${t}, ensemble ${ensMacro.toFixed(4)}; dev F1 model ${d.f1} ensemble ${devEnsF1} FPR ${d.fpr} hard ${d.fprBenignHard} (${((performance.now() - t1) / 1000).toFixed(1)} s)`)
   candidates.push({ params: p, oof, cal, threshold: t, macroF1, ensMacro, devF1: devEnsF1 })
 }
 // LOSO first: among settings within LOSO_TOLERANCE of the best ensemble LOSO macro F1 (smaller
@@ -260,7 +260,7 @@ const heurOof = hTrain.map(sigmoid)
 
 // Final model on all training rows, quantized as shipped; dev figures use the quantized weights.
 log(`final model: l2=${chosen.params.l2} epochs=${chosen.params.epochs} balance=${chosen.params.balance}`)
-const final = trainLogistic(xTrain, yTrain, trainingRows(chosen.params.augment), chosen.params)
+const final = trainLogistic(xTrain, yTrain, trainingRows(chosen.params.augment, chosen.params.directives), chosen.params)
 const { weights: q, scale } = quantize(final.weights)
 const deq = { bits: BITS, weights: Float64Array.from(q, (v) => v * scale), bias: final.bias }
 const devZ = Float64Array.from(dev, (_, i) => logitOf(deq, xDev, i))
@@ -320,7 +320,7 @@ const header = {
   calibration: chosen.cal,
   ensemble,
   thresholds: { model: chosen.threshold, ensemble: ensBest.t },
-  training: { rows: train.length, augment: chosen.params.augment, extraRows: trainingRows(chosen.params.augment).length - train.length, seed: SEED, epochs: chosen.params.epochs, lr: chosen.params.lr, l2: chosen.params.l2, balance: chosen.params.balance },
+  training: { rows: train.length, augment: chosen.params.augment, directives: chosen.params.directives, extraRows: trainingRows(chosen.params.augment, chosen.params.directives).length - train.length, seed: SEED, epochs: chosen.params.epochs, lr: chosen.params.lr, l2: chosen.params.l2, balance: chosen.params.balance },
 }
 mkdirSync(outDir, { recursive: true })
 writeFileSync(join(outDir, 'weights.bin'), encodeWeights(header, q))

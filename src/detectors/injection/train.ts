@@ -204,3 +204,51 @@ export function embedAttacks(rows: readonly LabeledRow[], count: number, seed: n
   }
   return out
 }
+
+/**
+ * Requests about the form of the model's own answer, written for Rampart. The training data
+ * has few benign prompts that talk about "your response" while its indirect attacks all do
+ * ("... in your response"), so without these a model learns the phrase instead of the attack.
+ */
+export const BENIGN_DIRECTIVES: readonly string[] = [
+  'Please format your response as a numbered list.',
+  'Keep your answer under 150 words.',
+  'In your reply, use a friendly and informal tone.',
+  'Write your response in Spanish.',
+  'Begin your answer with a one-sentence overview.',
+  'End your response with a short conclusion.',
+  'Include a table in your answer if it helps.',
+  'Your response should use simple words a child would understand.',
+  'Add headings to your response.',
+  'Cite your sources at the end of your reply.',
+  'In your response, explain each step.',
+  'Respond in JSON with the keys "answer" and "confidence".',
+  'Use markdown code blocks in your reply for any code.',
+  'Do not use jargon in your answer.',
+  'Make your response concise.',
+  'Please answer in three short paragraphs.',
+]
+
+/** A benign row with a formatting request added, and the index of the row it came from. */
+export interface DirectiveRow {
+  text: string
+  host: number
+}
+
+/** Benign rows of at most 400 characters with one of BENIGN_DIRECTIVES before or after them; seeded. */
+export function addBenignDirectives(rows: readonly LabeledRow[], count: number, seed: number): DirectiveRow[] {
+  const hosts: number[] = []
+  rows.forEach((r, i) => {
+    if (r.label === 0 && r.text.length <= 400) hosts.push(i)
+  })
+  const out: DirectiveRow[] = []
+  if (hosts.length === 0) return out
+  const rand = prng(seed)
+  for (let k = 0; k < count; k++) {
+    const h = hosts[Math.floor(rand() * hosts.length)]!
+    const d = BENIGN_DIRECTIVES[Math.floor(rand() * BENIGN_DIRECTIVES.length)]!
+    const text = rand() < 0.7 ? `${rows[h]!.text} ${d}` : `${d}\n\n${rows[h]!.text}`
+    out.push({ text, host: h })
+  }
+  return out
+}
