@@ -6,6 +6,7 @@
  */
 import { createTextViews } from '../../core/text-views.js'
 import { FeatureBuffer } from './features.js'
+import { createRng } from '../../adversarial/rng.js'
 
 export interface LabeledRow {
   text: string
@@ -41,17 +42,8 @@ export interface LinearModel {
   bias: number
 }
 
-/** mulberry32: a small seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seeded PRNG of the training runs: the mutators' own (mulberry32), so one generator serves both. */
+export const prng = createRng
 
 export function featurize(texts: readonly string[], bits: number, onProgress?: (done: number) => void): FeatureMatrix {
   const buf = new FeatureBuffer(bits)
