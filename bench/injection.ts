@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import vard from '@andersmyrmel/vard'
+import { MetricsAccumulator } from '../src/adversarial/evaluate.js'
 import { keyedRng, mutate, MUTATION_FAMILIES } from '../src/adversarial/mutate.js'
 import { createGuard } from '../src/guard.js'
 
@@ -167,15 +168,9 @@ async function contenders(): Promise<Contender[]> {
 async function evaluate(c: Contender, rows: Row[]): Promise<ToolResult> {
   // Warm up (JIT, lazy compilation) on a slice before timing.
   for (const r of rows.slice(0, 50)) await c.detect(r.text)
-  let tp = 0
-  let fp = 0
-  let fn = 0
-  let tn = 0
-  let hardN = 0
-  let hardFp = 0
+  // The same counting as `rampart eval`; an attack's `kind` is its family, so recall per family is recall per kind.
+  const metrics = new MetricsAccumulator()
   let errors = 0
-  const kindN: Record<string, number> = {}
-  const kindHit: Record<string, number> = {}
   const times: number[] = []
   const t0 = performance.now()
   for (const r of rows) {
@@ -188,33 +183,20 @@ async function evaluate(c: Contender, rows: Row[]): Promise<ToolResult> {
       flagged = false
     }
     times.push(performance.now() - s)
-    if (r.label === 1) {
-      kindN[r.kind] = (kindN[r.kind] ?? 0) + 1
-      if (flagged) kindHit[r.kind] = (kindHit[r.kind] ?? 0) + 1
-      if (flagged) tp++
-      else fn++
-    } else {
-      if (flagged) fp++
-      else tn++
-      if (r.kind === 'benign-hard') {
-        hardN++
-        if (flagged) hardFp++
-      }
-    }
+    metrics.add({ label: r.label === 1 ? 1 : 0, flagged, kind: r.kind, family: r.kind })
   }
   const total = performance.now() - t0
   times.sort((a, b) => a - b)
-  const precision = tp + fp === 0 ? 0 : tp / (tp + fp)
-  const recall = tp + fn === 0 ? 0 : tp / (tp + fn)
+  const m = metrics.result()
   const recallByKind: Record<string, number> = {}
-  for (const k of Object.keys(kindN).sort()) recallByKind[k] = round((kindHit[k] ?? 0) / (kindN[k] as number))
+  for (const [kind, f] of Object.entries(m.recallByFamily ?? {})) recallByKind[kind] = round(f.recall)
   return {
     name: c.name,
-    precision: round(precision),
-    recall: round(recall),
-    f1: round(precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall)),
-    fpr: round(fp / Math.max(1, fp + tn)),
-    fprBenignHard: round(hardFp / Math.max(1, hardN)),
+    precision: round(m.precision),
+    recall: round(m.recall),
+    f1: round(m.f1),
+    fpr: round(m.fpr),
+    fprBenignHard: round(m.benignHard?.fpr ?? 0),
     recallByKind,
     latencyP50Ms: round(quantile(times, 0.5), 4),
     latencyP99Ms: round(quantile(times, 0.99), 4),
