@@ -11,6 +11,22 @@ export const ERROR_CODES = {
   RAMPART_ERR_INPUT_TOO_LARGE: { status: 413, title: 'The text is larger than the configured limit.' },
   RAMPART_ERR_INPUT_INVALID: { status: 400, title: 'An input (JSONL line, flag, argument) is malformed.' },
   RAMPART_ERR_DIRECTION: { status: 400, title: 'The direction is not `input` or `output`.' },
+  RAMPART_ERR_UNAUTHENTICATED: { status: 401, title: 'No API key, or a key that is unknown, malformed or revoked.' },
+  RAMPART_ERR_FORBIDDEN: { status: 403, title: 'The key\'s role may not do this.' },
+  RAMPART_ERR_RATE_LIMITED: { status: 429, title: 'The key sent more requests per minute than allowed.' },
+  RAMPART_ERR_QUOTA_EXCEEDED: { status: 429, title: 'The key used up its daily quota.' },
+  RAMPART_ERR_NOT_FOUND: { status: 404, title: 'The route or the object (alert, policy version, key) does not exist.' },
+  RAMPART_ERR_BODY_TOO_LARGE: { status: 413, title: 'The request body is larger than the gateway\'s body limit.' },
+  RAMPART_ERR_BLOCKED: { status: 400, title: 'The guard blocked the request.' },
+  RAMPART_ERR_UPSTREAM: { status: 502, title: 'The upstream model server failed or answered with something unusable.' },
+  RAMPART_ERR_UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream model server did not answer in time.' },
+  RAMPART_ERR_NO_UPSTREAM: { status: 503, title: 'The proxy route was called but no upstream is configured.' },
+  RAMPART_ERR_CONFIG_INVALID: { status: 400, title: 'A gateway setting (flag, config file, environment variable) is invalid.' },
+  RAMPART_ERR_STORE: { status: 503, title: 'The store (SQLite or PostgreSQL) failed or is unreachable.' },
+  RAMPART_ERR_STORE_URL: { status: 400, title: 'The store URL has an unknown scheme or is malformed.' },
+  RAMPART_ERR_CRYPTO: { status: 500, title: 'A ciphertext could not be opened or a key could not be unwrapped.' },
+  RAMPART_ERR_KEY_PROVIDER: { status: 400, title: 'The key provider is unknown or misconfigured.' },
+  RAMPART_ERR_AUDIT_BROKEN: { status: 409, title: 'The audit log\'s hash chain does not verify.' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES
