@@ -22,4 +22,9 @@ export interface KeyProvider {
    * the operator). Old master keys stay available for unwrapping.
    */
   rotate?(): Promise<string>
+  /**
+   * The 256-bit key that MACs the audit chain, when the provider keeps one itself (the local
+   * keyring does). Providers without it get one wrapped in the data-key store (`loadAuditKey`).
+   */
+  auditKey?(): Promise<Buffer>
 }
