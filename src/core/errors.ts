@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   RAMPART_ERR_CRYPTO: { status: 500, title: 'A ciphertext could not be opened or a key could not be unwrapped.' },
   RAMPART_ERR_KEY_PROVIDER: { status: 400, title: 'The key provider is unknown or misconfigured.' },
   RAMPART_ERR_AUDIT_BROKEN: { status: 409, title: 'The audit log\'s hash chain does not verify.' },
+  RAMPART_ERR_INTERNAL: { status: 500, title: 'An unexpected internal error; the request id in the response finds it in the logs.' },
+  RAMPART_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body is not JSON.' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto'
+import type { Action, Direction, Finding, ScanResult } from '../core/types.js'
+import { applyRedactions } from '../core/spans.js'
+import { createGuard, type Guard } from '../guard.js'
+import type { AlertRecord, AlertStore, AuditInput, Severity } from '../store/types.js'
+
+/** What the gateway needs from envelope encryption (crypto/envelope.ts). */
+export interface Sealer {
+  seal(plaintext: string, aad: string): Promise<string>
+  open(sealed: string, aad: string): Promise<string>
+}
+
+/** Appends to the hash-chained audit log (the chain and MAC are computed by the implementation). */
+export interface AuditWriter {
+  append(input: Omit<AuditInput, 'at'> & { at?: string }): Promise<void>
+}
+
+/** Hands a new alert to the webhook outbox (alerts/outbox.ts); absent when no webhook is configured. */
+export interface AlertPublisher {
+  publish(alert: AlertView): Promise<void>
+}
+
+/** An alert as the API returns it: the excerpt opened. */
+export type AlertView = Omit<AlertRecord, 'excerpt'> & { excerpt: string }
+
+export interface RaiseInput {
+  tenant: string
+  keyId: string | null
+  requestId: string
+  direction: Direction
+  source: string
+  /** The text that was scanned (original, before redaction). */
+  text: string
+  result: ScanResult
+}
+
+const EXCERPT_RADIUS = 160
+const EXCERPT_MAX = 800
+
+export function excerptAad(id: string): string {
+  return `alert:${id}:excerpt`
+}
+
+export function severityOf(decision: Action, findings: readonly Finding[]): Severity {
+  const top = findings.reduce((m, f) => Math.max(m, f.score), 0)
+  if (decision === 'block') return top >= 0.9 ? 'critical' : 'high'
+  if (decision === 'redact') return 'medium'
+  return top >= 0.8 ? 'medium' : 'low'
+}
+
+/**
+ * Turns a non-allow verdict into an alert: stored (excerpt sealed), audited, and published to
+ * the webhooks. The excerpt is cut around the findings and passed through the PII and secrets
+ * scanners in redact mode whatever the policy says, so an alert never stores personal data or
+ * a secret in clear, even when the policy only flagged them.
+ */
+export class AlertService {
+  private redactorPromise: Promise<Guard> | undefined
+
+  constructor(
+    private readonly deps: {
+      store: AlertStore
+      sealer: Sealer
+      audit: AuditWriter
+      publisher?: AlertPublisher | undefined
+      onAlert?: (alert: AlertRecord) => void
+    },
+  ) {}
+
+  private redactor(): Promise<Guard> {
+    this.redactorPromise ??= createGuard({
+      policy: {
+        version: 1,
+        name: 'alert-excerpt',
+        input: { pii: { action: 'redact', threshold: 0.3 }, secrets: { action: 'redact', threshold: 0.3 } },
+      },
+    })
+    return this.redactorPromise
+  }
+
+  async excerpt(text: string, findings: readonly Finding[]): Promise<string> {
+    const spans = findings.filter((f) => f.start !== undefined && f.end !== undefined)
+    let from = 0
+    let to = Math.min(text.length, EXCERPT_MAX)
+    if (spans.length > 0) {
+      from = Math.max(0, Math.min(...spans.map((f) => f.start!)) - EXCERPT_RADIUS)
+      to = Math.min(text.length, Math.max(...spans.map((f) => f.end!)) + EXCERPT_RADIUS, from + EXCERPT_MAX)
+    }
+    // Redact on the full text first: a secret cut in half by the window would not be recognised.
+    const secretsAndPii = (await (await this.redactor()).scanInput(text)).findings
+    const redacted = applyRedactions(text, secretsAndPii.filter((f) => f.action === 'redact' && f.start !== undefined && f.end! > from && f.start! < to).map((f) => ({ ...f, start: Math.max(f.start!, from), end: Math.min(f.end!, to) })))
+    const shift = redacted.length - text.length
+    return `${from > 0 ? '…' : ''}${redacted.slice(from, to + shift)}${to < text.length ? '…' : ''}`
+  }
+
+  /** Raises an alert when the verdict is not `allow`; returns it (with the excerpt in clear). */
+  async raise(input: RaiseInput): Promise<AlertView | undefined> {
+    const { result } = input
+    if (result.decision === 'allow') return undefined
+    const id = randomUUID()
+    const excerpt = await this.excerpt(input.text, result.findings)
+    const record: AlertRecord = {
+      id,
+      createdAt: new Date().toISOString(),
+      tenant: input.tenant,
+      keyId: input.keyId,
+      requestId: input.requestId,
+      direction: input.direction,
+      decision: result.decision,
+      severity: severityOf(result.decision, result.findings),
+      scanners: [...new Set(result.findings.filter((f) => f.action !== 'allow').map((f) => f.scanner))],
+      findings: result.findings,
+      excerpt: await this.deps.sealer.seal(excerpt, excerptAad(id)),
+      source: input.source,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+    }
+    await this.deps.store.insertAlert(record)
+    await this.deps.audit.append({
+      actor: input.keyId ?? 'system',
+      tenant: input.tenant,
+      action: 'alert.create',
+      target: id,
+      detail: { decision: record.decision, severity: record.severity, scanners: record.scanners, direction: record.direction, requestId: record.requestId },
+    })
+    this.deps.onAlert?.(record)
+    const view: AlertView = { ...record, excerpt }
+    await this.deps.publisher?.publish(view)
+    return view
+  }
+
+  async open(record: AlertRecord): Promise<AlertView> {
+    return { ...record, excerpt: await this.deps.sealer.open(record.excerpt, excerptAad(record.id)) }
+  }
+}

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto'
+import { RampartError } from '../core/errors.js'
+import { parsePolicy, parsePolicyText, type Policy } from '../core/policy.js'
+import type { ScannerRegistry } from '../core/registry.js'
+import { createGuard, type Guard } from '../guard.js'
+import { builtinRegistry } from '../scanners/index.js'
+import type { PolicyStore } from '../store/types.js'
+
+export interface ResolvedGuard {
+  guard: Guard
+  /** The tenant's active policy version, or null for the gateway's default policy. */
+  policyVersion: number | null
+}
+
+/**
+ * Picks the guard for a request: the tenant's active policy version, else the gateway's policy.
+ * Compiling a policy costs milliseconds (regexes, model weights), so compiled guards are cached by
+ * content hash, and the active version is re-read at most every `activeTtlMs`, which bounds how
+ * long another replica's activation takes to arrive here.
+ */
+export class GuardResolver {
+  private readonly compiled = new Map<string, Promise<Guard>>()
+  private readonly active = new Map<string, { at: number; value: Promise<ResolvedGuard> }>()
+
+  constructor(
+    private readonly store: PolicyStore,
+    private readonly defaultGuard: Guard,
+    private readonly options: { activeTtlMs?: number; registry?: ScannerRegistry; maxCompiled?: number } = {},
+  ) {}
+
+  get registry(): ScannerRegistry {
+    return this.options.registry ?? builtinRegistry()
+  }
+
+  /** Validates a policy document (YAML/JSON text), throwing RAMPART_ERR_POLICY_* naming the field. */
+  validateSource(source: string, origin = 'policy'): Policy {
+    // Stored policies must not depend on the gateway's environment: no ${VAR} expansion.
+    return parsePolicyText(source, this.registry, origin, {})
+  }
+
+  async forTenant(tenant: string): Promise<ResolvedGuard> {
+    const now = Date.now()
+    const hit = this.active.get(tenant)
+    if (hit !== undefined && now - hit.at < (this.options.activeTtlMs ?? 5_000)) return hit.value
+    const value = this.loadActive(tenant)
+    this.active.set(tenant, { at: now, value })
+    value.catch(() => this.active.delete(tenant))
+    return value
+  }
+
+  /** Forgets the tenant's active version so the next request reads it again (after an activation here). */
+  invalidate(tenant: string): void {
+    this.active.delete(tenant)
+  }
+
+  async forVersion(tenant: string, version: number): Promise<Guard> {
+    const record = await this.store.getPolicyVersion(tenant, version)
+    if (record === undefined) throw new RampartError('RAMPART_ERR_NOT_FOUND', `policy version ${version} does not exist`, { path: 'policy' })
+    return this.compile(record.sha256, () => this.validateSource(record.source, `policy v${version}`))
+  }
+
+  /** A policy object given inline in a request body. */
+  async forInline(policy: unknown): Promise<Guard> {
+    const key = createHash('sha256').update(JSON.stringify(policy)).digest('hex')
+    return this.compile(`inline:${key}`, () => parsePolicy(policy, this.registry, 'policy'))
+  }
+
+  private async loadActive(tenant: string): Promise<ResolvedGuard> {
+    const record = await this.store.getActivePolicyVersion(tenant)
+    if (record === undefined) return { guard: this.defaultGuard, policyVersion: null }
+    const guard = await this.compile(record.sha256, () => this.validateSource(record.source, `policy v${record.version}`))
+    return { guard, policyVersion: record.version }
+  }
+
+  private compile(key: string, parse: () => Policy): Promise<Guard> {
+    const hit = this.compiled.get(key)
+    if (hit !== undefined) return hit
+    const max = this.options.maxCompiled ?? 64
+    if (this.compiled.size >= max) this.compiled.delete(this.compiled.keys().next().value as string)
+    let policy: Policy
+    try {
+      policy = parse()
+    } catch (error) {
+      return Promise.reject(error as Error)
+    }
+    const guard = createGuard({ policy, registry: this.registry })
+    this.compiled.set(key, guard)
+    guard.catch(() => this.compiled.delete(key))
+    return guard
+  }
+}

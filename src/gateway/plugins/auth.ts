@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { RampartError } from '../../core/errors.js'
+import type { KeyStore } from '../../store/types.js'
+import { parseApiKey, verifySecret } from '../api-keys.js'
+import type { Principal } from '../types.js'
+
+/** What the gateway needs from a rate limiter (ratelimit/): per key, per minute, and a daily quota. */
+export interface RequestLimiter {
+  consume(
+    key: string,
+    opts: { limitPerMinute: number; dailyQuota: number | null },
+  ): Promise<{ allowed: boolean; reason?: 'rate' | 'quota'; remaining: number; limit: number; resetMs: number; retryAfterSeconds?: number }>
+}
+
+export interface AuthOptions {
+  keys: KeyStore
+  limiter: RequestLimiter
+  defaultRateLimitPerMinute: number
+  /** How long a verified key is trusted without asking the store (bounds the revocation delay across replicas). */
+  cacheMs: number
+  metricsPublic: boolean
+  onTouch?: (keyId: string) => void
+}
+
+function presentedKey(request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization
+  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim()
+  const header = request.headers['x-api-key']
+  return typeof header === 'string' ? header.trim() : undefined
+}
+
+/**
+ * Authenticates every non-public route, checks the route's roles, then applies the key's rate
+ * limit and quota. scrypt is deliberately slow, so a verified key is cached under a hash of the
+ * full token for `cacheMs`; a revocation made through this gateway clears the cache at once.
+ */
+export class Authenticator {
+  private readonly cache = new Map<string, { principal: Principal; until: number }>()
+
+  constructor(private readonly options: AuthOptions) {}
+
+  forget(keyId: string): void {
+    for (const [k, v] of this.cache) if (v.principal.keyId === keyId) this.cache.delete(k)
+  }
+
+  async authenticate(token: string | undefined): Promise<Principal> {
+    if (token === undefined || token === '') {
+      throw new RampartError('RAMPART_ERR_UNAUTHENTICATED', 'missing API key: send "Authorization: Bearer rk_…" or "x-api-key"', { path: 'authorization' })
+    }
+    const digest = createHash('sha256').update(token).digest('base64url')
+    const now = Date.now()
+    const hit = this.cache.get(digest)
+    if (hit !== undefined && hit.until > now) return hit.principal
+    const parsed = parseApiKey(token)
+    if (parsed === undefined) throw new RampartError('RAMPART_ERR_UNAUTHENTICATED', 'malformed API key', { path: 'authorization' })
+    const record = await this.options.keys.getKey(parsed.id)
+    if (record === undefined || !(await verifySecret(parsed.secret, record.secretHash))) {
+      throw new RampartError('RAMPART_ERR_UNAUTHENTICATED', `unknown API key ${parsed.id}`, { path: 'authorization' })
+    }
+    if (record.revokedAt !== null) throw new RampartError('RAMPART_ERR_UNAUTHENTICATED', `API key ${parsed.id} was revoked at ${record.revokedAt}`, { path: 'authorization' })
+    const principal: Principal = { keyId: record.id, tenant: record.tenant, role: record.role, rateLimitPerMinute: record.rateLimitPerMinute, dailyQuota: record.dailyQuota }
+    if (this.cache.size > 10_000) this.cache.clear()
+    this.cache.set(digest, { principal, until: now + this.options.cacheMs })
+    this.options.onTouch?.(record.id)
+    return principal
+  }
+
+  register(app: FastifyInstance): void {
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const config = request.routeOptions.config
+      if (config.public === true || request.routeOptions.url === undefined) return
+      if (config.metricsRoute === 'metrics' && this.options.metricsPublic) return
+      const principal = await this.authenticate(presentedKey(request))
+      request.principal = principal
+      const roles = config.roles
+      if (roles !== undefined && !roles.includes(principal.role)) {
+        throw new RampartError('RAMPART_ERR_FORBIDDEN', `role ${principal.role} may not call ${request.method} ${request.routeOptions.url}; allowed: ${roles.join(', ')}`, { path: 'role' })
+      }
+      const limit = principal.rateLimitPerMinute ?? this.options.defaultRateLimitPerMinute
+      const verdict = await this.options.limiter.consume(principal.keyId, { limitPerMinute: limit, dailyQuota: principal.dailyQuota })
+      void reply.header('x-ratelimit-limit', verdict.limit).header('x-ratelimit-remaining', Math.max(0, verdict.remaining)).header('x-ratelimit-reset', Math.ceil(verdict.resetMs / 1000))
+      if (!verdict.allowed) {
+        const retry = verdict.retryAfterSeconds ?? Math.ceil(verdict.resetMs / 1000)
+        void reply.header('retry-after', retry)
+        throw verdict.reason === 'quota'
+          ? new RampartError('RAMPART_ERR_QUOTA_EXCEEDED', `API key ${principal.keyId} used its daily quota of ${principal.dailyQuota ?? 0} requests; it resets in ${retry} s`, { path: 'quota' })
+          : new RampartError('RAMPART_ERR_RATE_LIMITED', `API key ${principal.keyId} exceeded ${limit} requests per minute; retry in ${retry} s`, { path: 'rate' })
+      }
+    })
+  }
+}

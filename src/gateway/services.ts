@@ -1,0 +1,26 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Store } from '../store/types.js'
+import type { AlertService, AuditWriter, Sealer } from './alert-service.js'
+import type { GatewayConfig } from './config.js'
+import type { GuardResolver } from './guards.js'
+import type { Authenticator } from './plugins/auth.js'
+import type { GatewayMetrics } from './plugins/metrics.js'
+import type { Upstream } from './upstream.js'
+
+/** Everything a route may use; built once by runtime.ts (or by a test) and handed to `buildApp`. */
+export interface GatewayServices {
+  config: GatewayConfig
+  store: Store
+  sealer: Sealer
+  audit: AuditWriter
+  alerts: AlertService
+  guards: GuardResolver
+  auth: Authenticator
+  metrics: GatewayMetrics
+  upstream: Upstream | undefined
+  /** Verifies the audit chain (crypto/audit-chain.ts with the keyring's audit key). */
+  verifyAudit: () => Promise<{ ok: boolean; entries: number; firstBadSeq?: number; reason?: string }>
+  /** Readiness checks beyond the store (Redis). */
+  readiness?: () => Promise<void>
+  logger?: FastifyBaseLogger
+}

@@ -1,0 +1,66 @@
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
+import { RampartError } from '../core/errors.js'
+
+export interface UpstreamResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Dispatcher.ResponseData['body']
+}
+
+/**
+ * The model server the proxy forwards to. Keep-alive connections are pooled (one agent per
+ * gateway); every call has a deadline for the headers and for each gap in the body, so a
+ * stalled upstream becomes a 504, never a hung client.
+ */
+export class Upstream {
+  private readonly agent: Agent
+  private readonly base: string
+
+  constructor(
+    baseUrl: string,
+    private readonly options: { apiKey?: string | undefined; timeoutMs: number; onError?: (kind: string) => void; onHeaders?: (seconds: number) => void },
+  ) {
+    this.base = baseUrl.replace(/\/+$/, '')
+    this.agent = new Agent({ connections: 256, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs })
+  }
+
+  get url(): string {
+    return this.base
+  }
+
+  async post(path: string, body: unknown, signal?: AbortSignal): Promise<UpstreamResponse> {
+    const started = process.hrtime.bigint()
+    try {
+      const res = await request(`${this.base}${path}`, {
+        method: 'POST',
+        dispatcher: this.agent,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...(this.options.apiKey === undefined ? {} : { authorization: `Bearer ${this.options.apiKey}` }),
+        },
+        body: JSON.stringify(body),
+        ...(signal === undefined ? {} : { signal }),
+      })
+      this.options.onHeaders?.(Number(process.hrtime.bigint() - started) / 1e9)
+      return { status: res.statusCode, headers: res.headers, body: res.body }
+    } catch (error) {
+      throw this.mapError(error)
+    }
+  }
+
+  mapError(error: unknown): RampartError {
+    if (error instanceof RampartError) return error
+    if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+      this.options.onError?.('timeout')
+      return new RampartError('RAMPART_ERR_UPSTREAM_TIMEOUT', `upstream ${this.base} did not answer within ${this.options.timeoutMs} ms`, { path: 'upstream', cause: error })
+    }
+    this.options.onError?.('connect')
+    const reason = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)
+    return new RampartError('RAMPART_ERR_UPSTREAM', `upstream ${this.base} failed: ${reason}`, { path: 'upstream', cause: error })
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close()
+  }
+}
