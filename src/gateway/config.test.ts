@@ -1,0 +1,42 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { envName, isLoopback, loadGatewayConfig, storeUrl } from './config.js'
+
+describe('gateway configuration', () => {
+  it('runs on the embedded default with no settings', () => {
+    const c = loadGatewayConfig({ env: {} })
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8787, keyProvider: 'local', webhooks: [] })
+    expect(storeUrl(c)).toBe(`sqlite:${join(c.dataDir, 'rampart.db')}`)
+  })
+
+  it('takes flag over environment over file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rampart-cfg-'))
+    const file = join(dir, 'rampart.yaml')
+    writeFileSync(file, 'port: 1000\nupstreamTimeoutMs: 5000\nrateLimitPerMinute: 10\nwebhooks:\n  - { name: team, url: "https://hooks.example.com/x", secret: "${HOOK_SECRET}" }\n')
+    const c = loadGatewayConfig({ file, env: { RAMPART_PORT: '2000', RAMPART_UPSTREAM_TIMEOUT_MS: '7000', HOOK_SECRET: 's'.repeat(20) }, flags: { port: '3000' } })
+    expect(c.port).toBe(3000)
+    expect(c.upstreamTimeoutMs).toBe(7000)
+    expect(c.rateLimitPerMinute).toBe(10)
+    expect(c.webhooks[0]!.secret).toBe('s'.repeat(20))
+    expect(envName('upstreamTimeoutMs')).toBe('RAMPART_UPSTREAM_TIMEOUT_MS')
+  })
+
+  it('names the bad setting and where it came from', () => {
+    expect(() => loadGatewayConfig({ env: { RAMPART_PORT: 'eighty' } })).toThrow(/config\.port.*RAMPART_PORT/s)
+    expect(() => loadGatewayConfig({ env: {}, flags: { upstream: 'ftp://x' } })).toThrow(/config\.upstream.*--upstream/s)
+    expect(() => loadGatewayConfig({ env: {}, flags: { colour: 'red' } })).toThrow(/colour/)
+    expect(() => loadGatewayConfig({ env: {}, flags: { tlsCert: 'a.pem' } })).toThrow(/tlsKey/)
+    expect(() => loadGatewayConfig({ env: {}, flags: { keyProvider: 'aws-kms' } })).toThrow(/kmsKeyId/)
+  })
+
+  it('refuses a non-loopback address without TLS unless told so', () => {
+    expect(() => loadGatewayConfig({ env: {}, flags: { host: '0.0.0.0' } })).toThrow(/without TLS/)
+    expect(loadGatewayConfig({ env: {}, flags: { host: '0.0.0.0', insecureListen: true } }).host).toBe('0.0.0.0')
+    expect(loadGatewayConfig({ env: {}, flags: { host: '0.0.0.0', tlsCert: 'c.pem', tlsKey: 'k.pem' } }).tlsCert).toBe('c.pem')
+    expect(isLoopback('127.0.0.1')).toBe(true)
+    expect(isLoopback('::1')).toBe(true)
+    expect(isLoopback('10.0.0.1')).toBe(false)
+  })
+})

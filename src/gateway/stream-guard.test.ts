@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { createGuard } from '../guard.js'
+import { SseParser, StreamGuard } from './stream-guard.js'
+
+describe('StreamGuard', () => {
+  it('never releases a canary, even one token at a time', async () => {
+    const guard = await createGuard()
+    const canary = 'ZX-CANARY-0042-ABCD'
+    const g = new StreamGuard((t) => guard.scanOutput(t, { canaries: [canary] }), { holdback: canary.length + 1, scanEvery: 8 })
+    const text = `${'Plenty of harmless words come first. '.repeat(4)}then ${canary} and the rest`
+    let released = ''
+    let blocked = false
+    for (let i = 0; i < text.length; i += 2) {
+      const step = await g.push(text.slice(i, i + 2))
+      released += step.release
+      if (step.blocked) {
+        blocked = true
+        break
+      }
+    }
+    if (!blocked) blocked = (await g.finish()).blocked !== undefined
+    expect(blocked).toBe(true)
+    expect(released).toContain('harmless words')
+    expect(released).not.toContain(canary.slice(0, 6))
+  })
+
+  it('releases everything, in order, when nothing is found', async () => {
+    const guard = await createGuard()
+    const g = new StreamGuard((t) => guard.scanOutput(t), { holdback: 16, scanEvery: 5 })
+    const text = 'The quick brown fox jumps over the lazy dog, twice, for good measure.'
+    let out = ''
+    for (const ch of text) out += (await g.push(ch)).release
+    out += (await g.finish()).release
+    expect(out).toBe(text)
+  })
+
+  it('redacts personal data in the stream with one placeholder per value', async () => {
+    const guard = await createGuard()
+    const g = new StreamGuard((t) => guard.scanOutput(t), { holdback: 64, scanEvery: 4 })
+    const text = 'Write to anna.berg@example.org today. Again: anna.berg@example.org.'
+    let out = ''
+    for (let i = 0; i < text.length; i += 3) out += (await g.push(text.slice(i, i + 3))).release
+    out += (await g.finish()).release
+    expect(out).not.toContain('anna.berg@example.org')
+    expect(out.match(/\[EMAIL_1\]/g)?.length).toBe(2)
+  })
+})
+
+describe('SseParser', () => {
+  it('splits events across arbitrary chunk boundaries', () => {
+    const p = new SseParser()
+    const stream = 'data: {"a":1}\n\ndata: {"b":2}\r\n\r\n: comment\n\ndata: [DONE]\n\n'
+    const out: string[] = []
+    for (let i = 0; i < stream.length; i += 3) out.push(...p.push(stream.slice(i, i + 3)))
+    out.push(...p.flush())
+    expect(out).toEqual(['{"a":1}', '{"b":2}', '[DONE]'])
+  })
+})
