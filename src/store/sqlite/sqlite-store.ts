@@ -1,0 +1,410 @@
+/**
+ * The embedded store: one SQLite file through better-sqlite3. WAL lets readers run beside the
+ * writer, `synchronous = FULL` makes every commit durable before it returns (a crash or power
+ * cut loses no alert or audit entry), and writes that read-then-write run in IMMEDIATE
+ * transactions so two processes on the same file serialize instead of racing.
+ */
+import Database from 'better-sqlite3'
+import { RampartError } from '../../core/errors.js'
+import { ALERT_COLUMNS, AUDIT_COLUMNS, DATA_KEY_COLUMNS, KEY_COLUMNS, OUTBOX_COLUMNS, POLICY_COLUMNS } from '../columns.js'
+import { sortClaimed, toAlert, toAuditEntry, toDataKey, toKey, toOutbox, toPolicy } from '../columns.js'
+import { alertListQuery } from '../alert-query.js'
+import type { SqlDialect } from '../alert-query.js'
+import { toPage } from '../cursor.js'
+import { storeError } from '../errors.js'
+import { FIRST_PREV_HASH, checkAppliedMigrations, checkMigrationList } from '../migrations.js'
+import type { Migration } from '../migrations.js'
+import type {
+  AlertFilter,
+  AlertRecord,
+  ApiKeyRecord,
+  AuditEntry,
+  AuditInput,
+  DataKeyRecord,
+  OutboxMessage,
+  Page,
+  PolicyVersionRecord,
+  Role,
+  Store,
+} from '../types.js'
+import {
+  checkAlert,
+  checkAlertFilter,
+  checkAuditInput,
+  checkClaim,
+  checkDataKey,
+  checkId,
+  checkKey,
+  checkLimit,
+  checkOutboxInput,
+  checkPolicyInput,
+  checkRole,
+  checkSeal,
+  checkSeq,
+  checkText,
+  checkTime,
+  checkVersion,
+  toJson,
+} from '../validate.js'
+import type { OutboxInput } from '../validate.js'
+import { SQLITE_MIGRATIONS } from './migrations.js'
+
+export interface SqliteStoreOptions {
+  /** How long a write waits for another process's lock before failing, in milliseconds. */
+  busyTimeoutMs?: number
+  /** Schema steps; tests pass a longer list to exercise upgrades. */
+  migrations?: readonly Migration[]
+}
+
+type Row = Record<string, unknown>
+
+const SQLITE_DIALECT: SqlDialect = {
+  param: () => '?',
+  timeParam: () => '?',
+  hasScanner: (p) => `EXISTS (SELECT 1 FROM json_each(alerts.scanners) WHERE json_each.value = ${p})`,
+}
+
+/** `sqlite:/abs/file.db`, `sqlite:///abs/file.db`, `sqlite:relative.db` or `sqlite::memory:`. */
+export function sqlitePathFromUrl(url: string): string {
+  const rest = url.replace(/^sqlite:/i, '')
+  const path = rest.startsWith('//') ? rest.slice(2) : rest
+  if (path.length === 0) {
+    throw new RampartError('RAMPART_ERR_STORE_URL', 'store URL: sqlite: needs a file path, e.g. sqlite:/var/lib/rampart/rampart.db or sqlite::memory:', { path: 'store.url' })
+  }
+  return path
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite'
+  readonly #db: Database.Database
+  readonly #migrations: readonly Migration[]
+  readonly #statements = new Map<string, Database.Statement>()
+
+  constructor(db: Database.Database, migrations: readonly Migration[]) {
+    checkMigrationList(migrations)
+    this.#db = db
+    this.#migrations = migrations
+  }
+
+  /** Statements are compiled on first use and reused; the SQL text is the cache key. */
+  #stmt(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql)
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql)
+      this.#statements.set(sql, statement)
+    }
+    return statement
+  }
+
+  #do<T>(operation: string, work: () => T): T {
+    try {
+      return work()
+    } catch (error) {
+      throw storeError(error, operation)
+    }
+  }
+
+  #immediate<T>(operation: string, work: () => T): T {
+    return this.#do(operation, () => this.#db.transaction(work).immediate())
+  }
+
+  // ------------------------------------------------------------ schema
+
+  async migrate(): Promise<void> {
+    this.#do('migrate', () => {
+      this.#db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`)
+    })
+    this.#do('migrate', () => checkAppliedMigrations(this.#appliedMigrations(), this.#migrations))
+    for (const migration of this.#migrations) {
+      this.#immediate(`migration ${migration.version} (${migration.name})`, () => {
+        // Re-read inside the write lock: another process may have applied steps meanwhile.
+        const applied = this.#appliedMigrations()
+        checkAppliedMigrations(applied, this.#migrations)
+        if (applied.some((row) => row.version === migration.version)) return
+        this.#db.exec(migration.sql)
+        this.#db
+          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+          .run(migration.version, migration.name, new Date().toISOString())
+      })
+    }
+  }
+
+  #appliedMigrations(): { version: number; name: string }[] {
+    return this.#db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number; name: string }[]
+  }
+
+  async schemaVersion(): Promise<number> {
+    return this.#do('schemaVersion', () => {
+      const table = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()
+      if (table === undefined) return 0
+      const row = this.#db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }
+      return row.v
+    })
+  }
+
+  async ping(): Promise<void> {
+    this.#do('ping', () => this.#stmt('SELECT 1').get())
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close()
+  }
+
+  // ------------------------------------------------------------ keys
+
+  async insertKey(record: ApiKeyRecord): Promise<void> {
+    const k = checkKey(record)
+    this.#do('insertKey', () =>
+      this.#stmt(`INSERT INTO api_keys (id, tenant, role, name, secret_hash, created_at, revoked_at, last_used_at,
+        rate_limit_per_minute, daily_quota) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        k.id, k.tenant, k.role, k.name, k.secretHash, k.createdAt, k.revokedAt, k.lastUsedAt, k.rateLimitPerMinute, k.dailyQuota,
+      ),
+    )
+  }
+
+  async getKey(id: string): Promise<ApiKeyRecord | undefined> {
+    checkId(id, 'id')
+    const row = this.#do('getKey', () => this.#stmt(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = ?`).get(id))
+    return row === undefined ? undefined : toKey(row)
+  }
+
+  async listKeys(tenant?: string): Promise<ApiKeyRecord[]> {
+    const rows = this.#do('listKeys', () =>
+      tenant === undefined
+        ? this.#stmt(`SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at DESC, id DESC`).all()
+        : this.#stmt(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant = ? ORDER BY created_at DESC, id DESC`).all(checkId(tenant, 'tenant')),
+    )
+    return rows.map(toKey)
+  }
+
+  async revokeKey(id: string, at: string): Promise<boolean> {
+    const args = [checkTime(at, 'at'), checkId(id, 'id')]
+    const result = this.#do('revokeKey', () => this.#stmt('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(...args))
+    return result.changes === 1
+  }
+
+  async touchKey(id: string, at: string): Promise<void> {
+    const when = checkTime(at, 'at')
+    checkId(id, 'id')
+    // Never move lastUsedAt backwards when touches from several requests land out of order.
+    this.#do('touchKey', () =>
+      this.#stmt('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(when, id, when),
+    )
+  }
+
+  async countActiveKeys(role?: Role): Promise<number> {
+    if (role !== undefined) checkRole(role)
+    const row = this.#do('countActiveKeys', () =>
+      role === undefined
+        ? this.#stmt('SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL').get()
+        : this.#stmt('SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL AND role = ?').get(role),
+    ) as { n: number }
+    return row.n
+  }
+
+  // ------------------------------------------------------------ alerts
+
+  async insertAlert(alert: AlertRecord): Promise<void> {
+    const a = checkAlert(alert)
+    const scanners = toJson(a.scanners, 'alert.scanners')
+    const findings = toJson(a.findings, 'alert.findings')
+    this.#do('insertAlert', () =>
+      this.#stmt(`INSERT INTO alerts (id, created_at, tenant, key_id, request_id, direction, decision, severity, scanners,
+        findings, excerpt, source, acknowledged_at, acknowledged_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        a.id, a.createdAt, a.tenant, a.keyId, a.requestId, a.direction, a.decision, a.severity, scanners, findings,
+        a.excerpt, a.source, a.acknowledgedAt, a.acknowledgedBy,
+      ),
+    )
+  }
+
+  async getAlert(tenant: string, id: string): Promise<AlertRecord | undefined> {
+    const args = [checkId(tenant, 'tenant'), checkId(id, 'id')]
+    const row = this.#do('getAlert', () => this.#stmt(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant = ? AND id = ?`).get(...args))
+    return row === undefined ? undefined : toAlert(row as Row)
+  }
+
+  async listAlerts(filter: AlertFilter): Promise<Page<AlertRecord>> {
+    const f = checkAlertFilter(filter)
+    const { where, limitParam, args } = alertListQuery(f, SQLITE_DIALECT)
+    const sql = `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${limitParam}`
+    const rows = this.#do('listAlerts', () => this.#stmt(sql).all(...args)) as Row[]
+    return toPage(rows.map(toAlert), f.limit)
+  }
+
+  async acknowledgeAlert(tenant: string, id: string, by: string, at: string): Promise<AlertRecord | undefined> {
+    const args = [checkTime(at, 'at'), checkId(by, 'by'), checkId(tenant, 'tenant'), checkId(id, 'id')]
+    this.#do('acknowledgeAlert', () =>
+      this.#stmt('UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE tenant = ? AND id = ? AND acknowledged_at IS NULL').run(...args),
+    )
+    return this.getAlert(tenant, id)
+  }
+
+  // ------------------------------------------------------------ policies
+
+  async createPolicyVersion(input: Omit<PolicyVersionRecord, 'version'>): Promise<PolicyVersionRecord> {
+    const p = checkPolicyInput(input)
+    return this.#immediate('createPolicyVersion', () => {
+      const head = this.#stmt(`INSERT INTO policy_heads (tenant, last_version) VALUES (?, 1)
+        ON CONFLICT (tenant) DO UPDATE SET last_version = policy_heads.last_version + 1 RETURNING last_version`).get(p.tenant) as { last_version: number }
+      const version = head.last_version
+      this.#stmt(`INSERT INTO policy_versions (tenant, version, source, sha256, created_at, created_by, description)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`).run(p.tenant, version, p.source, p.sha256, p.createdAt, p.createdBy, p.description)
+      return { ...p, version }
+    })
+  }
+
+  async getPolicyVersion(tenant: string, version: number): Promise<PolicyVersionRecord | undefined> {
+    const args = [checkId(tenant, 'tenant'), checkVersion(version)]
+    const row = this.#do('getPolicyVersion', () => this.#stmt(`SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = ? AND version = ?`).get(...args))
+    return row === undefined ? undefined : toPolicy(row)
+  }
+
+  async listPolicyVersions(tenant: string): Promise<PolicyVersionRecord[]> {
+    checkId(tenant, 'tenant')
+    const rows = this.#do('listPolicyVersions', () =>
+      this.#stmt(`SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = ? ORDER BY version DESC`).all(tenant),
+    )
+    return rows.map(toPolicy)
+  }
+
+  async activatePolicyVersion(tenant: string, version: number, by: string, at: string): Promise<boolean> {
+    const args = [checkId(tenant, 'tenant'), checkVersion(version), checkTime(at, 'at'), checkId(by, 'by')] as const
+    return this.#immediate('activatePolicyVersion', () => {
+      const exists = this.#stmt('SELECT 1 FROM policy_versions WHERE tenant = ? AND version = ?').get(args[0], args[1])
+      if (exists === undefined) return false
+      this.#stmt(`INSERT INTO policy_active (tenant, version, activated_at, activated_by) VALUES (?, ?, ?, ?)
+        ON CONFLICT (tenant) DO UPDATE SET version = excluded.version, activated_at = excluded.activated_at,
+        activated_by = excluded.activated_by`).run(...args)
+      return true
+    })
+  }
+
+  async getActivePolicyVersion(tenant: string): Promise<PolicyVersionRecord | undefined> {
+    checkId(tenant, 'tenant')
+    const row = this.#do('getActivePolicyVersion', () =>
+      this.#stmt(`SELECT ${POLICY_COLUMNS} FROM policy_versions
+        WHERE tenant = ? AND version = (SELECT version FROM policy_active WHERE tenant = ?)`).get(tenant, tenant),
+    )
+    return row === undefined ? undefined : toPolicy(row)
+  }
+
+  // ------------------------------------------------------------ audit
+
+  async appendAudit(
+    input: AuditInput,
+    seal: (seq: number, prevHash: string, input: AuditInput) => { hash: string; mac: string },
+  ): Promise<AuditEntry> {
+    const { input: entry, detailJson } = checkAuditInput(input)
+    return this.#immediate('appendAudit', () => {
+      const last = this.#stmt('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined
+      const seq = (last?.seq ?? 0) + 1
+      const prevHash = last?.hash ?? FIRST_PREV_HASH
+      const { hash, mac } = checkSeal(seal(seq, prevHash, entry))
+      this.#stmt(`INSERT INTO audit_log (seq, at, actor, tenant, action, target, detail, prev_hash, hash, mac)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(seq, entry.at, entry.actor, entry.tenant, entry.action, entry.target, detailJson, prevHash, hash, mac)
+      return { ...entry, seq, prevHash, hash, mac }
+    })
+  }
+
+  async readAudit(fromSeq: number, limit: number): Promise<AuditEntry[]> {
+    const args = [checkSeq(fromSeq, 'fromSeq'), checkLimit(limit)]
+    const rows = this.#do('readAudit', () => this.#stmt(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?`).all(...args))
+    return (rows as Row[]).map(toAuditEntry)
+  }
+
+  // ------------------------------------------------------------ data keys
+
+  async insertDataKey(record: DataKeyRecord): Promise<void> {
+    const k = checkDataKey(record)
+    this.#do('insertDataKey', () =>
+      this.#stmt('INSERT INTO data_keys (id, wrapped, provider, master_key_id, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        k.id, k.wrapped, k.provider, k.masterKeyId, k.createdAt, k.retiredAt,
+      ),
+    )
+  }
+
+  async getDataKey(id: string): Promise<DataKeyRecord | undefined> {
+    checkId(id, 'id')
+    const row = this.#do('getDataKey', () => this.#stmt(`SELECT ${DATA_KEY_COLUMNS} FROM data_keys WHERE id = ?`).get(id))
+    return row === undefined ? undefined : toDataKey(row)
+  }
+
+  async getCurrentDataKey(): Promise<DataKeyRecord | undefined> {
+    const row = this.#do('getCurrentDataKey', () =>
+      this.#stmt(`SELECT ${DATA_KEY_COLUMNS} FROM data_keys WHERE retired_at IS NULL ORDER BY created_at DESC, n DESC LIMIT 1`).get(),
+    )
+    return row === undefined ? undefined : toDataKey(row)
+  }
+
+  async listDataKeys(): Promise<DataKeyRecord[]> {
+    const rows = this.#do('listDataKeys', () => this.#stmt(`SELECT ${DATA_KEY_COLUMNS} FROM data_keys ORDER BY created_at DESC, n DESC`).all())
+    return rows.map(toDataKey)
+  }
+
+  async rewrapDataKey(id: string, expectedWrapped: string, wrapped: string, masterKeyId: string): Promise<boolean> {
+    const args = [checkId(wrapped, 'wrapped'), checkId(masterKeyId, 'masterKeyId'), checkId(id, 'id'), checkId(expectedWrapped, 'expectedWrapped')]
+    const result = this.#do('rewrapDataKey', () => this.#stmt('UPDATE data_keys SET wrapped = ?, master_key_id = ? WHERE id = ? AND wrapped = ?').run(...args))
+    return result.changes === 1
+  }
+
+  async retireDataKey(id: string, at: string): Promise<void> {
+    const args = [checkTime(at, 'at'), checkId(id, 'id')]
+    this.#do('retireDataKey', () => this.#stmt('UPDATE data_keys SET retired_at = ? WHERE id = ? AND retired_at IS NULL').run(...args))
+  }
+
+  // ------------------------------------------------------------ outbox
+
+  async enqueue(message: OutboxInput): Promise<void> {
+    const m = checkOutboxInput(message)
+    this.#do('enqueue', () =>
+      this.#stmt('INSERT INTO outbox (id, created_at, target, event, payload, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?)').run(
+        m.id, m.createdAt, m.target, m.event, m.payload, m.nextAttemptAt,
+      ),
+    )
+  }
+
+  async claimDue(now: string, leaseUntil: string, limit: number): Promise<OutboxMessage[]> {
+    const { at, lease, max } = checkClaim(now, leaseUntil, limit)
+    // One UPDATE … RETURNING takes SQLite's write lock for the whole select-and-lease, so two
+    // claimers (threads or processes) can never lease the same row.
+    const rows = this.#do('claimDue', () =>
+      this.#stmt(`UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id IN (
+          SELECT id FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ?
+          ORDER BY next_attempt_at, created_at, id LIMIT ?)
+        RETURNING ${OUTBOX_COLUMNS}`).all(lease, at, max),
+    )
+    return sortClaimed(rows.map(toOutbox))
+  }
+
+  async markDelivered(id: string, at: string): Promise<void> {
+    const args = [checkTime(at, 'at'), checkId(id, 'id')]
+    this.#do('markDelivered', () => this.#stmt('UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL').run(...args))
+  }
+
+  async markFailed(id: string, error: string, nextAttemptAt: string): Promise<void> {
+    const args = [checkText(error, 'error'), checkTime(nextAttemptAt, 'nextAttemptAt'), checkId(id, 'id')]
+    this.#do('markFailed', () => this.#stmt('UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ? AND delivered_at IS NULL').run(...args))
+  }
+
+  async countPending(): Promise<number> {
+    const row = this.#do('countPending', () => this.#stmt('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get()) as { n: number }
+    return row.n
+  }
+}
+
+/** Opens (creating if needed) the database file and sets the pragmas; does not migrate. */
+export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+  let db: Database.Database | undefined
+  try {
+    db = new Database(path)
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.pragma('foreign_keys = ON')
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`)
+    return new SqliteStore(db, options.migrations ?? SQLITE_MIGRATIONS)
+  } catch (error) {
+    db?.close()
+    throw storeError(error, `open sqlite database ${path}`)
+  }
+}
