@@ -252,6 +252,9 @@ export function describeStoreConformance(name: string, harness: ConformanceHarne
         expect(await store.getAlert('acme', 'a1')).toEqual(record)
         await store.insertAlert(alert({ id: 'a2', createdAt: '2026-11-26T11:00:00+01:00' }))
         expect((await store.getAlert('acme', 'a2'))?.createdAt).toBe('2026-11-26T10:00:00.000Z')
+        const odd = alert({ id: 'a3', findings: [{ scanner: 'pii', type: 'X', score: 0.5, action: 'flag', detail: { text: 'nul\u0000 and ☃ and "quotes"' } }] })
+        await store.insertAlert(odd)
+        expect(await store.getAlert('acme', 'a3')).toEqual(odd)
         expect(await store.getAlert('acme', 'missing')).toBeUndefined()
       })
 
@@ -436,6 +439,7 @@ export function describeStoreConformance(name: string, harness: ConformanceHarne
         await expectCode(store.createPolicyVersion({ ...policy('acme', 1), sha256: 'abc' }), 'RAMPART_ERR_INPUT_INVALID', 'policy.sha256')
         await expectCode(store.createPolicyVersion({ ...policy('acme', 1), tenant: '' }), 'RAMPART_ERR_INPUT_INVALID', 'policy.tenant')
         await expectCode(store.createPolicyVersion({ ...policy('acme', 1), createdAt: 'soon' }), 'RAMPART_ERR_INPUT_INVALID', 'policy.createdAt')
+        await expectCode(store.createPolicyVersion({ ...policy('acme', 1), source: 'a\u0000b' }), 'RAMPART_ERR_INPUT_INVALID', 'policy.source')
         for (const version of [0, -1, 1.5]) {
           await expectCode(store.getPolicyVersion('acme', version), 'RAMPART_ERR_INPUT_INVALID', 'version')
           await expectCode(store.activatePolicyVersion('acme', version, 'k', at(1)), 'RAMPART_ERR_INPUT_INVALID', 'version')

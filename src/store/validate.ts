@@ -33,11 +33,13 @@ export function checkId(value: unknown, path: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
     throw invalid(path, `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`)
   }
-  return value
+  return checkText(value, path)
 }
 
+/** Any string without NUL characters (PostgreSQL text cannot hold them; SQLite would, so both refuse). */
 export function checkText(value: unknown, path: string): string {
   if (typeof value !== 'string') throw invalid(path, 'must be a string')
+  if (value.includes('\u0000')) throw invalid(path, 'must not contain NUL characters')
   return value
 }
 
