@@ -33,5 +33,10 @@ export interface RateLimitResult {
 export interface RateLimiter {
   /** Counts one request for `key` if it is allowed; a denied request consumes nothing. */
   consume(key: string, opts: ConsumeOptions): Promise<RateLimitResult>
+  /**
+   * For readiness probes: rejects with RAMPART_ERR_STORE when the limiter cannot serve (Redis
+   * down and failing closed). Absent on backends that are always ready (in process).
+   */
+  ping?(): Promise<void>
   close(): Promise<void>
 }

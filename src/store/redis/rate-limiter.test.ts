@@ -183,7 +183,9 @@ describe.skipIf(!redisUp)('Redis rate limiter: when Redis goes away', () => {
     const limiter = createRedisRateLimiter({ url: relay.url, prefix: freshPrefix(), timeoutMs: 200, onError: (e) => errors.push(e.message) })
     await limiter.ready()
     expect((await limiter.consume('k', { limitPerMinute: 100, dailyQuota: null })).allowed).toBe(true)
+    await expect(limiter.ping()).resolves.toBeUndefined()
     await relay.down()
+    await expect(limiter.ping()).rejects.toMatchObject({ code: 'RAMPART_ERR_STORE' })
     const started = Date.now()
     const err = await limiter.consume('k', { limitPerMinute: 100, dailyQuota: null }).catch((e: unknown) => e)
     expect(Date.now() - started).toBeLessThan(1000)
@@ -218,6 +220,7 @@ describe.skipIf(!redisUp)('Redis rate limiter: when Redis goes away', () => {
     await limiter.ready()
     expect((await limiter.consume('k', { limitPerMinute: 3, dailyQuota: null })).remaining).toBe(2)
     await relay.down()
+    await expect(limiter.ping()).resolves.toBeUndefined()
     const during = []
     for (let i = 0; i < 5; i++) during.push((await limiter.consume('k', { limitPerMinute: 3, dailyQuota: null })).allowed)
     expect(during).toEqual([true, true, true, false, false])

@@ -81,6 +81,7 @@ type ConsumeClient = Redis & { rampartConsume(key: string, limit: string, quota:
 export interface RedisRateLimiter extends RateLimiter {
   /** Waits until the connection is up; rejects with RAMPART_ERR_STORE after `timeoutMs` × 8 (min 2 s). */
   ready(): Promise<void>
+  ping(): Promise<void>
 }
 
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisRateLimiter {
@@ -146,9 +147,20 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     )
   }
 
+  async function ping(): Promise<void> {
+    try {
+      await redis.ping()
+    } catch (err) {
+      // Failing open, this replica still serves (on local limits), so it stays ready.
+      if (fallback !== undefined) return
+      throw new RampartError('RAMPART_ERR_STORE', `rate limiter: Redis did not answer a ping (${(err as Error).message})`, { cause: err })
+    }
+  }
+
   return {
     ready,
     consume,
+    ping,
     async close() {
       await fallback?.close()
       if (owned) redis.disconnect()
