@@ -46,10 +46,11 @@ export interface ApiKeyRecord {
 export interface KeyStore {
   insertKey(record: ApiKeyRecord): Promise<void>
   getKey(id: string): Promise<ApiKeyRecord | undefined>
-  /** All keys of a tenant, or of every tenant when `tenant` is undefined (local CLI only). */
+  /** All keys of a tenant, or of every tenant when `tenant` is undefined (local CLI only); newest first. */
   listKeys(tenant?: string): Promise<ApiKeyRecord[]>
   /** Sets `revokedAt`; returns false when the key does not exist or was already revoked. */
   revokeKey(id: string, at: string): Promise<boolean>
+  /** Sets `lastUsedAt` unless it is already later (touches may land out of order). */
   touchKey(id: string, at: string): Promise<void>
   countActiveKeys(role?: Role): Promise<number>
 }
@@ -84,12 +85,16 @@ export interface AlertRecord {
 
 export interface AlertFilter {
   tenant: string
+  /** Inclusive lower bound on `createdAt`. */
   since?: string
+  /** Exclusive upper bound on `createdAt`. */
   until?: string
+  /** Alerts whose `scanners` include this id. */
   scanner?: string
   severity?: Severity
   decision?: Action
   acknowledged?: boolean
+  /** 1..1000. */
   limit: number
   cursor?: string
 }
@@ -121,6 +126,7 @@ export interface PolicyStore {
   /** Stores the next version for the tenant and returns it (version assigned atomically). */
   createPolicyVersion(input: Omit<PolicyVersionRecord, 'version'>): Promise<PolicyVersionRecord>
   getPolicyVersion(tenant: string, version: number): Promise<PolicyVersionRecord | undefined>
+  /** Highest version first. */
   listPolicyVersions(tenant: string): Promise<PolicyVersionRecord[]>
   /** Marks a version active for the tenant; returns false when the version does not exist. */
   activatePolicyVersion(tenant: string, version: number, by: string, at: string): Promise<boolean>
@@ -182,9 +188,11 @@ export interface DataKeyStore {
   getDataKey(id: string): Promise<DataKeyRecord | undefined>
   /** The newest data key that is not retired. */
   getCurrentDataKey(): Promise<DataKeyRecord | undefined>
+  /** Newest first, retired ones included. */
   listDataKeys(): Promise<DataKeyRecord[]>
   /** Replaces `wrapped`/`masterKeyId` of one key (master key rotation); compare-and-swap on the old wrapped value. */
   rewrapDataKey(id: string, expectedWrapped: string, wrapped: string, masterKeyId: string): Promise<boolean>
+  /** Keeps the first `retiredAt` when called again; no-op for an unknown id. */
   retireDataKey(id: string, at: string): Promise<void>
 }
 
@@ -198,6 +206,7 @@ export interface OutboxMessage {
   event: string
   /** The JSON body, sealed (it holds alert excerpts). */
   payload: Sealed
+  /** Delivery attempts started: `claimDue` counts one per claim (so a sender that crashes mid-send is counted too). */
   attempts: number
   nextAttemptAt: string
   deliveredAt: string | null
@@ -211,8 +220,9 @@ export interface OutboxStore {
    * `leaseUntil` so another replica does not send them at the same time (at-least-once).
    */
   claimDue(now: string, leaseUntil: string, limit: number): Promise<OutboxMessage[]>
+  /** No-op when already delivered or unknown. */
   markDelivered(id: string, at: string): Promise<void>
-  /** Records a failed attempt and when to try next. */
+  /** Records a failed attempt's error and when to try next (the attempt was counted by `claimDue`); no-op once delivered. */
   markFailed(id: string, error: string, nextAttemptAt: string): Promise<void>
   countPending(): Promise<number>
 }
