@@ -158,14 +158,15 @@ describe("the prompt_injection scanner's views recover encoded payloads", () => 
     }
   })
 
-  it('rot13: views.decoded holds the attack from its first to its last common English word', () => {
-    // The rot13 decoder reads a line as rot13 by its dictionary words, and keeps the span
-    // between the first and the last of them: an unusual last word ("verbatim") may fall outside.
+  it('rot13: views.decoded holds the whole attack, without a plain carrier sentence', () => {
+    // The rot13 decoder reads lines as rot13 by their dictionary words and decodes them to the
+    // line end, so an unusual last word ("verbatim") stays in; a plain "Decode this …:" before
+    // the payload stays out.
     for (const { attack, variant } of variants('rot13')) {
       const segments = createTextViews(variant).decoded.filter((s) => s.kind === 'rot13').map((s) => words(s.text))
       expect(segments).toHaveLength(1)
-      expect(words(attack)).toContain(segments[0])
-      expect((segments[0] as string).length).toBeGreaterThan(words(attack).length * 0.6)
+      expect(segments[0]).toContain(words(attack))
+      expect((segments[0] as string).length).toBeLessThan(words(attack).length + 12)
     }
   })
 

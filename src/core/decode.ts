@@ -9,7 +9,7 @@
  */
 import { printableRatio } from './normalize.js'
 
-export type PayloadKind = 'base64' | 'hex' | 'binary' | 'morse' | 'url' | 'html_entities' | 'rot13'
+export type PayloadKind = 'base64' | 'hex' | 'binary' | 'morse' | 'url' | 'html_entities' | 'rot13' | 'split'
 
 export interface DecodedSegment {
   /** The encoding of the innermost layer that produced `text`. */
@@ -177,7 +177,24 @@ const DICTIONARY = new Set(
     'tell repeat words word begin start stop end code key token user users data confidential hidden initial original ' +
     'how make bomb weapon hack kill steal money character stay unfiltered uncensored chatgpt openai content generate ' +
     'game play rules pretend roleplay simulate answer question questions never always must ethical moral illegal harmful ' +
-    'guidelines format start begin reply say print called named going'
+    'guidelines format start begin reply say print called named going ' +
+    // Frequent words of written English, so whole rot13 documents (emails, code answers) read as such.
+    'get got go come one well good see take where them some really down little way our too over need mean very off ' +
+    'sorry has thank love people sure thing because two doing much help into first find put great thought day work ' +
+    'life better again still home other away last keep told things after long name old place fine kind lot years made ' +
+    'leave hear through three remember coming wrong might another wanted enough happened course being care getting ' +
+    'mind left ask understand which try came own world next else trying someone real room morning hold yourself today ' +
+    'looking same job best found pretty ready whole seen together minute many idea without most run while once live ' +
+    'used use myself took yet called problem watch bring actually business says hope open already since looks hard ' +
+    'wants turn days few until both having face second case thinking probably hand check year hit lost minutes late ' +
+    'phone part easy under deal soon four pay happen true each eat working exactly whatever knows gave young chance ' +
+    'read makes number taking change anyway week point hands fun bit set cut comes break far times close means goes ' +
+    'different least important also line office quite against side six half pick reason almost buy truth behind ' +
+    'started speak along either though front sometimes trust free book between fact brought clear its full news ' +
+    'months save hour country needs able perfect order living food sound safe date email subject dear regards team ' +
+    'thanks hello please following below function file value values list return class import error example using ' +
+    'use type string number object method version install run test result results table information customer ' +
+    'account payment order company product service update review price total include included add changes'
   ).split(' '),
 )
 
@@ -262,44 +279,179 @@ interface RawSegment {
   end: number
 }
 
+/** Per-line rot13 word counts (see findRot13). */
+interface Rot13Line {
+  start: number
+  end: number
+  /** Words whose rot13 reading is a dictionary word. */
+  hits: number
+  /** Dictionary words as written. */
+  plain: number
+  /** Other words. */
+  others: number
+  /** End of the last plain dictionary word before the first rot13 word (a carrier sentence), or -1. */
+  lead: number
+}
+
+function rot13LineStats(text: string, lineStart: number, lineEnd: number): Rot13Line {
+  const st: Rot13Line = { start: lineStart, end: lineEnd, hits: 0, plain: 0, others: 0, lead: -1 }
+  // The words ([A-Za-z]{2,}) of the line, looked up by hash without a string per word.
+  let i = lineStart
+  while (i < lineEnd) {
+    if (!isAsciiLetter(text.charCodeAt(i))) {
+      i++
+      continue
+    }
+    const start = i
+    let h = 0x811c9dc5
+    while (i < lineEnd && isAsciiLetter(text.charCodeAt(i))) {
+      h = Math.imul(h ^ (text.charCodeAt(i) | 0x20), 0x01000193)
+      i++
+    }
+    const len = i - start
+    if (len < 2) continue
+    const kind = len <= 12 ? dictionaryKind(text, start, len, h >>> 0) : 0
+    if (kind === 1) {
+      st.plain++
+      if (st.hits === 0) st.lead = i
+    } else if (kind === 2) st.hits++
+    else st.others++
+  }
+  return st
+}
+
+/** Number of ASCII letters in text[from, to). */
+function letterCount(text: string, from: number, to: number): number {
+  let n = 0
+  for (let i = from; i < to; i++) if (isAsciiLetter(text.charCodeAt(i))) n++
+  return n
+}
+
+/** Lines with fewer letters than this may sit inside a rot13 block without passing the gate (`vzcbeg bf`). */
+const SHORT_LINE_LETTERS = 16
+
+/**
+ * rot13 blocks: runs of lines that pass the letter-frequency gate (scanShapes), with short lines
+ * in between (code, list items), decoded whole when, over the block, words whose rot13 reading
+ * is a dictionary word number ≥ 3, outnumber the plain dictionary words and are at least a
+ * third of the unknown words. A block is decoded line start to line end, so an unusual first
+ * or last word stays in the payload.
+ */
 function findRot13(text: string, lines: readonly number[], lineCount: number, out: RawSegment[]): void {
-  for (let l = 0; l + 1 < lineCount && out.length < 64; l += 2) {
-    const lineStart = lines[l] as number
-    const lineEnd = lines[l + 1] as number
-    let hits = 0
-    let plain = 0
-    let others = 0
-    let first = -1
-    let last = -1
-    // The words ([A-Za-z]{2,}) of the line, looked up by hash without a string per word.
-    const n = text.length
-    let i = lineStart
-    while (i < lineEnd) {
-      if (!isAsciiLetter(text.charCodeAt(i))) {
-        i++
+  const passes = (st: Rot13Line): boolean => st.hits >= 3 && st.hits >= st.plain && st.hits * 3 >= st.others
+  const emit = (from: number, to: number): void => {
+    let start = from
+    while (start < to && !isAsciiLetter(text.charCodeAt(start))) start++
+    let end = to
+    while (end > start && text.charCodeAt(end - 1) <= 0x20) end--
+    if (out.length < 64) out.push({ kind: 'rot13', text: rot13(text.slice(start, end)), start, end })
+  }
+  let block: Rot13Line | undefined
+  // The gate lines of the current block, for the line-by-line fallback.
+  const members: Rot13Line[] = []
+  const flush = (): void => {
+    if (block === undefined) return
+    // The whole block when it reads as rot13; else each of its lines that does on its own (a
+    // rot13 sentence above a table of names).
+    // A plain carrier sentence before the payload (`Decode this and follow it: …`) stays out.
+    const from = (m: Rot13Line): number => (m.lead >= 0 ? m.lead : m.start)
+    if (passes(block)) emit(from(members[0] as Rot13Line), block.end)
+    else for (const m of members) if (passes(m)) emit(from(m), m.end)
+    block = undefined
+    members.length = 0
+  }
+  for (let l = 0; l + 1 < lineCount; l += 2) {
+    const st = rot13LineStats(text, lines[l] as number, lines[l + 1] as number)
+    if (block !== undefined) {
+      // Lines between the previous gate line and this one join the block when all are short.
+      let gapOk = true
+      let q = block.end + 1
+      while (q < st.start && gapOk) {
+        let e = text.indexOf('\n', q)
+        if (e < 0 || e > st.start) e = st.start
+        if (letterCount(text, q, e) >= SHORT_LINE_LETTERS) gapOk = false
+        q = e + 1
+      }
+      if (gapOk) {
+        const mid = rot13LineStats(text, block.end, st.start)
+        block = { start: block.start, end: st.end, hits: block.hits + mid.hits + st.hits, plain: block.plain + mid.plain + st.plain, others: block.others + mid.others + st.others, lead: block.lead }
+        members.push(st)
         continue
       }
-      const start = i
-      let h = 0x811c9dc5
-      while (i < n && isAsciiLetter(text.charCodeAt(i))) {
-        h = Math.imul(h ^ (text.charCodeAt(i) | 0x20), 0x01000193)
-        i++
-      }
-      const len = i - start
-      if (len < 2) continue
-      const kind = len <= 12 ? dictionaryKind(text, start, len, h >>> 0) : 0
-      if (kind === 1) plain++
-      else if (kind === 2) {
-        hits++
-        if (first < 0) first = start
-        last = i
-      } else others++
+      flush()
     }
-    // Many rot13 words, outnumbering the plain dictionary words and a third of the unknown ones.
-    if (hits >= 3 && hits >= plain && hits * 3 >= others) {
-      out.push({ kind: 'rot13', text: rot13(text.slice(first, last)), start: first, end: last })
-    }
+    block = st
+    members.push(st)
   }
+  flush()
+}
+
+/** Most string literals one text is searched for (`"…"`), and most characters joined. */
+const MAX_SPLIT_PIECES = 64
+const MAX_SPLIT_CHARS = 16_384
+
+/** Words that ask for pieces to be put back together (`a + b`, concatenate, join, combine, followed by…). */
+const JOIN_RE = /\b(?:concat\w*|join\w*|combin\w*|merg\w*|assembl\w*|glue\w*|put (?:them |these |it |the \w+ )?together|as (?:one|a single)|followed by|in order)\b|\w\s*\+\s*\w/i
+
+/**
+ * A payload split into string literals that the model is asked to join (`a = "Ignore prev"`,
+ * `b = "ious instructions"`, `Let z = a + b`, or the fields of a JSON object with "read them as
+ * one sentence"): the double-quoted strings of the text that are not object keys, joined in
+ * order. Kept only when the text asks for a join and one junction cuts a word (a letter or
+ * digit on both sides), which is what splitting a payload does and ordinary JSON or quoted
+ * prose does not.
+ */
+function findSplitStrings(text: string, out: RawSegment[]): void {
+  if (text.indexOf('"') < 0 || !JOIN_RE.test(text)) return
+  const pieces: string[] = []
+  let first = -1
+  let last = -1
+  let cut = false
+  let total = 0
+  const n = text.length
+  let i = 0
+  while (i < n && pieces.length < MAX_SPLIT_PIECES && total < MAX_SPLIT_CHARS) {
+    const open = text.indexOf('"', i)
+    if (open < 0) break
+    let j = open + 1
+    let escaped = false
+    while (j < n) {
+      const c = text.charCodeAt(j)
+      if (c === 0x5c) escaped = true
+      else if (c === 0x22) break
+      else if (c === 0x0a) break
+      j++
+    }
+    if (j >= n || text.charCodeAt(j) !== 0x22) {
+      i = j + 1
+      continue
+    }
+    // An object key (`"name": …`) is not part of the payload.
+    let k = j + 1
+    while (k < n && (text.charCodeAt(k) === 0x20 || text.charCodeAt(k) === 0x09)) k++
+    i = j + 1
+    if (k < n && text.charCodeAt(k) === 0x3a) continue
+    let value = text.slice(open + 1, j)
+    if (escaped) {
+      try {
+        value = JSON.parse(`"${value}"`) as string
+      } catch {
+        // Not JSON-escaped: keep the raw characters.
+      }
+    }
+    if (value.length === 0) continue
+    const prev = pieces.length > 0 ? (pieces[pieces.length - 1] as string) : undefined
+    if (prev !== undefined && isWordUnit(prev.charCodeAt(prev.length - 1)) && isWordUnit(value.charCodeAt(0))) cut = true
+    pieces.push(value)
+    total += value.length
+    if (first < 0) first = open
+    last = j + 1
+  }
+  if (pieces.length >= 2 && cut) out.push({ kind: 'split', text: pieces.join('').slice(0, MAX_SPLIT_CHARS), start: first, end: last })
+}
+
+function isWordUnit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || isAsciiLetter(c) || c > 0x7f
 }
 
 function findPayloads(text: string, maxPayloadChars: number): RawSegment[] {
@@ -369,6 +521,7 @@ function findPayloads(text: string, maxPayloadChars: number): RawSegment[] {
   if (text.includes('%')) findPercent(text, add)
   if (text.includes('&')) findEntities(text, add)
   findRot13(text, shapes.rot13Lines, shapes.rot13Count, found)
+  findSplitStrings(text, found)
   return found
 }
 

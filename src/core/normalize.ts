@@ -588,7 +588,7 @@ export function foldForMatching(text: string): NormalizedText {
     // in Latin letters, or consist entirely of look-alikes, are disguised Latin.
     const restore = confusable && alt !== undefined && isForeignWord(codes, alt, a, b)
     if (b - a === 1 && isTokenCode(codes[a] as number) && i + 1 < n) {
-      const spaced = collectSpacedLetters(codes, n, a)
+      const spaced = collectSpacedLetters(codes, n, a, text, ps)
       if (spaced !== undefined) {
         out.length = o
         pendingSpace = emitSpacedLetters(p, spaced, pendingSpace, out)
@@ -663,8 +663,21 @@ function nextSpacedLetter(codes: Uint16Array, n: number, k: number): number {
   return g < n && (g + 1 === n || codes[g + 1] === SPACE) && isTokenCode(codes[g] as number) ? g : -1
 }
 
+// A gap that holds a line break: always a word boundary (`i g n o r e\na l l`), unless every
+// gap of the run is one (letters written one per line).
+const LINE_BREAK_GAP = 1 << 20
+
+/** Number of spaces in pass-1 units [k, g), or LINE_BREAK_GAP when one of them was a line break. */
+function gapWidth(k: number, g: number, text: string, starts: Int32Array): number {
+  for (let q = k; q < g; q++) {
+    const c = text.charCodeAt(starts[q] as number)
+    if (c === 0x0a || c === 0x0d) return LINE_BREAK_GAP
+  }
+  return g - k
+}
+
 /** ≥ 3 one-character tokens in a row starting at `a` (`i g n o r e`), or undefined. */
-function collectSpacedLetters(codes: Uint16Array, n: number, a: number): SpacedLetters | undefined {
+function collectSpacedLetters(codes: Uint16Array, n: number, a: number, text: string, starts: Int32Array): SpacedLetters | undefined {
   // Most one-letter words (`a`, `i`) are followed by ordinary words.
   const second = nextSpacedLetter(codes, n, a + 1)
   if (second < 0 || nextSpacedLetter(codes, n, second + 1) < 0) return undefined
@@ -683,7 +696,7 @@ function collectSpacedLetters(codes: Uint16Array, n: number, a: number): SpacedL
       run.starts = starts
       run.gaps = gaps
     }
-    run.gaps[count - 1] = g - k
+    run.gaps[count - 1] = gapWidth(k, g, text, starts)
     run.starts[count] = g
     count++
     k = g + 1

@@ -7,6 +7,8 @@
 import { foldForMatching, type NormalizedText } from '../../core/normalize.js'
 import type { TextViews } from '../../core/text-views.js'
 import { ATTACK_TRIGRAMS, STOPWORDS_LIST, trigramKey, wordHash } from './attack-shapes.js'
+import { wordsLexicon } from './lexicon.js'
+import { buildWordsView, type WordsView } from './words-view.js'
 import { FAKE_DELIMITER_RE, type InjectionType, NON_LATIN_OVERRIDE_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
 
 /** One signal that fired, with where (UTF-16 offsets into the original text). */
@@ -143,6 +145,20 @@ const MAX_WORDS = 4000
 // The words of the folded text, and of one hidden or decoded payload at a time.
 const TEXT_WORDS = new Words()
 const PAYLOAD_WORDS = new Words()
+const VIEW_WORDS = new Words()
+
+// One words view per scan, shared by the heuristic and the model (the ensemble runs both).
+const wordsViews = new WeakMap<TextViews, WordsView>()
+
+/** The words view of a scan's text (words-view.ts), built once per TextViews. */
+export function wordsViewOf(views: TextViews): WordsView {
+  let v = wordsViews.get(views)
+  if (v === undefined) {
+    v = buildWordsView(views.folded, wordsLexicon())
+    wordsViews.set(views, v)
+  }
+  return v
+}
 
 /**
  * The words of a folded text — runs of [a-z0-9], at most 4,000 — as hashes with start offsets,
@@ -466,8 +482,22 @@ function shapeMatches(words: Words): number {
   return seen.size
 }
 
+/** Drops hits from index `from` on whose signal id already fired before `from`. */
+function dedupeHits(hits: SignalHit[], from: number): void {
+  let w = from
+  for (let r = from; r < hits.length; r++) {
+    const h = hits[r] as SignalHit
+    let seen = false
+    for (let q = 0; q < from && !seen; q++) seen = (hits[q] as SignalHit).id === h.id
+    if (!seen) hits[w++] = h
+  }
+  hits.length = w
+}
+
 /** Creates the heuristic detector. Stateless; patterns are compiled at module load. */
 export function createHeuristicDetector(): InjectionDetector {
+  // Build the lexicon now rather than during the first scan.
+  wordsLexicon()
   return {
     id: 'heuristic',
     analyze(text, views) {
@@ -475,6 +505,14 @@ export function createHeuristicDetector(): InjectionDetector {
       const folded = views.folded
       const words = wordsOf(folded.text, TEXT_WORDS)
       matchSignals(folded, words, 'text', hits, 0)
+      // Words cut, glued or separated by punctuation: the same signals on the restored words.
+      const wv = wordsViewOf(views)
+      if (wv.changes > 0) {
+        const before = hits.length
+        matchSignals(wv, wordsOf(wv.text, VIEW_WORDS), 'text', hits, 0)
+        // A signal found in both views counts once (the best-of below); keep the folded span.
+        if (hits.length > before) dedupeHits(hits, before)
+      }
 
       if (!hits.some((h) => h.id === 'override' || h.id === 'override_short')) {
         const m = SPLIT_OVERRIDE_RE.exec(folded.text)
@@ -531,6 +569,15 @@ export function createHeuristicDetector(): InjectionDetector {
         const sf = foldForMatching(seg.text)
         const segWords = wordsOf(sf.text, PAYLOAD_WORDS)
         const before = hits.length
+        if (seg.kind === 'split') {
+          // Joined string literals: only what the pieces did not already say counts (and a split
+          // that hides a signal is itself a tell); the join itself is not an encoded payload.
+          const textHits = hits.length
+          matchSignals(sf, segWords, seg.via, hits, EXTRA_WEIGHTS.obfuscationBonus, undefined, seg)
+          dedupeHits(hits, textHits)
+          shapes = Math.max(shapes, shapeMatches(segWords))
+          continue
+        }
         matchSignals(sf, segWords, seg.via, hits, EXTRA_WEIGHTS.obfuscationBonus, undefined, seg)
         const segShapes = shapeMatches(segWords)
         shapes = Math.max(shapes, segShapes)

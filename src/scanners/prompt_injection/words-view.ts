@@ -1,0 +1,478 @@
+/**
+ * The `words` view of a text for the prompt-injection detector: the folded view (see
+ * docs/normalization.md) read as words, with the word boundaries an attacker moved put back:
+ *
+ *  - odd punctuation between words is a plain space (`ignore... all!! previous`,
+ *    `ignore-all-previous`, `ignore+all+previous`, `ignore.all.previous`); a single sentence
+ *    mark followed by a space (`word. Next`) is kept, since some signals look for sentence starts;
+ *  - pieces cut by stray spaces are re-joined (`ig nore previ ous instruc tions`) when the joined
+ *    word is much more frequent in English than the pieces as separate words and a piece is rare;
+ *  - runs of glued words are cut (`ignoreallpreviousinstructions`, `saythatyouhatetrump`) by the
+ *    most probable split into known words (unigram model, Viterbi);
+ *  - a doubled letter is undone when that makes an unknown word a known one (`instructionss`).
+ *
+ * Word probabilities come from a lexicon (lexicon.ts: SUBTLEX-US word frequencies plus the
+ * detector's own vocabulary). Words are looked up by a 32-bit hash computed while scanning, so
+ * reading a text allocates only its output. Spans map back to the original through the folded view.
+ */
+import { codesToString, type NormalizedText } from '../../core/normalize.js'
+
+/** Log10 probabilities of lower-case words, by FNV-1a hash (see wordHash). */
+export interface WordsLexicon {
+  /** log10 probability of the word with this hash; NaN when unknown. */
+  logp(hash: number): number
+  /** True for words worth re-joining even from common pieces (`for get`, `pass word`). */
+  strong(hash: number): boolean
+  /** Longest known word, in characters. */
+  readonly maxLength: number
+}
+
+/** Log10 probability below which a piece counts as rare (about 10 per million words). */
+export const RARE_LOGP = -5
+
+const FNV_OFFSET = 0x811c9dc5
+const FNV_PRIME = 0x01000193
+
+/** FNV-1a over the UTF-16 units of a lower-case word (the hash the lexicon is keyed by). */
+export function wordHash(w: string): number {
+  let h = FNV_OFFSET
+  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), FNV_PRIME)
+  return h >>> 0
+}
+
+/** A view built on another view: unit k of `text` came from units [starts[k], ends[k]) of `base`. */
+class DerivedView implements NormalizedText {
+  constructor(
+    readonly text: string,
+    private readonly base: NormalizedText,
+    private readonly starts: Int32Array,
+    private readonly ends: Int32Array,
+    readonly changes: number,
+  ) {}
+
+  toOriginal(start: number, end: number): { start: number; end: number } {
+    const n = this.text.length
+    if (n === 0) return this.base.toOriginal(0, 0)
+    const s = Math.max(0, Math.min(start, n - 1))
+    const e = Math.max(s + 1, Math.min(end, n))
+    return this.base.toOriginal(this.starts[s] as number, this.ends[e - 1] as number)
+  }
+}
+
+export interface WordsView extends NormalizedText {
+  /**
+   * Number of places where the view differs from the folded text read word by word: re-joined,
+   * cut or undoubled words, and odd punctuation between words. 0: the view adds nothing.
+   */
+  readonly changes: number
+}
+
+function isWordCode(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c > 0x7f && c !== 0xa0 && !(c >= 0x2000 && c <= 0x206f) && c !== 0x3000 && c !== 0xfffd)
+}
+
+const isLetter = (c: number): boolean => c >= 0x61 && c <= 0x7a
+
+/**
+ * Kind of separator between two words: 0 spaces only, 1 one sentence mark and a space (kept),
+ * 3 a comma and a space (dropped), 2 anything else (dropped, counted as a change).
+ */
+function separatorKind(text: string, from: number, to: number): number {
+  let spaces = true
+  for (let g = from; g < to && spaces; g++) spaces = text.charCodeAt(g) === 0x20
+  if (spaces) return 0
+  if (to - from === 2 && text.charCodeAt(to - 1) === 0x20) {
+    const c = text.charCodeAt(from)
+    if (c === 0x2e || c === 0x3f || c === 0x3a || c === 0x3b || c === 0x21) return 1
+    // A comma is ordinary prose; the view drops it without counting a change.
+    if (c === 0x2c) return 3
+  }
+  return 2
+}
+
+/** Reusable buffers (building a view is synchronous). */
+class Scratch {
+  tokens = new Int32Array(2048)
+  codes = new Uint16Array(4096)
+  starts = new Int32Array(4096)
+  ends = new Int32Array(4096)
+  length = 0
+  best = new Float64Array(256)
+  back = new Int32Array(256)
+  known = new Uint8Array(256)
+
+  push(code: number, start: number, end: number): void {
+    if (this.length === this.codes.length) {
+      const cap = this.codes.length * 2
+      const c = new Uint16Array(cap)
+      c.set(this.codes)
+      const s = new Int32Array(cap)
+      s.set(this.starts)
+      const e = new Int32Array(cap)
+      e.set(this.ends)
+      this.codes = c
+      this.starts = s
+      this.ends = e
+    }
+    this.codes[this.length] = code
+    this.starts[this.length] = start
+    this.ends[this.length] = end
+    this.length++
+  }
+
+  dp(n: number): void {
+    if (this.best.length <= n) {
+      this.best = new Float64Array(n + 1)
+      this.back = new Int32Array(n + 1)
+      this.known = new Uint8Array(n + 1)
+    }
+  }
+}
+const scratch = new Scratch()
+
+/** Cost of an unknown stretch of letters in a split, per letter (log10). */
+const UNKNOWN_PER_LETTER = -2
+const MAX_SEGMENT_CHARS = 160
+const ONE_LETTER_PENALTY = -3
+
+/**
+ * The most probable split of letters `letters[0, n)` into lexicon words and unknown stretches
+ * (Viterbi). Writes piece boundaries into scratch.back (read from n backwards) and returns the
+ * share of letters in known pieces, or -1 when no split of ≥ 2 pieces is better than the whole.
+ */
+function segment(letters: Uint16Array, n: number, lex: WordsLexicon, wholeLogp: number): number {
+  const sc = scratch
+  sc.dp(n)
+  const best = sc.best
+  const back = sc.back
+  const known = sc.known
+  best[0] = 0
+  for (let i = 1; i <= n; i++) best[i] = -Infinity
+  for (let from = 0; from < n; from++) {
+    const base = best[from] as number
+    if (base === -Infinity) continue
+    // One unknown letter.
+    const u = base + UNKNOWN_PER_LETTER
+    if (u > (best[from + 1] as number)) {
+      best[from + 1] = u
+      back[from + 1] = from
+      known[from + 1] = 0
+    }
+    let h = FNV_OFFSET
+    const top = Math.min(n, from + lex.maxLength)
+    for (let to = from + 1; to <= top; to++) {
+      h = Math.imul(h ^ (letters[to - 1] as number), FNV_PRIME)
+      const len = to - from
+      // One-letter words only `a` and `i`; the whole run is not a split.
+      if (len === 1 && letters[from] !== 0x61 && letters[from] !== 0x69) continue
+      if (len === n) continue
+      const lp = lex.logp(h >>> 0)
+      if (Number.isNaN(lp)) continue
+      // `a` and `i` are frequent enough to fill any gap: make them earn their place.
+      const v = base + lp + (len === 1 ? ONE_LETTER_PENALTY : 0)
+      if (v > (best[to] as number)) {
+        best[to] = v
+        back[to] = from
+        known[to] = 1
+      }
+    }
+  }
+  if ((best[n] as number) <= wholeLogp) return -1
+  let covered = 0
+  let pieces = 0
+  let words = 0
+  let prevUnknown = false
+  for (let i = n; i > 0; i = back[i] as number) {
+    const isKnown = known[i] === 1
+    // A stretch of unknown letters is one piece.
+    if (isKnown || !prevUnknown) pieces++
+    prevUnknown = !isKnown
+    if (isKnown && i - (back[i] as number) > 1) {
+      covered += i - (back[i] as number)
+      words++
+    }
+  }
+  // Many short pieces (`sic her he it`) are a word the lexicon lacks, not words glued together.
+  return pieces >= 2 && words > 0 && covered / words >= 3.2 ? covered / n : -1
+}
+
+// Letters of the run being split or undoubled, their folded positions, and split points.
+let letterBuf = new Uint16Array(256)
+let posBuf = new Int32Array(256)
+let cutBuf = new Int32Array(256)
+
+/** Copies the letters of folded units [from, to) (spaces skipped) into letterBuf/posBuf; returns how many. */
+function fillLetters(f: string, from: number, to: number): number {
+  if (letterBuf.length < to - from + 1) {
+    letterBuf = new Uint16Array(2 * (to - from + 1))
+    posBuf = new Int32Array(2 * (to - from + 1))
+    cutBuf = new Int32Array(2 * (to - from + 1))
+  }
+  let m = 0
+  for (let c = from; c < to; c++) {
+    const code = f.charCodeAt(c)
+    if (code === 0x20) continue
+    letterBuf[m] = code
+    posBuf[m] = c
+    m++
+  }
+  return m
+}
+
+/**
+ * The unknown word f[s, e) with up to three doubled letters undone, when that gives a known
+ * word: its letters are left in letterBuf/posBuf and their number returned; 0 otherwise.
+ */
+function undouble(f: string, s: number, e: number, lex: WordsLexicon): number {
+  let cur = fillLetters(f, s, e)
+  for (let step = 0; step < 3; step++) {
+    let last = -1
+    for (let q = cur - 1; q > 0; q--) {
+      if (letterBuf[q] !== letterBuf[q - 1]) continue
+      if (last < 0) last = q
+      let h = FNV_OFFSET
+      for (let c = 0; c < cur; c++) if (c !== q) h = Math.imul(h ^ (letterBuf[c] as number), FNV_PRIME)
+      if (!Number.isNaN(lex.logp(h >>> 0))) {
+        letterBuf.copyWithin(q, q + 1, cur)
+        posBuf.copyWithin(q, q + 1, cur)
+        return cur - 1
+      }
+    }
+    if (last < 0) return 0
+    // No single drop helps: drop the last doubled letter and look again (`theee` → `thee` → `the`).
+    letterBuf.copyWithin(last, last + 1, cur)
+    posBuf.copyWithin(last, last + 1, cur)
+    cur--
+  }
+  return 0
+}
+
+// Leet characters → letters (`1` also tried as `l`); 0 = not a leet character.
+const LEET = new Uint16Array(128)
+for (const [from, to] of [['0', 'o'], ['1', 'i'], ['3', 'e'], ['4', 'a'], ['5', 's'], ['7', 't'], ['8', 'b'], ['9', 'g'], ['@', 'a'], ['$', 's'], ['!', 'i']] as const) {
+  LEET[from.charCodeAt(0)] = to.charCodeAt(0)
+}
+const isLeetRunCode = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c < 128 && LEET[c] !== 0)
+
+/**
+ * The folded view keeps leet tokens it cannot read with confidence (`91v3`, `m35$@93`, `u$3`,
+ * `rul3$`). Here a token of letters and leet characters with at least one letter, read with
+ * every leet character as its letter, replaces the token when the reading is a lexicon word
+ * and the token is not. Same length in, same length out, so offsets are unchanged.
+ */
+function unleet(f: string, lex: WordsLexicon): { text: string; changes: number } {
+  const n = f.length
+  let buf: Uint16Array | undefined
+  let changes = 0
+  let i = 0
+  while (i < n) {
+    const c = f.charCodeAt(i)
+    if (!isLeetRunCode(c)) {
+      i++
+      continue
+    }
+    const s = i
+    let letters = 0
+    let leetChars = 0
+    while (i < n && isLeetRunCode(f.charCodeAt(i))) {
+      const d = f.charCodeAt(i)
+      if (d >= 0x61 && d <= 0x7a) letters++
+      else leetChars++
+      i++
+    }
+    // A token glued to a longer word (`v1517x`) or made of digits alone is not a leet word.
+    if (leetChars === 0 || letters === 0 || i - s < 3 || (i < n && isWordCode(f.charCodeAt(i))) || (s > 0 && isWordCode(f.charCodeAt(s - 1)))) continue
+    let e = i
+    // Trailing `!` and `$` are as often punctuation (`great!`): try the token with and without them.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt === 1) {
+        while (e > s && (f.charCodeAt(e - 1) === 0x21 || f.charCodeAt(e - 1) === 0x24)) e--
+        if (e === i || e - s < 3) break
+      }
+      let found = 0
+      for (let variant = 0; variant < 2 && found === 0; variant++) {
+        let h = FNV_OFFSET
+        for (let q = s; q < e; q++) {
+          let d = f.charCodeAt(q)
+          if (!(d >= 0x61 && d <= 0x7a)) d = variant === 1 && d === 0x31 ? 0x6c : (LEET[d] as number)
+          h = Math.imul(h ^ d, FNV_PRIME)
+        }
+        if (!Number.isNaN(lex.logp(h >>> 0))) found = variant + 1
+      }
+      if (found === 0) continue
+      buf ??= Uint16Array.from({ length: n }, (_, q) => f.charCodeAt(q))
+      for (let q = s; q < e; q++) {
+        const d = f.charCodeAt(q)
+        if (!(d >= 0x61 && d <= 0x7a)) buf[q] = found === 2 && d === 0x31 ? 0x6c : (LEET[d] as number)
+      }
+      changes++
+      break
+    }
+  }
+  return { text: buf === undefined ? f : codesToString(buf, 0, n), changes }
+}
+
+/** Builds the words view of a folded text (see the module comment). */
+export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): WordsView {
+  const leet = unleet(folded.text, lex)
+  const f = leet.text
+  const n = f.length
+  const sc = scratch
+  // Tokens: [start, end) pairs into the folded text.
+  let count = 0
+  let i = 0
+  while (i < n) {
+    while (i < n && !isWordCode(f.charCodeAt(i))) i++
+    if (i >= n) break
+    const s = i
+    while (i < n && isWordCode(f.charCodeAt(i))) i++
+    if (2 * count + 2 > sc.tokens.length) {
+      const next = new Int32Array(sc.tokens.length * 2)
+      next.set(sc.tokens)
+      sc.tokens = next
+    }
+    sc.tokens[2 * count] = s
+    sc.tokens[2 * count + 1] = i
+    count++
+  }
+  const tb = sc.tokens
+  sc.length = 0
+  let changes = leet.changes
+  let pendingGap = -1 // folded index of the gap before the next word, -1 at the start
+  let pendingMark = 0 // sentence mark to write before the next word (0: none)
+
+  const hashRange = (from: number, to: number): number => {
+    let h = FNV_OFFSET
+    for (let q = from; q < to; q++) h = Math.imul(h ^ f.charCodeAt(q), FNV_PRIME)
+    return h >>> 0
+  }
+  const lettersOnly = (from: number, to: number): boolean => {
+    for (let q = from; q < to; q++) if (!isLetter(f.charCodeAt(q))) return false
+    return true
+  }
+  /** After a word ending at token `k`: note the separator that follows it. */
+  const endWord = (k: number): void => {
+    const e = tb[2 * k + 1] as number
+    pendingGap = e
+    if (k + 1 >= count) return
+    const kind = separatorKind(f, e, tb[2 * k + 2] as number)
+    if (kind === 1) pendingMark = f.charCodeAt(e)
+    else if (kind === 2) changes++
+  }
+  /** Writes the separator before a word (a space, after a kept sentence mark). */
+  const startWord = (): void => {
+    if (pendingGap >= 0 && sc.length > 0) {
+      if (pendingMark !== 0) sc.push(pendingMark, pendingGap, pendingGap + 1)
+      sc.push(0x20, pendingGap, pendingGap + 1)
+    }
+    pendingMark = 0
+  }
+
+  for (let k = 0; k < count; k++) {
+    const s = tb[2 * k] as number
+    const e = tb[2 * k + 1] as number
+    const len = e - s
+    const h = hashRange(s, e)
+    const lp = lex.logp(h)
+    const known = !Number.isNaN(lp)
+    let done = false
+
+    // Re-join pieces cut by stray spaces: three pieces, then two.
+    for (let span = 3; span >= 2 && !done; span--) {
+      if (k + span > count) continue
+      let ok = true
+      let jh = h
+      let joinedLen = len
+      let partsLp = known ? lp : -Infinity
+      let rare = !known || lp < RARE_LOGP
+      for (let q = 1; q < span && ok; q++) {
+        const ps = tb[2 * (k + q)] as number
+        const pe = tb[2 * (k + q) + 1] as number
+        ok = separatorKind(f, tb[2 * (k + q) - 1] as number, ps) === 0 && lettersOnly(ps, pe)
+        if (!ok) break
+        for (let c = ps; c < pe; c++) jh = Math.imul(jh ^ f.charCodeAt(c), FNV_PRIME)
+        joinedLen += pe - ps
+        const plp = lex.logp(hashRange(ps, pe))
+        if (Number.isNaN(plp)) {
+          partsLp = -Infinity
+          rare = true
+        } else {
+          partsLp += plp
+          if (plp < RARE_LOGP) rare = true
+        }
+      }
+      if (!ok || joinedLen > lex.maxLength || !lettersOnly(s, e)) continue
+      const joined = jh >>> 0
+      const jlp = lex.logp(joined)
+      if (Number.isNaN(jlp)) continue
+      // Pieces of an attack's cut word are fragments (rare or unknown); two common words stay two.
+      if (!((rare && jlp > partsLp + 1) || (lex.strong(joined) && jlp > partsLp))) continue
+      startWord()
+      const last = tb[2 * (k + span) - 1] as number
+      for (let c = s; c < last; c++) {
+        const code = f.charCodeAt(c)
+        if (code !== 0x20) sc.push(code, c, c + 1)
+      }
+      k += span - 1
+      endWord(k)
+      changes++
+      done = true
+    }
+    if (done) continue
+
+    if (!known && len >= 3 && len <= MAX_SEGMENT_CHARS && lettersOnly(s, e)) {
+      // A doubled letter undone (`instructionss`, `alll`, `theee`): one letter dropped, up to three times.
+      const kept = undouble(f, s, e, lex)
+      if (kept > 0) {
+        startWord()
+        for (let c = 0; c < kept; c++) sc.push(letterBuf[c] as number, posBuf[c] as number, (posBuf[c] as number) + 1)
+        endWord(k)
+        changes++
+        continue
+      }
+      // An unknown run with a stray letter or two after it (`systempromp t`): split them together.
+      let runEnd = e
+      let next = -1
+      if (k + 1 < count) {
+        const ns = tb[2 * k + 2] as number
+        const ne = tb[2 * k + 3] as number
+        if (ne - ns <= 2 && ns - e === 1 && f.charCodeAt(e) === 0x20 && lettersOnly(ns, ne) && Number.isNaN(lex.logp(hashRange(ns, ne)))) {
+          next = k + 1
+          runEnd = ne
+        }
+      }
+      const m = fillLetters(f, s, runEnd)
+      if (m >= 6 || next >= 0) {
+        const coverage = segment(letterBuf, m, lex, UNKNOWN_PER_LETTER * m)
+        if (coverage >= 0.7) {
+          // Pieces from the back pointers, emitted front to back.
+          let pieces = 0
+          for (let q = m; q > 0; q = scratch.back[q] as number) cutBuf[pieces++] = q
+          let from = 0
+          for (let p = pieces - 1; p >= 0; p--) {
+            const to = cutBuf[p] as number
+            // Unknown letters next to each other form one word.
+            if (from > 0 && scratch.known[to] === 0 && scratch.known[from] === 0) {
+              sc.push(letterBuf[from] as number, posBuf[from] as number, (posBuf[from] as number) + 1)
+              from = to
+              continue
+            }
+            if (from > 0) pendingGap = posBuf[from] as number
+            startWord()
+            for (let c = from; c < to; c++) sc.push(letterBuf[c] as number, posBuf[c] as number, (posBuf[c] as number) + 1)
+            from = to
+          }
+          if (next >= 0) k = next
+          endWord(k)
+          changes++
+          continue
+        }
+      }
+    }
+    startWord()
+    for (let c = s; c < e; c++) sc.push(f.charCodeAt(c), c, c + 1)
+    endWord(k)
+  }
+  const text = codesToString(sc.codes, 0, sc.length)
+  return new DerivedView(text, folded, sc.starts.slice(0, sc.length), sc.ends.slice(0, sc.length), changes)
+}
