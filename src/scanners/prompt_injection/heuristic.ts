@@ -9,7 +9,7 @@ import type { TextViews } from '../../core/text-views.js'
 import { ATTACK_TRIGRAMS, STOPWORDS_LIST, trigramKey, wordHash } from './attack-shapes.js'
 import { wordsLexicon } from './lexicon.js'
 import { buildWordsView, type WordsView } from './words-view.js'
-import { FAKE_DELIMITER_RE, type InjectionType, NON_LATIN_OVERRIDE_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
+import { FAKE_DELIMITER_RE, type InjectionType, NON_LATIN_EXTRACTION_RE, NON_LATIN_OVERRIDE_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
 
 /** One signal that fired, with where (UTF-16 offsets into the original text). */
 export interface SignalHit {
@@ -49,6 +49,7 @@ export const EXTRA_WEIGHTS = {
   fakeDelimiter: 2.4,
   personaLabel: 1.6,
   nonLatinOverride: 3.0,
+  nonLatinExtraction: 2.6,
   splitOverride: 2.4,
   adversarialSuffix: 1.8,
   tokenRepetition: 3.0,
@@ -542,6 +543,11 @@ export function createHeuristicDetector(): InjectionDetector {
         if (m) {
           const span = normalized.toOriginal(m.index, m.index + m[0].length)
           hits.push({ id: 'override_non_latin', type: 'INJECTION', weight: EXTRA_WEIGHTS.nonLatinOverride, ...span, via: 'text' })
+        }
+        const x = NON_LATIN_EXTRACTION_RE.exec(nt)
+        if (x) {
+          const span = normalized.toOriginal(x.index, x.index + x[0].length)
+          hits.push({ id: 'extraction_non_latin', type: 'SYSTEM_PROMPT_EXTRACTION', weight: EXTRA_WEIGHTS.nonLatinExtraction, ...span, via: 'text' })
         }
       }
       const stats = tokenStats(nt)

@@ -71,10 +71,12 @@ export const SIGNALS: readonly Signal[] = [
     id: 'override_multilingual',
     type: 'INJECTION',
     weight: 3.0,
-    // German, Spanish, French, Italian, Portuguese, Dutch: "ignore/forget (all) previous instructions".
-    anchors: [['onceki','talimatlari','talimatlar','komutlari','zignoruj','zapomnij','abaikan','lupakan','unut','gormezden','yok','bo','quen','zaboravi','ignorisi','abweichend','hore','olvidar','olvidate','ignoriere','ignorieren','ignorier','vergiss','vergessen','lassen','vergesse','missachte','ignora','ignore','ignores','ignorez','olvida','olvide','oublie','oublies','oubliez','dimentica','esqueca','esquece','negeer','vergeet']],
-    lead: ['onceki', 'tum', 'butun', 'zignoruj', 'zapomnij', 'abaikan', 'lupakan', 'unut', 'gormezden', 'yok', 'bo', 'quen', 'zaboravi', 'ignorisi', 'abweichend', 'hore', 'olvidar', 'olvidate', 'ignoriere', 'ignorieren', 'ignorier', 'vergiss', 'vergessen', 'lassen', 'vergesse', 'missachte', 'ignora', 'ignore', 'ignores', 'ignorez', 'olvida', 'olvide', 'oublie', 'oublies', 'oubliez', 'dimentica', 'esqueca', 'esquece', 'negeer', 'vergeet'],
-    re: /\b(?:zignoruj|zapomnij|abaikan|lupakan|unut|gormezden gel|yok say|bo qua|quen|zaboravi|ignorisi|ignoriere|ignorieren|ignorier|vergiss|vergessen|lassen|abweichend|hore nicht|olvidar|olvidate|vergesse|missachte|ignora|ignore[sz]?|olvida|olvide|oublie[sz]?|dimentica|esqueca|esquece|negeer|vergeet)\b(?: [^ ]+){0,4} (?:instrukcje|polecenia|poprzednie|instruksi|perintah|sebelumnya|talimatlari|talimatlar|komutlari|onceki|huong dan|chi dan|truoc|instrukcije|upute|prethodne|anweisungen|anweisung|instruktionen|befehle|auftrage|vorherigen|bisherigen|obigen|obige|angaben|informationen|zuvor|alles|todo|instrucciones|anteriores|instructions|precedentes|consignes|istruzioni|precedenti|instrucoes|anteriores|instructies|vorige|alle)\b|\b(?:onceki|tum|butun)(?: [^ ]+){0,2} (?:talimatlari|talimatlar|komutlari|kurallari) (?:yok say|unut|gormezden gel|dikkate alma)\b/,
+    // German, Spanish, French, Italian, Portuguese, Dutch, Polish, Czech, Scandinavian, Romanian,
+    // Hungarian, Finnish, Turkish, Indonesian/Malay, Vietnamese, Croatian, Swahili, Tagalog, Catalan:
+    // "ignore/forget (all) previous instructions".
+    anchors: [['ignorera','glom','ignorer','glem','ignoruj','zapomen','uita','hagyd','felejtsd','unohda','ohita','puuza','pansinin','kalimutan','ignoreu','oblida','onceki','talimatlari','talimatlar','komutlari','zignoruj','zapomnij','abaikan','lupakan','unut','gormezden','yok','bo','quen','zaboravi','ignorisi','abweichend','hore','olvidar','olvidate','ignoriere','ignorieren','ignorier','vergiss','vergessen','lassen','vergesse','missachte','ignora','ignore','ignores','ignorez','olvida','olvide','oublie','oublies','oubliez','dimentica','esqueca','esquece','negeer','vergeet']],
+    lead: ['ignorera', 'glom', 'ignorer', 'glem', 'ignoruj', 'zapomen', 'uita', 'hagyd', 'felejtsd', 'unohda', 'ohita', 'puuza', 'pansinin', 'kalimutan', 'ignoreu', 'oblida', 'onceki', 'tum', 'butun', 'zignoruj', 'zapomnij', 'abaikan', 'lupakan', 'unut', 'gormezden', 'yok', 'bo', 'quen', 'zaboravi', 'ignorisi', 'abweichend', 'hore', 'olvidar', 'olvidate', 'ignoriere', 'ignorieren', 'ignorier', 'vergiss', 'vergessen', 'lassen', 'vergesse', 'missachte', 'ignora', 'ignore', 'ignores', 'ignorez', 'olvida', 'olvide', 'oublie', 'oublies', 'oubliez', 'dimentica', 'esqueca', 'esquece', 'negeer', 'vergeet'],
+    re: /\b(?:ignorera|glom|ignorer|glem|ignoruj|zapomen|uita|hagyd|felejtsd|unohda|ohita|puuza|pansinin|kalimutan|ignoreu|oblida|zignoruj|zapomnij|abaikan|lupakan|unut|gormezden gel|yok say|bo qua|quen|zaboravi|ignorisi|ignoriere|ignorieren|ignorier|vergiss|vergessen|lassen|abweichend|hore nicht|olvidar|olvidate|vergesse|missachte|ignora|ignore[sz]?|olvida|olvide|oublie[sz]?|dimentica|esqueca|esquece|negeer|vergeet)\b(?: [^ ]+){0,4} (?:instruktioner|instruktionerna|instruksjoner|instruksjonene|instrukser|instruktionerne|tidigare|tidligere|pokyny|instrukce|predchozi|instructiunile|anterioare|utasitast|utasitasokat|korabbi|ohjeet|aiemmat|maagizo|maelekezo|tagubilin|naunang|instruccions|anteriors|arahan|regler|reglerna|reglene|instrukcje|polecenia|poprzednie|instruksi|perintah|sebelumnya|talimatlari|talimatlar|komutlari|onceki|huong dan|chi dan|truoc|instrukcije|upute|prethodne|anweisungen|anweisung|instruktionen|befehle|auftrage|vorherigen|bisherigen|obigen|obige|angaben|informationen|zuvor|alles|todo|instrucciones|anteriores|instructions|precedentes|consignes|istruzioni|precedenti|instrucoes|anteriores|instructies|vorige|alle)\b|\b(?:onceki|tum|butun)(?: [^ ]+){0,2} (?:talimatlari|talimatlar|komutlari|kurallari) (?:yok say|unut|gormezden gel|dikkate alma)\b/,
   },
   {
     id: 'new_instructions',
@@ -270,7 +272,105 @@ export const SIGNALS: readonly Signal[] = [
     lead: ['decode', 'decipher', 'decrypt', 'translate', 'convert', 'unscramble', 'reverse', 'base64', 'rot13', 'rot', 'hex', 'hexadecimal', 'caesar', 'morse'],
     re: /\b(?:decode|decipher|decrypt|translate|convert|unscramble|reverse)(?: [^ ]+){0,4} (?:and|then)(?: [^ ]+){0,2} (?:follow|execute|do|run|obey|carry out|perform|act on|answer)\b|\b(?:base64|rot13|rot 13|hex|hexadecimal|caesar cipher|morse)(?: [^ ]+){0,3} (?:instructions?|command|message|payload|prompt)\b/,
   },
+  // ── added after reading the training sources' misses (issue 3); each describes a way of
+  //    addressing the model, not one dataset's wording ──────────────────────────────────────
+  {
+    id: 'forget_everything',
+    type: 'INJECTION',
+    weight: 2.2,
+    // "Forget everything (you know) and say …": a wipe of the context followed by the new order.
+    // The user's own words ("forget what I said") are override_self, not this.
+    anchors: [['forget', 'ignore', 'disregard'], ['everything', 'all', 'that']],
+    lead: ['forget', 'ignore', 'disregard'],
+    re: /\b(?:forget|ignore|disregard) (?:about )?(?:everything|all of (?:that|this|the above)|all that|all (?:the )?(?:above|previous|prior|earlier))(?: (?:you (?:know|have been told|were told|ve been told|have learned|learned|have read|read)|above|before|so far|else|provided|given))?(?: !+| \.+| ,)?(?: and| then| now| but| instead| just| please){0,2} (?:say|write|tell|print|output|answer|respond|reply|repeat|type|give|return|act|pretend|do|from now|spell|shout)\b/,
+  },
+  {
+    id: 'instructions_void',
+    type: 'INJECTION',
+    weight: 2.4,
+    // "All previous instructions are false / no longer valid": the override stated as a fact.
+    anchors: [['instructions', 'instruction', 'rules', 'directives', 'guidelines', 'prompt', 'prompts', 'commands', 'orders', 'tasks', 'information', 'anweisungen', 'informationen', 'aufgaben', 'befehle', 'regeln', 'instrucciones', 'consignes', 'istruzioni', 'instrucoes']],
+    lead: ['previous', 'prior', 'above', 'earlier', 'preceding', 'all', 'your', 'old', 'original', 'initial', 'former', 'existing', 'system', 'bisherigen', 'vorherigen', 'vorangegangenen', 'alten', 'obigen', 'alle', 'las', 'les', 'le', 'as', 'todas'],
+    re: /\b(?:previous|prior|above|earlier|preceding|all|your|old|original|initial|former|existing|system) (?:instructions?|rules|directives|guidelines|prompts?|commands|orders|tasks|information) (?:are|is|have been|has been) (?:now |hereby |all |officially )?(?:false|void|null|invalid|cancell?ed|revoked|obsolete|irrelevant|fake|overridden|deprecated|lifted|suspended|disabled|no longer (?:valid|relevant|apply|applicable|in effect|needed|in force))\b|\b(?:alle )?(?:bisherigen|vorherigen|vorangegangenen|alten|obigen) (?:anweisungen|informationen|aufgaben|befehle|regeln)[^ ]*(?: [^ ]+){0,5} (?:sind|ist) (?:jetzt |nun )?(?:irrelevant|ungultig|hinfallig|aufgehoben|nichtig|falsch|veraltet)\b|\b(?:las |todas las )?instrucciones (?:anteriores|previas) (?:son|estan|quedan) (?:falsas|anuladas|canceladas|invalidas|obsoletas)\b|\b(?:les )?(?:instructions|consignes) (?:precedentes|anterieures) (?:sont|ne sont plus) (?:fausses|annulees|invalides|obsoletes|valables)\b/,
+  },
+  {
+    id: 'different_task',
+    type: 'INJECTION',
+    weight: 1.3,
+    // "Now we will perform a different task" / "remove all previous tasks from your head".
+    anchors: [['task', 'tasks', 'aufgabe', 'aufgaben']],
+    lead: ['now', 'next', 'we', 'let', 'you', 'forget', 'drop', 'abandon', 'stop', 'leave', 'remove', 'clear', 'erase'],
+    re: /\b(?:(?:now|next),? )?(?:we (?:will|are going to|re going to|shall)|let s|you (?:will|must|should|shall)) (?:now )?(?:perform|do|start|begin|switch to|move on to|focus on|concentrate on) (?:a |an |the )?(?:different|new|another|second|other|real) task\b|\b(?:forget|drop|abandon|leave|remove|clear|erase)(?: [^ ]+){0,3} (?:previous|prior|old|earlier|preceding|all) (?:tasks|assignments)\b/,
+  },
+  {
+    id: 'ethics_disregard',
+    type: 'JAILBREAK',
+    weight: 2.0,
+    // A persona that ignores ethics, morals, law or the provider's policy.
+    anchors: [['disregard', 'disregards', 'disregarding', 'ignore', 'ignores', 'ignoring', 'defies', 'defy', 'defying', 'violate', 'violates', 'violating', 'break', 'breaks', 'breaking', 'regard', 'regardless', 'bound', 'restricted', 'limited', 'constrained', 'governed', 'unbound', 'unconstrained', 'care', 'follow', 'obey', 'abide', 'adhere', 'respect', 'cares', 'follows', 'obeys', 'abides'], ['ethics', 'ethical', 'ethically', 'moral', 'morals', 'morality', 'morally', 'legal', 'legality', 'laws', 'law', 'policy', 'policies', 'openai', 'decency', 'norms', 'conventions', 'safety', 'censorship']],
+    lead: ['disregard', 'disregards', 'disregarding', 'ignore', 'ignores', 'ignoring', 'defies', 'defy', 'defying', 'violate', 'violates', 'violating', 'break', 'breaks', 'breaking', 'without', 'with', 'regardless', 'not', 'never', 'unbound', 'unconstrained', 'doesn', 'does', 'don', 'do', 'won', 'will', 'isn', 'is', 'are', 'aren'],
+    re: /\b(?:disregards?|disregarding|ignores|ignoring|defies|defy|defying|violates?|violating|breaks|breaking|without (?:any )?regard (?:for|to)|with no regard (?:for|to)|regardless of|(?:is |are |isn t |aren t )?(?:not|never) (?:bound|restricted|limited|constrained|governed) by|unbound by|unconstrained by|(?:doesn t|does not|don t|do not|won t|will not|never) (?:care about|cares about|follows?|obeys?|abides? by|adheres? to|respects?))(?: (?:any|all|the|its|his|her|their|your|of|social|normal|typical|usual|standard|common|human|ai|chatgpt s|openai s|open ai s|these|those|such|kind|type|form|forms)){0,4} (?:ethic(?:s|al|ally)?|moral(?:s|ity|ly)?|legal(?:ity)?|laws?|(?:content |usage |openai s |open ai s )?polic(?:y|ies)|openai|decency|(?:social |societal )?norms|conventions|safety (?:guidelines|protocols|filters|measures|rules)|censorship)\b/,
+  },
+  {
+    id: 'dual_response',
+    type: 'JAILBREAK',
+    weight: 1.4,
+    // Two answers, one of them unfiltered: the classic DAN split.
+    anchors: [['both', 'two', 'second', 'other']],
+    lead: ['respond', 'answer', 'reply', 'act', 'two', 'first', 'one'],
+    re: /\b(?:respond|answer|reply|act) (?:as|like) both\b|\btwo (?:different |separate |distinct )?(?:methods|personalities|personas|modes|versions|characters|ways of (?:responding|answering))\b|\b(?:first|one) (?:response|answer|paragraph|reply)(?: [^ ]+){0,10} (?:second|other|another) (?:response|answer|paragraph|reply)(?: [^ ]+){0,12} (?:without|no|unfiltered|uncensored|jailbroken|opposite|evil|unrestricted|doesn t follow|does not follow|not follow)\b/,
+  },
+  {
+    id: 'extraction_question',
+    type: 'SYSTEM_PROMPT_EXTRACTION',
+    weight: 2.2,
+    // Asking what the model was told, to complete its instructions, or to see its system prompt.
+    anchors: [['told', 'instructed', 'given', 'programmed', 'asked', 'provided', 'fed', 'received', 'supposed', 'allowed', 'prompt', 'instructions', 'configuration', 'conversation', 'initialization', 'initialisation', 'init', 'boot', 'startup', 'opposite', 'rap', 'poem', 'song', 'story', 'haiku', 'limerick']],
+    lead: ['what', 'instructions', 'instruction', 'commands', 'rules', 'text', 'words', 'directives', 'prompt', 'complete', 'continue', 'finish', 'see', 'read', 'know', 'access', 'get', 'view', 'audit', 'inspect', 'extract', 'obtain', 'retrieve', 'repeat', 'recite', 'reproduce', 'print', 'output', 'show', 'display', 'reveal', 'dump', 'write', 'encode', 'translate', 'convert', 'rot13', 'base64', 'reverse', 'spell', 'opposite', 'reply', 'respond', 'answer', 'rap', 'poem', 'song', 'story', 'haiku', 'limerick'],
+    re: /\bwhat (?:were|was|have|had) you (?:been )?(?:told|instructed|given|programmed|asked) (?:to do |to say )?(?:before|initially|at the (?:start|beginning)|earlier|previously|prior to)\b|\b(?:repeat|print|show|tell me|list|output|reveal|share|give me|write down|write out|respond with|reply with|what are|what were)(?: [^ ]+){0,3} (?:instructions?|commands|rules|text|words|directives|prompt) (?:that )?you (?:have been|were|ve been|got|received|have received) (?:given|told|provided|fed|before)\b|\bwhat (?:are|were) you (?:not )?(?:supposed|allowed|told|instructed|programmed) (?:not )?to (?:tell|say|reveal|share|disclose|discuss|mention)\b|\b(?:complete|continue|finish)(?: [^ ]+){0,3} (?:i was (?:instructed|told|programmed|asked)|my (?:instructions|system prompt|prompt|rules) (?:are|is|say)|the (?:system prompt|instructions|password|secret word) (?:is|are|says))\b|\b(?:see|read|know|access|get|view|audit|inspect|extract|obtain|retrieve)(?: [^ ]+){0,3} (?:your|the) (?:full |entire |complete |exact |original |initial |hidden |secret |internal )?(?:system prompt|system instructions|initial instructions|initial prompt|hidden instructions|pre ?prompt|initial configuration)\b|\b(?:repeat|recite|reproduce|print|output|write out)(?: [^ ]+){0,3} (?:this|the) (?:entire |whole |full )?conversation(?: [^ ]+){0,3} (?:word for word|verbatim|back to me|from the (?:start|beginning))\b|\b(?:output|print|show|display|reveal|dump)(?: [^ ]+){0,2} (?:initiali[sz]ation|init|boot|startup) (?:string|prompt|message|text|instructions)\b|\b(?:encode|translate|convert|rot13|base64|reverse|spell)(?: [^ ]+){0,4} (?:the )?(?:text|instructions|words|prompt|message)s? (?:you were|you ve been|you have been) (?:given|told|provided)\b|\bopposite of your (?:system )?(?:instructions|prompt|rules)\b|\b(?:reply|respond|answer) (?:back )?with (?:your|the) (?:prompt|instructions|system prompt|initial prompt|rules)\b|\b(?:rap|poem|song|story|haiku|limerick) (?:about|on|of) (?:your|the) (?:instructions|prompt|system prompt|rules|password|secret|guidelines)\b/,
+  },
+  {
+    id: 'authority_claim',
+    type: 'INJECTION',
+    weight: 1.2,
+    // Claiming to be the model's developer or an override mode.
+    anchors: [['developer', 'developers', 'creator', 'creators', 'programmer', 'programmers', 'administrator', 'admin', 'owner', 'engineer', 'engineers', 'operator', 'maker', 'override', 'sudo', 'root', 'maintenance', 'debug']],
+    lead: ['i', 'this', 'we', 'administrator', 'admin', 'developer', 'system', 'root', 'sudo', 'maintenance', 'debug'],
+    re: /\b(?:i am|i m|this is|we are)(?: [^ ]+){0,2} (?:your|an openai|an anthropic|a openai) (?:developer|creator|programmer|administrator|admin|owner|engineer|operator|maker)s?\b|\b(?:i am|i m|we are) (?:a |an )?(?:developer|programmer|engineer|researcher|employee)s? (?:at|from|of|with) (?:openai|anthropic|google deepmind)\b|\b(?:administrator|admin|developer|system|root|sudo|maintenance|debug) (?:override|mode (?:enabled|activated|on))\b/,
+  },
+  {
+    id: 'template_slot',
+    type: 'JAILBREAK',
+    weight: 1.2,
+    // The slot of a jailbreak template where the request goes (`[INSERT PROMPT HERE]`).
+    anchors: [['insert', 'put', 'enter'], ['here']],
+    lead: ['insert', 'put', 'enter'],
+    re: /\b(?:insert|put|enter) (?:your )?(?:prompt|question|request) here\b/,
+  },
+  {
+    id: 'prompt_extraction_multilingual',
+    type: 'SYSTEM_PROMPT_EXTRACTION',
+    weight: 2.4,
+    // German, Spanish, French, Italian, Portuguese, Dutch: "show me your (system) prompt / instructions".
+    anchors: [['systemprompt', 'prompt', 'anweisungen', 'instruktionen', 'systemanweisungen', 'instrucciones', 'indicaciones', 'instructions', 'consignes', 'istruzioni', 'instrucoes', 'instructies', 'systeemprompt']],
+    lead: ['zeige', 'zeig', 'nenne', 'gib', 'verrate', 'wiederhole', 'drucke', 'schreibe', 'muestra', 'muestrame', 'revela', 'dime', 'repite', 'imprime', 'dame', 'escribe', 'montre', 'montrez', 'revele', 'revelez', 'donne', 'donnez', 'repete', 'repetez', 'affiche', 'dis', 'ecris', 'mostra', 'mostrami', 'rivela', 'dimmi', 'ripeti', 'stampa', 'scrivi', 'mostre', 'revele', 'diga', 'repita', 'imprima', 'escreva', 'toon', 'laat', 'herhaal', 'geef', 'was', 'wie', 'que', 'quel', 'quelles', 'quali', 'quais', 'cuales'],
+    re: /\b(?:zeige?|nenne|gib|verrate|wiederhole|drucke|schreibe|muestra(?:me)?|revela|dime|repite|imprime|dame|escribe|montrez?|revelez?|donnez?|repetez?|affiche|dis|ecris|mostra(?:mi)?|rivela|dimmi|ripeti|stampa|scrivi|mostre|revele|diga|repita|imprima|escreva|toon|laat|herhaal|geef)(?: [^ ]+){0,3} (?:deinen|deine|dein|den|die|ihre|ihren|tu|tus|el|las|los|ton|tes|le|les|votre|vos|il tuo|le tue|il|le|i tuoi|seu|suas|seus|o|as|os|teu|tuas|je|jouw|de)(?: [^ ]+)? (?:system ?prompt|prompt (?:del sistema|systeme|di sistema|do sistema|iniziale|inicial|initial)|systemanweisungen|anweisungen|instruktionen|instrucciones|indicaciones|instructions|consignes|istruzioni|instrucoes|instructies|systeemprompt)\b|\b(?:was|wie) (?:sind|lauten|waren) (?:deine|ihre) (?:anweisungen|instruktionen|systemanweisungen)\b|\b(?:cuales|que|quelles|quali|quais) (?:son|sont|sono|sao) (?:tus|vos|tes|le tue|suas) (?:instrucciones|instructions|consignes|istruzioni|instrucoes)\b/,
+  },
+  {
+    id: 'no_restrictions_multilingual',
+    type: 'JAILBREAK',
+    weight: 1.4,
+    // German, Spanish, French, Italian, Portuguese: "without any restrictions / filters / censorship".
+    anchors: [['ohne', 'keine', 'sin', 'sans', 'aucune', 'senza', 'sem', 'nessuna', 'zonder', 'geen']],
+    lead: ['ohne', 'keine', 'sin', 'sans', 'senza', 'sem', 'zonder', 'geen'],
+    re: /\b(?:ohne (?:jegliche |irgendwelche |alle )?|keine )(?:einschrankungen|beschrankungen|regeln|filter|zensur|grenzen|ethik|moral)\b|\bsin (?:ninguna |ningun |ningunas |ningunos )?(?:restricciones|filtros|censura|limites|reglas|etica|moral)\b|\bsans (?:aucune |aucun )?(?:restrictions?|filtres?|censure|limites?|regles|ethique|morale)\b|\bsenza (?:alcuna |alcun |nessuna |nessun )?(?:restrizioni|filtri|censura|limiti|regole|etica|morale)\b|\bsem (?:nenhuma |nenhum |quaisquer )?(?:restricoes|filtros|censura|limites|regras|etica|moral)\b|\b(?:zonder|geen) (?:enige )?(?:beperkingen|filters|censuur|regels|ethiek)\b/,
+  },
 ]
+
+/** The pattern with its literals in NFKC, the form of the normalized view it runs on (Thai `ำ` decomposes). */
+function nfkcRegExp(re: RegExp): RegExp {
+  return new RegExp(re.source.normalize('NFKC'), re.flags)
+}
 
 /** Fake conversation/role markers: run on the normalized (case-kept) view, line-anchored. */
 export const ROLE_MARKER_RE =
@@ -285,10 +385,12 @@ export const PERSONA_LABEL_RE = /\b(?:DAN|STAN|DUDE|AIM|UCAR|BetterDAN|APOPHIS|J
 
 /**
  * Instruction overrides in non-Latin scripts (Russian/Ukrainian, Chinese, Japanese, Korean,
- * Arabic, Hindi), run on the normalized view — the folded view maps look-alike letters to Latin.
+ * Arabic, Hindi, Greek, Hebrew, Persian, Thai, Bengali), run on the normalized view — the
+ * folded view maps look-alike letters to Latin.
  */
-export const NON_LATIN_OVERRIDE_RE =
-  /(?:проигнорир|игнорир|ігнор|забудь|забудьте|забуд|не обращай(?:те)? внимани|отбрось|отмени)[^.!?\n]{0,40}?(?:инструкц|інструкц|указани|правил|промпт|предыдущ|попередн|выше|всё|все)|(?:忽略|无视|忽视|忘记|忘掉|不要理会|不理会|無視)[^。！？\n]{0,12}?(?:指令|指示|说明|規則|规则|提示|命令|之前|以上|上面|前面)|(?:以前|これまで|上記|前)の?[^。\n]{0,8}?(?:指示|命令|ルール|プロンプト)を?(?:無視|忘れ)|(?:이전|위의|앞의|모든)[^.\n]{0,10}?(?:지시|명령|지침|규칙)[을를]?\s*(?:무시|잊)|(?:تجاهل|انس|إنس)[^.\n]{0,30}?(?:التعليمات|الأوامر|السابقة)|(?:पिछले|सभी|पूर्व)[^।\n]{0,20}?(?:निर्देश)[^।\n]{0,12}?(?:अनदेखा|भूल)/iu
+export const NON_LATIN_OVERRIDE_RE = nfkcRegExp(
+  /(?:проигнорир|игнорир|ігнор|забудь|забудьте|забуд|не обращай(?:те)? внимани|отбрось|отмени)[^.!?\n]{0,40}?(?:инструкц|інструкц|указани|правил|промпт|предыдущ|попередн|выше|всё|все)|(?:忽略|无视|忽视|忘记|忘掉|不要理会|不理会|無視)[^。！？\n]{0,12}?(?:指令|指示|说明|規則|规则|提示|命令|之前|以上|上面|前面)|(?:以前|これまで|上記|前)の?[^。\n]{0,8}?(?:指示|命令|ルール|プロンプト)を?(?:無視|忘れ)|(?:이전|위의|앞의|모든)[^.\n]{0,10}?(?:지시|명령|지침|규칙)[을를]?\s*(?:무시|잊)|(?:تجاهل|انس|إنس)[^.\n]{0,30}?(?:التعليمات|الأوامر|السابقة)|(?:पिछले|सभी|पूर्व)[^।\n]{0,20}?(?:निर्देश)[^।\n]{0,12}?(?:अनदेखा|भूल)|(?:αγν[οό]ησ[εέ]|αγνοηστε|αγνοήστε|ξ[εέ]χασ[εέ]|ξεχαστε|ξεχάστε)[^.!?\n]{0,40}?(?:οδηγ[ιί]|εντολ|προηγο[υύ]μεν|καν[οό]ν)|(?:התעלם|התעלמי|התעלמו|שכח|שכחי|שכחו)[^.\n]{0,30}?(?:הוראות|ההוראות|הנחיות|ההנחיות|הקודמות|הקודמים)|(?:دستورالعمل|دستورات|قبلی|دستور)[^.\n]{0,40}?(?:نادیده بگیر|فراموش کن)|(?:نادیده بگیر|فراموش کن)[^.\n]{0,40}?(?:دستورالعمل|دستورات|قبلی)|(?:เพิกเฉย|ละเว้น|ลืม|ไม่ต้องสนใจ)[^\n]{0,30}?(?:คำสั่ง|คำแนะนำ)|(?:পূর্ববর্তী|আগের|সমস্ত)[^।\n]{0,20}?(?:নির্দেশ)[^।\n]{0,20}?(?:উপেক্ষা|ভুলে)|(?:忘記|忘记|無視|无视|忽略|忽視)[^。！？\n]{0,12}?(?:指示|指令|說明|規則|提示)|(?:игнорируй|забудь)[^.!?\n]{0,20}?(?:правила|ограничения|все что)/iu,
+)
 
 const spaced = (word: string): string => [...word].join(' ?')
 /**
@@ -297,4 +399,12 @@ const spaced = (word: string): string => [...word].join(' ?')
  */
 export const SPLIT_OVERRIDE_RE = new RegExp(
   `\\b(?:${['ignore', 'disregard', 'forget'].map(spaced).join('|')}) ?(?:${['all', 'the', 'your'].map(spaced).join('|')})? ?(?:${['previous', 'prior', 'above', 'instructions'].map(spaced).join('|')})`,
+)
+
+/**
+ * System-prompt extraction in non-Latin scripts (Russian/Ukrainian, Chinese, Japanese, Korean,
+ * Arabic): "show / repeat your system prompt / instructions". Normalized view, like the above.
+ */
+export const NON_LATIN_EXTRACTION_RE = nfkcRegExp(
+  /(?:покажи|выведи|раскрой|повтори|напиши|скажи|назови|перечисли|покажіть|виведи|розкажи)[^.!?\n]{0,30}?(?:системн\S* (?:промпт|подсказк|инструкц|сообщени|інструкц)|(?:свои|твои|ваши|свої|твої) (?:инструкции|указания|правила|інструкції)|исходн\S* (?:промпт|инструкц))|(?:告诉我|告訴我|显示|顯示|输出|輸出|打印|重复|重複|泄露|洩露|给我看|給我看|列出)[^。！？\n]{0,12}?(?:系统提示|系統提示|提示词|提示詞|系统指令|系統指令|初始指令|你的指令|你的指示|系统消息|系統訊息)|(?:システムプロンプト|初期指示|あなたの指示|システムメッセージ)[^。\n]{0,12}?(?:教えて|表示|出力|見せて|繰り返)|(?:시스템 프롬프트|초기 지시|너의 지시|당신의 지시)[^.\n]{0,12}?(?:알려|보여|출력|반복)|(?:اعرض|أظهر|اكشف|كرر|اطبع)[^.\n]{0,30}?(?:موجه النظام|تعليماتك|التعليمات الأولية|رسالة النظام)/iu,
 )
