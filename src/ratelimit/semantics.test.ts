@@ -27,10 +27,19 @@ const MIDNIGHT = Date.UTC(2026, 10, 27)
 let seq = 0
 const uniqueKey = () => `k${++seq}`
 
+const redisPrefix = `rampart-test:sem:${process.pid}:${Date.now()}:`
 const backends: { name: string; skip: boolean; make: () => RateLimiter }[] = [
   { name: 'memory', skip: false, make: () => createMemoryRateLimiter() },
-  { name: 'redis', skip: !redisUp, make: () => createRedisRateLimiter({ url: REDIS_URL, prefix: `rampart-test:sem:${process.pid}:${Date.now()}:` }) },
+  { name: 'redis', skip: !redisUp, make: () => createRedisRateLimiter({ url: REDIS_URL, prefix: redisPrefix }) },
 ]
+
+afterAll(async () => {
+  if (!redisUp) return
+  const admin = new Redis(REDIS_URL)
+  const keys = await admin.keys(`${redisPrefix}*`)
+  if (keys.length > 0) await admin.del(...keys)
+  admin.disconnect()
+})
 
 for (const backend of backends) {
   describe.skipIf(backend.skip)(`rate limiter semantics: ${backend.name}`, () => {
