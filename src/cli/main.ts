@@ -8,6 +8,7 @@ import { parseScanFlags, runScan } from './commands/scan.js'
 import { parseMutateFlags, runMutate } from './commands/mutate.js'
 import { parseEvalFlags, runEval } from './commands/eval.js'
 import { MUTATION_FAMILIES } from '../adversarial/mutate.js'
+import { runAuditVerify, runKeysCreate, runKeysList, runKeysRevoke, runRotateMaster, runServe } from './commands/gateway.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -76,6 +77,58 @@ function buildProgram(setCode: (code: number) => void): Command {
     .option('--family-field <name>', 'field grouping the positives for per-family recall', 'family')
     .option('--json', 'print the figures as JSON')
     .action(async (opts: Record<string, unknown>) => setCode(await runEval(parseEvalFlags(opts))))
+
+  // Settings shared by the gateway and its admin commands: same names as the config file and RAMPART_* variables.
+  const storeOptions = (cmd: Command) =>
+    cmd
+      .option('--config <file>', 'YAML/JSON config file (or RAMPART_CONFIG)')
+      .option('--data-dir <dir>', 'data folder: SQLite store and local keyring (default ./rampart-data, or RAMPART_DATA_DIR)')
+      .option('--store <url>', 'sqlite:PATH or postgres://… (default sqlite:<data-dir>/rampart.db)')
+      .addOption(new Option('--key-provider <id>', 'master key provider').choices(['local', 'aws-kms']))
+      .option('--kms-key-id <id>', 'AWS KMS key id or ARN (key provider aws-kms)')
+      .option('--kms-region <region>', 'AWS region for KMS')
+
+  storeOptions(
+    program
+      .command('serve')
+      .description('Run the gateway: guard API, OpenAI-compatible proxy, alerts, policies, keys, audit, metrics. Runs until SIGINT/SIGTERM, then finishes in-flight requests.')
+      .option('--host <host>', 'address to listen on (default 127.0.0.1; non-loopback needs TLS or --insecure-listen)')
+      .option('--port <port>', 'port (default 8787)')
+      .option('--upstream <url>', 'OpenAI-compatible base URL the proxy forwards to, e.g. http://127.0.0.1:11434/v1')
+      .option('--policy <file>', 'default policy file (default: the shipped default policy)')
+      .option('--redis <url>', 'redis:// URL: share rate limits and quotas between replicas')
+      .option('--tls-cert <file>', 'TLS certificate (PEM)')
+      .option('--tls-key <file>', 'TLS private key (PEM)')
+      .option('--tls-ca <file>', 'CA bundle: require client certificates signed by it')
+      .option('--insecure-listen', 'allow plain HTTP on a non-loopback address (behind a TLS proxy)')
+      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'),
+  ).action(async (opts: Record<string, unknown>) => setCode(await runServe(opts)))
+
+  const keys = program.command('keys').description('Manage API keys and the master key (works on the store directly; no running gateway needed).')
+  storeOptions(
+    keys
+      .command('create')
+      .description('Create an API key and print it alone on stdout (shown once).')
+      .requiredOption('--role <role>', 'admin, analyst or app')
+      .option('--tenant <tenant>', 'tenant of the key', 'default')
+      .option('--name <name>', 'a label for people')
+      .option('--rate-limit <n>', 'requests per minute for this key')
+      .option('--daily-quota <n>', 'requests per UTC day for this key'),
+  ).action(async (opts: Record<string, unknown>) => setCode(await runKeysCreate(opts)))
+  storeOptions(keys.command('list').description('List API keys (never their secrets).').option('--tenant <tenant>', 'only this tenant').option('--json', 'print JSON')).action(
+    async (opts: Record<string, unknown>) => setCode(await runKeysList(opts)),
+  )
+  storeOptions(keys.command('revoke').description('Revoke an API key by id.').argument('<id>', 'the key id (the part after rk_)')).action(async (id: string, opts: Record<string, unknown>) =>
+    setCode(await runKeysRevoke(id, opts)),
+  )
+  storeOptions(keys.command('rotate-master').description('Make a new master key current and re-wrap every data key; old data stays readable, the gateway keeps running.')).action(
+    async (opts: Record<string, unknown>) => setCode(await runRotateMaster(opts)),
+  )
+
+  const audit = program.command('audit').description('The tamper-evident audit log.')
+  storeOptions(audit.command('verify').description('Verify the hash chain and MACs; exit 4 and name the first bad entry when it was edited, removed, inserted or reordered.')).action(
+    async (opts: Record<string, unknown>) => setCode(await runAuditVerify(opts)),
+  )
 
   program
     .command('scanners')

@@ -41,6 +41,8 @@ export function buildApp(services: GatewayServices, options: BuildAppOptions = {
     ...(options.https === undefined ? {} : { https: options.https }),
   }
   const app = (Fastify as unknown as (o: FastifyServerOptions) => FastifyInstance)(base)
+  // JSON only: a text/plain body would reach the handlers as a string and fail later with a vaguer message.
+  app.removeContentTypeParser(['text/plain'])
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id)
   })

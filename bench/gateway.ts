@@ -1,0 +1,199 @@
+/**
+ * The gateway under HTTP load, measured with autocannon against processes of their own:
+ *
+ *   npm run bench -- gateway     # or as part of the whole `npm run bench`
+ *
+ * A mock OpenAI-compatible upstream (dist/gateway/mock-upstream.js) and `rampart serve` each run
+ * in a child process; autocannon runs here. The same load goes straight to the upstream and
+ * through Rampart in one run, so the difference is Rampart's overhead on this machine:
+ *   1. proxy, JSON responses, at a fixed 500 requests/s: added latency p50/p99;
+ *   2. proxy, streamed (SSE) responses, at 500 requests/s: added time to the last byte;
+ *   3. proxy at full speed: throughput ratio;
+ *   4. /v1/guard with 1 KB prompts at full speed: requests/s.
+ */
+import autocannon, { type Result } from 'autocannon'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { readJsonl } from './lib/data.js'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const bin = join(root, 'dist/cli/bin.js')
+
+export interface LoadFigures {
+  requestsPerSecond: number
+  p50Ms: number
+  p90Ms: number
+  p99Ms: number
+  errors: number
+  non2xx: number
+}
+
+export interface GatewayBenchResult {
+  machine: string
+  durationSeconds: number
+  proxyJson: { direct: LoadFigures; rampart: LoadFigures; addedP50Ms: number; addedP99Ms: number }
+  proxyStream: { direct: LoadFigures; rampart: LoadFigures; addedP50Ms: number; addedP99Ms: number }
+  proxyMax: { direct: LoadFigures; rampart: LoadFigures; ratio: number }
+  guard1k: LoadFigures
+}
+
+function figures(r: Result): LoadFigures {
+  return {
+    requestsPerSecond: Math.round(r.requests.average),
+    p50Ms: r.latency.p50,
+    p90Ms: r.latency.p90,
+    p99Ms: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  }
+}
+
+async function waitFor(url: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const res = await fetch(url)
+      if (res.ok) return
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > until) throw new Error(`${url} did not come up`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+function start(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  return child
+}
+
+async function run(opts: autocannon.Options): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)))
+  })
+}
+
+/** Real benign prompts from dev.jsonl, joined to about `size` characters each. */
+function benignPrompts(count: number, size: number): string[] {
+  const pool = readJsonl<{ text: string; label: number }>('prompt-injection/dev.jsonl')
+    .filter((r) => r.label === 0 && r.text.length < size)
+    .map((r) => r.text)
+  const out: string[] = []
+  let cursor = 0
+  for (let i = 0; i < count; i++) {
+    let p = ''
+    while (p.length < size) {
+      p += (p ? '\n' : '') + pool[cursor % pool.length]
+      cursor = (cursor * 7 + 13) % pool.length
+    }
+    out.push(p.slice(0, size))
+  }
+  return out
+}
+
+export async function runGatewayBench(options: { seconds?: number } = {}): Promise<GatewayBenchResult> {
+  if (!existsSync(bin)) throw new Error('run `npm run build` first: the bench starts dist/cli/bin.js')
+  const seconds = options.seconds ?? 10
+  const dataDir = mkdtempSync(join(tmpdir(), 'rampart-bench-gw-'))
+  const children: ChildProcess[] = []
+  try {
+    const gatewayPort = 18_900 + Math.floor(Math.random() * 500)
+    const reply = 'Sure. Here is a short and helpful answer about your account settings, with two practical steps you can take today, and a note on what to check next time. '.repeat(2)
+    children.push(
+      start(['--input-type=module', '-e', `
+        import { startMockUpstream } from ${JSON.stringify(join(root, 'dist/gateway/mock-upstream.js'))}
+        const up = await startMockUpstream({ reply: () => ${JSON.stringify(reply)}, chunkSize: 16 })
+        console.log(up.url)
+      `]),
+    )
+    const upstreamUrl = await new Promise<string>((resolve, reject) => {
+      const c = children[0]!
+      c.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))
+      c.once('exit', (code) => reject(new Error(`mock upstream exited ${code}`)))
+    })
+    const keyOut = await new Promise<string>((resolve, reject) => {
+      const c = start([bin, 'keys', 'create', '--data-dir', dataDir, '--role', 'app', '--tenant', 'bench', '--rate-limit', '100000000'])
+      let out = ''
+      c.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+      c.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`keys create exited ${code}`))))
+    })
+    children.push(start([bin, 'serve', '--data-dir', dataDir, '--port', String(gatewayPort), '--upstream', upstreamUrl, '--log-level', 'silent']))
+    const gateway = `http://127.0.0.1:${gatewayPort}`
+    await waitFor(`${gateway}/healthz`)
+
+    const prompts = benignPrompts(200, 500)
+    const guardPrompts = benignPrompts(200, 1_024)
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${keyOut}` }
+    let i = 0
+    const chatBody = (stream: boolean) => () => JSON.stringify({ model: 'bench', stream, messages: [{ role: 'system', content: 'You are a helpful assistant for a bank.' }, { role: 'user', content: prompts[i++ % prompts.length] }] })
+    const load = (url: string, body: () => string, extra: Partial<autocannon.Options> = {}) =>
+      run({
+        url,
+        method: 'POST',
+        headers,
+        duration: seconds,
+        connections: 32,
+        requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+        ...extra,
+      }).then(figures)
+
+    const log = (what: string) => process.stderr.write(`  ${what} …\n`)
+    // Warm both paths (JIT, connection pools) before measuring.
+    await load(`${gateway}/v1/chat/completions`, chatBody(false), { duration: 3 })
+    log('proxy JSON at 500 req/s: direct')
+    const jsonDirect = await load(`${upstreamUrl}/chat/completions`, chatBody(false), { overallRate: 500 })
+    log('proxy JSON at 500 req/s: through Rampart')
+    const jsonRampart = await load(`${gateway}/v1/chat/completions`, chatBody(false), { overallRate: 500 })
+    log('proxy SSE at 500 req/s: direct')
+    const streamDirect = await load(`${upstreamUrl}/chat/completions`, chatBody(true), { overallRate: 500 })
+    log('proxy SSE at 500 req/s: through Rampart')
+    const streamRampart = await load(`${gateway}/v1/chat/completions`, chatBody(true), { overallRate: 500 })
+    log('proxy at full speed: direct')
+    const maxDirect = await load(`${upstreamUrl}/chat/completions`, chatBody(false))
+    log('proxy at full speed: through Rampart')
+    const maxRampart = await load(`${gateway}/v1/chat/completions`, chatBody(false))
+    log('/v1/guard, 1 KB prompts, full speed')
+    let g = 0
+    const guard1k = await load(`${gateway}/v1/guard`, () => JSON.stringify({ text: guardPrompts[g++ % guardPrompts.length] }))
+    const round = (x: number) => Math.round(x * 100) / 100
+    return {
+      machine: `${process.platform} ${process.arch}, node ${process.version}`,
+      durationSeconds: seconds,
+      proxyJson: { direct: jsonDirect, rampart: jsonRampart, addedP50Ms: round(jsonRampart.p50Ms - jsonDirect.p50Ms), addedP99Ms: round(jsonRampart.p99Ms - jsonDirect.p99Ms) },
+      proxyStream: { direct: streamDirect, rampart: streamRampart, addedP50Ms: round(streamRampart.p50Ms - streamDirect.p50Ms), addedP99Ms: round(streamRampart.p99Ms - streamDirect.p99Ms) },
+      proxyMax: { direct: maxDirect, rampart: maxRampart, ratio: round(maxRampart.requestsPerSecond / maxDirect.requestsPerSecond) },
+      guard1k,
+    }
+  } finally {
+    for (const c of children) c.kill('SIGTERM')
+    await new Promise((r) => setTimeout(r, 300))
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+export function formatGatewayBench(r: GatewayBenchResult): string {
+  const row = (name: string, f: LoadFigures) =>
+    `| ${name.padEnd(34)} | ${String(f.requestsPerSecond).padStart(7)} | ${f.p50Ms.toFixed(2).padStart(7)} | ${f.p90Ms.toFixed(2).padStart(7)} | ${f.p99Ms.toFixed(2).padStart(7)} | ${String(f.errors + f.non2xx).padStart(6)} |`
+  return [
+    `Gateway under load (autocannon, 32 connections, ${r.durationSeconds} s each; ${r.machine})`,
+    '| path                               |   req/s | p50 ms  | p90 ms  | p99 ms  | errors |',
+    '|------------------------------------|--------:|--------:|--------:|--------:|-------:|',
+    row('proxy JSON @500/s, direct', r.proxyJson.direct),
+    row('proxy JSON @500/s, via Rampart', r.proxyJson.rampart),
+    row('proxy SSE @500/s, direct', r.proxyStream.direct),
+    row('proxy SSE @500/s, via Rampart', r.proxyStream.rampart),
+    row('proxy full speed, direct', r.proxyMax.direct),
+    row('proxy full speed, via Rampart', r.proxyMax.rampart),
+    row('/v1/guard 1 KB prompts, full speed', r.guard1k),
+    '',
+    `Added by Rampart at 500 req/s: JSON p50 ${r.proxyJson.addedP50Ms} ms, p99 ${r.proxyJson.addedP99Ms} ms; SSE p50 ${r.proxyStream.addedP50Ms} ms, p99 ${r.proxyStream.addedP99Ms} ms. Full-speed throughput ratio Rampart/direct: ${r.proxyMax.ratio}.`,
+  ].join('\n')
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const result = await runGatewayBench()
+  console.log(formatGatewayBench(result))
+}

@@ -1,0 +1,166 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import type { FastifyInstance } from 'fastify'
+import { RampartError } from '../core/errors.js'
+import { createGuard } from '../guard.js'
+import { sealAuditEntry, verifyAuditChain } from '../crypto/audit-chain.js'
+import { loadAuditKey } from '../crypto/audit-key.js'
+import { createEnvelope, type Envelope } from '../crypto/envelope.js'
+import { createKeyProvider } from '../crypto/key-providers.js'
+import type { KeyProvider } from '../crypto/types.js'
+import { createRateLimiter } from '../ratelimit/index.js'
+import type { RateLimiter } from '../ratelimit/types.js'
+import { openStore } from '../store/open.js'
+import type { Store } from '../store/types.js'
+import { createOutboxDispatcher, type OutboxDispatcher } from '../alerts/outbox.js'
+import { createWebhookNotifier } from '../alerts/notifier.js'
+import type { Notifier } from '../alerts/notifier.js'
+import { AlertService, type AuditWriter } from './alert-service.js'
+import { LOG_REDACT, buildApp } from './app.js'
+import { storeUrl, type GatewayConfig } from './config.js'
+import { GuardResolver } from './guards.js'
+import { Authenticator } from './plugins/auth.js'
+import { GatewayMetrics } from './plugins/metrics.js'
+import type { GatewayServices } from './services.js'
+import { Upstream } from './upstream.js'
+
+export interface Backends {
+  store: Store
+  provider: KeyProvider
+  envelope: Envelope
+  audit: AuditWriter
+  verifyAudit: GatewayServices['verifyAudit']
+}
+
+/** Opens the store and the key provider of a configuration: shared by `serve` and the admin CLI commands. */
+export async function openBackends(config: Pick<GatewayConfig, 'dataDir' | 'store' | 'keyProvider' | 'kmsKeyId' | 'kmsRegion' | 'kmsEndpoint'>): Promise<Backends> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  const store = await openStore(storeUrl(config))
+  try {
+    const provider = createKeyProvider(config.keyProvider, {
+      dataDir: config.dataDir,
+      ...(config.kmsKeyId === undefined ? {} : { kmsKeyId: config.kmsKeyId }),
+      ...(config.kmsRegion === undefined ? {} : { kmsRegion: config.kmsRegion }),
+      ...(config.kmsEndpoint === undefined ? {} : { kmsEndpoint: config.kmsEndpoint }),
+    })
+    const envelope = createEnvelope({ provider, dataKeys: store })
+    const auditKey = await loadAuditKey({ provider, dataKeys: store })
+    const seal = sealAuditEntry(auditKey)
+    const audit: AuditWriter = {
+      append: async (input) => {
+        await store.appendAudit({ ...input, at: input.at ?? new Date().toISOString() }, seal)
+      },
+    }
+    const verifyAudit = () => verifyAuditChain((from, limit) => store.readAudit(from, limit), auditKey)
+    return { store, provider, envelope, audit, verifyAudit }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}
+
+export interface RunningGateway {
+  app: FastifyInstance
+  services: GatewayServices
+  /** `http://127.0.0.1:8787` (the address actually bound). */
+  url: string
+  /** Stops accepting, finishes in-flight requests, flushes the webhook outbox, closes the store. */
+  close(): Promise<void>
+}
+
+function readTls(config: GatewayConfig) {
+  if (config.tlsCert === undefined || config.tlsKey === undefined) return undefined
+  const read = (file: string, flag: string) => {
+    try {
+      return readFileSync(file)
+    } catch (cause) {
+      throw new RampartError('RAMPART_ERR_CONFIG_INVALID', `${flag} ${file}: ${(cause as Error).message}`, { path: flag, cause })
+    }
+  }
+  return {
+    cert: read(config.tlsCert, '--tls-cert'),
+    key: read(config.tlsKey, '--tls-key'),
+    ...(config.tlsCa === undefined ? {} : { ca: read(config.tlsCa, '--tls-ca'), requestCert: true, rejectUnauthorized: true }),
+  }
+}
+
+/** Builds every service from the configuration and listens. */
+export async function startGateway(config: GatewayConfig, options: { logger?: boolean | Record<string, unknown> } = {}): Promise<RunningGateway> {
+  const https = readTls(config)
+  const backends = await openBackends(config)
+  const { store, envelope, audit } = backends
+  let limiter: RateLimiter | undefined
+  let dispatcher: OutboxDispatcher | undefined
+  let upstream: Upstream | undefined
+  try {
+    limiter = await createRateLimiter(config.redis === undefined ? {} : { redisUrl: config.redis })
+    const metrics = new GatewayMetrics()
+    const notifiers = new Map<string, Notifier>(config.webhooks.map((w) => [w.name, createWebhookNotifier({ name: w.name, url: w.url, secret: w.secret })]))
+    dispatcher = notifiers.size === 0 ? undefined : createOutboxDispatcher({ store, envelope, notifiers })
+    const targetsFor = (event: string) => config.webhooks.filter((w) => w.events === undefined || w.events.includes(event)).map((w) => w.name)
+    const alerts = new AlertService({
+      store,
+      sealer: envelope,
+      audit,
+      ...(dispatcher === undefined ? {} : { publisher: { publish: async (alert) => void (await dispatcher!.enqueueAlert(alert, targetsFor('alert.created'))) } }),
+      onAlert: (a) => metrics.alerts.inc({ severity: a.severity, source: a.source }),
+    })
+    const defaultGuard = await createGuard(config.policy === undefined ? {} : { policy: config.policy })
+    upstream =
+      config.upstream === undefined
+        ? undefined
+        : new Upstream(config.upstream, {
+            apiKey: config.upstreamApiKey,
+            timeoutMs: config.upstreamTimeoutMs,
+            onError: (kind) => metrics.upstreamErrors.inc({ kind }),
+            onHeaders: (s) => metrics.upstreamDuration.observe(s),
+          })
+    const auth = new Authenticator({
+      keys: store,
+      limiter,
+      defaultRateLimitPerMinute: config.rateLimitPerMinute,
+      cacheMs: config.keyCacheMs,
+      metricsPublic: config.metricsPublic,
+      onTouch: (id) => void store.touchKey(id, new Date().toISOString()).catch(() => undefined),
+    })
+    const services: GatewayServices = {
+      config,
+      store,
+      sealer: envelope,
+      audit,
+      alerts,
+      guards: new GuardResolver(store, defaultGuard),
+      auth,
+      metrics,
+      upstream,
+      verifyAudit: backends.verifyAudit,
+      ...(config.redis === undefined ? {} : { readiness: async () => void (await limiter!.ping?.()) }),
+    }
+    const app = buildApp(services, {
+      logger: options.logger === false ? false : { level: config.logLevel, redact: LOG_REDACT, ...(typeof options.logger === 'object' ? options.logger : {}) },
+      ...(https === undefined ? {} : { https }),
+    })
+    dispatcher?.start()
+    const address = await app.listen({ host: config.host, port: config.port })
+    const url = https === undefined ? address : address.replace(/^http:/, 'https:')
+    let closing: Promise<void> | undefined
+    return {
+      app,
+      services,
+      url,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close()
+          await dispatcher?.stop({ flush: true })
+          await limiter?.close()
+          await upstream?.close()
+          await store.close()
+        })()),
+    }
+  } catch (error) {
+    await dispatcher?.stop({ flush: false }).catch(() => undefined)
+    await limiter?.close().catch(() => undefined)
+    await upstream?.close().catch(() => undefined)
+    await store.close().catch(() => undefined)
+    throw error
+  }
+}
