@@ -91,11 +91,17 @@ export async function startGateway(config: GatewayConfig, options: { logger?: bo
   let limiter: RateLimiter | undefined
   let dispatcher: OutboxDispatcher | undefined
   let upstream: Upstream | undefined
+  // Components built before the app log through it once it exists (the app owns the pino instance).
+  let appLog: FastifyInstance['log'] | undefined
+  const log = {
+    warn: (obj: Record<string, unknown>, msg: string) => appLog?.warn(obj, msg),
+    error: (obj: Record<string, unknown>, msg: string) => appLog?.error(obj, msg),
+  }
   try {
-    limiter = await createRateLimiter(config.redis === undefined ? {} : { redisUrl: config.redis })
+    limiter = await createRateLimiter(config.redis === undefined ? {} : { redisUrl: config.redis, onError: (err) => log.error({ err: err.message }, 'rate limiter backend failed') })
     const metrics = new GatewayMetrics()
     const notifiers = new Map<string, Notifier>(config.webhooks.map((w) => [w.name, createWebhookNotifier({ name: w.name, url: w.url, secret: w.secret })]))
-    dispatcher = notifiers.size === 0 ? undefined : createOutboxDispatcher({ store, envelope, notifiers })
+    dispatcher = notifiers.size === 0 ? undefined : createOutboxDispatcher({ store, envelope, notifiers, logger: log })
     const targetsFor = (event: string) => config.webhooks.filter((w) => w.events === undefined || w.events.includes(event)).map((w) => w.name)
     const alerts = new AlertService({
       store,
@@ -139,6 +145,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: bo
       logger: options.logger === false ? false : { level: config.logLevel, redact: LOG_REDACT, ...(typeof options.logger === 'object' ? options.logger : {}) },
       ...(https === undefined ? {} : { https }),
     })
+    appLog = app.log
     dispatcher?.start()
     const address = await app.listen({ host: config.host, port: config.port })
     const url = https === undefined ? address : address.replace(/^http:/, 'https:')
