@@ -16,7 +16,7 @@ import { createWebhookNotifier } from '../alerts/notifier.js'
 import type { Notifier } from '../alerts/notifier.js'
 import { AlertService, type AuditWriter } from './alert-service.js'
 import { LOG_REDACT, buildApp } from './app.js'
-import { storeUrl, type GatewayConfig } from './config.js'
+import { isLoopback, storeUrl, type GatewayConfig } from './config.js'
 import { GuardResolver } from './guards.js'
 import { Authenticator } from './plugins/auth.js'
 import { GatewayMetrics } from './plugins/metrics.js'
@@ -86,6 +86,10 @@ function readTls(config: GatewayConfig) {
 /** Builds every service from the configuration and listens. */
 export async function startGateway(config: GatewayConfig, options: { logger?: boolean | Record<string, unknown> } = {}): Promise<RunningGateway> {
   const https = readTls(config)
+  // loadGatewayConfig checks this too, but a library caller may build the configuration without it.
+  if (https === undefined && !config.insecureListen && !isLoopback(config.host)) {
+    throw new RampartError('RAMPART_ERR_CONFIG_INVALID', `refusing to listen on ${config.host} without TLS: give tlsCert and tlsKey, or insecureListen behind a TLS-terminating proxy`, { path: 'config.host' })
+  }
   const backends = await openBackends(config)
   const { store, envelope, audit } = backends
   let limiter: RateLimiter | undefined

@@ -58,12 +58,18 @@ export function errorBody(request: FastifyRequest, error: RampartError, extra: R
   return { error: error.toJSON(), requestId: request.id, ...extra }
 }
 
+/**
+ * Their messages may quote what the client sent (an unknown field's name, a line of a policy that
+ * holds canaries): the client gets the message, the log only the code, path and title.
+ */
+const QUOTES_CLIENT_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['RAMPART_ERR_INPUT_INVALID', 'RAMPART_ERR_POLICY_INVALID', 'RAMPART_ERR_POLICY_PARSE'])
+
 export function registerErrorHandling(app: FastifyInstance, onDenied: (request: FastifyRequest, error: RampartError) => void): void {
   app.setErrorHandler((raw: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const error = toRampartError(raw)
     if (error.code === 'RAMPART_ERR_INTERNAL') request.log.error({ err: raw }, 'internal error')
     else if (error.status === 401 || error.status === 403 || error.status === 429) onDenied(request, error)
-    else request.log.info({ code: error.code, path: error.path }, error.message)
+    else request.log.info({ code: error.code, path: error.path }, QUOTES_CLIENT_INPUT.has(error.code) ? ERROR_CODES[error.code].title : error.message)
     const extra = (error as RampartError & { body?: Record<string, unknown> }).body ?? {}
     void reply.status(error.status).send(errorBody(request, error, extra))
   })
