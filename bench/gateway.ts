@@ -115,7 +115,7 @@ export async function runGatewayBench(options: { seconds?: number } = {}): Promi
       c.once('exit', (code) => reject(new Error(`mock upstream exited ${code}`)))
     })
     const keyOut = await new Promise<string>((resolve, reject) => {
-      const c = start([bin, 'keys', 'create', '--data-dir', dataDir, '--role', 'app', '--tenant', 'bench', '--rate-limit', '100000000'])
+      const c = start([bin, 'keys', 'create', '--data-dir', dataDir, '--role', 'app', '--tenant', 'bench', '--rate-limit', '60000000'])
       let out = ''
       c.stdout!.on('data', (d: Buffer) => (out += d.toString()))
       c.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`keys create exited ${code}`))))

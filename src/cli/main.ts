@@ -101,6 +101,7 @@ function buildProgram(setCode: (code: number) => void): Command {
       .option('--tls-key <file>', 'TLS private key (PEM)')
       .option('--tls-ca <file>', 'CA bundle: require client certificates signed by it')
       .option('--insecure-listen', 'allow plain HTTP on a non-loopback address (behind a TLS proxy)')
+      .option('--workers <n>', 'processes serving the port, one per core (default 1)')
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'),
   ).action(async (opts: Record<string, unknown>) => setCode(await runServe(opts)))
 

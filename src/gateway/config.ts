@@ -47,7 +47,7 @@ export const gatewayConfigSchema = z
     insecureListen: bool.default(false),
     bodyLimit: positiveInt.default(1_048_576),
     /** Per-key requests per minute unless the key sets its own. */
-    rateLimitPerMinute: positiveInt.default(6_000),
+    rateLimitPerMinute: positiveInt.max(60_000_000).default(6_000),
     keyProvider: z.enum(['local', 'aws-kms']).default('local'),
     kmsKeyId: z.string().min(1).optional(),
     kmsRegion: z.string().min(1).optional(),
@@ -57,6 +57,8 @@ export const gatewayConfigSchema = z
     metricsPublic: bool.default(false),
     /** How long a verified API key is trusted before the store is asked again (revocation delay across replicas). */
     keyCacheMs: z.coerce.number().int().min(0).default(5_000),
+    /** Processes serving the port (node:cluster); scanning is CPU-bound, so one per core. */
+    workers: z.coerce.number().int().min(1).max(64).default(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()

@@ -103,7 +103,7 @@ export const keyCreateSchema = z
     role: z.enum(ROLES),
     name: z.string().max(200).default(''),
     tenant: z.string().regex(TENANT_PATTERN).optional().describe("Must be the caller's own tenant."),
-    rateLimitPerMinute: z.number().int().positive().nullable().default(null),
+    rateLimitPerMinute: z.number().int().positive().max(60_000_000).nullable().default(null),
     dailyQuota: z.number().int().positive().nullable().default(null),
   })
   .strict()

@@ -32,37 +32,65 @@ function presentedKey(request: FastifyRequest): string | undefined {
 
 /**
  * Authenticates every non-public route, checks the route's roles, then applies the key's rate
- * limit and quota. scrypt is deliberately slow, so a verified key is cached under a hash of the
- * full token for `cacheMs`; a revocation made through this gateway clears the cache at once.
+ * limit and quota. scrypt is deliberately slow, so it runs once per token per process (keyed by a
+ * hash of the full token); the key's record (revocation, role, limits) is re-read from the store
+ * every `cacheMs`, and a revocation made through this gateway takes effect at once.
  */
 export class Authenticator {
-  private readonly cache = new Map<string, { principal: Principal; until: number }>()
+  /** Token digest → verified key id: scrypt runs once per token per process. */
+  private readonly verified = new Map<string, Promise<string>>()
+  /** Key id → principal read from the store, re-read after `cacheMs` (revocation, role changes). */
+  private readonly records = new Map<string, { until: number; principal: Promise<Principal> }>()
 
   constructor(private readonly options: AuthOptions) {}
 
   forget(keyId: string): void {
-    for (const [k, v] of this.cache) if (v.principal.keyId === keyId) this.cache.delete(k)
+    this.records.delete(keyId)
   }
 
   async authenticate(token: string | undefined): Promise<Principal> {
     if (token === undefined || token === '') {
       throw new RampartError('RAMPART_ERR_UNAUTHENTICATED', 'missing API key: send "Authorization: Bearer rk_…" or "x-api-key"', { path: 'authorization' })
     }
-    const digest = createHash('sha256').update(token).digest('base64url')
-    const now = Date.now()
-    const hit = this.cache.get(digest)
-    if (hit !== undefined && hit.until > now) return hit.principal
     const parsed = parseApiKey(token)
     if (parsed === undefined) throw new RampartError('RAMPART_ERR_UNAUTHENTICATED', 'malformed API key', { path: 'authorization' })
-    const record = await this.options.keys.getKey(parsed.id)
-    if (record === undefined || !(await verifySecret(parsed.secret, record.secretHash))) {
-      throw new RampartError('RAMPART_ERR_UNAUTHENTICATED', `unknown API key ${parsed.id}`, { path: 'authorization' })
+    const digest = createHash('sha256').update(token).digest('base64url')
+    // Concurrent requests with the same token share one verification (no scrypt stampede).
+    let verification = this.verified.get(digest)
+    if (verification === undefined) {
+      verification = this.verify(parsed.id, parsed.secret)
+      if (this.verified.size >= 10_000) this.verified.clear()
+      this.verified.set(digest, verification)
+      verification.catch(() => this.verified.delete(digest))
     }
-    if (record.revokedAt !== null) throw new RampartError('RAMPART_ERR_UNAUTHENTICATED', `API key ${parsed.id} was revoked at ${record.revokedAt}`, { path: 'authorization' })
-    const principal: Principal = { keyId: record.id, tenant: record.tenant, role: record.role, rateLimitPerMinute: record.rateLimitPerMinute, dailyQuota: record.dailyQuota }
-    if (this.cache.size > 10_000) this.cache.clear()
-    this.cache.set(digest, { principal, until: now + this.options.cacheMs })
-    this.options.onTouch?.(record.id)
+    const keyId = await verification
+    return this.principal(keyId)
+  }
+
+  private async verify(id: string, secret: string): Promise<string> {
+    const record = await this.options.keys.getKey(id)
+    if (record === undefined || !(await verifySecret(secret, record.secretHash))) {
+      throw new RampartError('RAMPART_ERR_UNAUTHENTICATED', `unknown API key ${id}`, { path: 'authorization' })
+    }
+    return id
+  }
+
+  private principal(keyId: string): Promise<Principal> {
+    const now = Date.now()
+    const hit = this.records.get(keyId)
+    if (hit !== undefined && hit.until > now) return hit.principal
+    const principal = (async () => {
+      const record = await this.options.keys.getKey(keyId)
+      if (record === undefined) throw new RampartError('RAMPART_ERR_UNAUTHENTICATED', `unknown API key ${keyId}`, { path: 'authorization' })
+      if (record.revokedAt !== null) throw new RampartError('RAMPART_ERR_UNAUTHENTICATED', `API key ${keyId} was revoked at ${record.revokedAt}`, { path: 'authorization' })
+      this.options.onTouch?.(record.id)
+      return { keyId: record.id, tenant: record.tenant, role: record.role, rateLimitPerMinute: record.rateLimitPerMinute, dailyQuota: record.dailyQuota } satisfies Principal
+    })()
+    if (this.records.size >= 10_000) this.records.clear()
+    this.records.set(keyId, { until: now + this.options.cacheMs, principal })
+    principal.catch(() => {
+      if (this.records.get(keyId)?.principal === principal) this.records.delete(keyId)
+    })
     return principal
   }
 
