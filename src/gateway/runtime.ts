@@ -160,7 +160,14 @@ export async function startGateway(config: GatewayConfig, options: { logger?: bo
       url,
       close: () =>
         (closing ??= (async () => {
-          await app.close()
+          // Node drops idle keep-alive connections once, when closing starts; one whose request was
+          // in flight then would hold the close open until its client lets go (up to keepAliveTimeout).
+          const sweep = setInterval(() => app.server.closeIdleConnections(), 100)
+          try {
+            await app.close()
+          } finally {
+            clearInterval(sweep)
+          }
           await dispatcher?.stop({ flush: true })
           await limiter?.close()
           await upstream?.close()
