@@ -8,6 +8,7 @@ import { createHash, createHmac } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isRampartError } from '../core/errors.js'
 import { AUDIT_KEY, at, auditHash, testSeal } from './conformance-fixtures.js'
+import { describeMonitorConformance } from './conformance-monitor.js'
 import type { AlertRecord, ApiKeyRecord, AuditEntry, AuditInput, DataKeyRecord, Store } from './types.js'
 
 export { at, testSeal }
@@ -663,6 +664,8 @@ export function describeStoreConformance(name: string, harness: ConformanceHarne
         expect((await store.claimDue(at(10), at(20), 5)).map((m) => m.attempts)).toEqual([1])
       })
     })
+
+    describeMonitorConformance(fresh, database)
 
     // ---------------------------------------------------------- restart
 

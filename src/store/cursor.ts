@@ -36,3 +36,10 @@ export function toPage<T extends CursorPosition>(rows: T[], limit: number): { it
   const last = items[items.length - 1] as T
   return { items, nextCursor: encodeCursor(last) }
 }
+
+/** `toPage` for rows whose position is not (createdAt, id): the caller says which time and id order them. */
+export function pageBy<T>(rows: T[], limit: number, position: (item: T) => CursorPosition): { items: T[]; nextCursor?: string } {
+  if (rows.length <= limit) return { items: rows }
+  const items = rows.slice(0, limit)
+  return { items, nextCursor: encodeCursor(position(items[items.length - 1] as T)) }
+}

@@ -10,6 +10,7 @@
  * - Methods are async even on SQLite, so callers are written once for both backends.
  */
 import type { Action, Direction, Finding } from '../core/types.js'
+import type { RunMetric } from '../monitor/types.js'
 
 /** Envelope ciphertext as produced by `Envelope.seal` (self-describing, base64url text). */
 export type Sealed = string
@@ -227,9 +228,254 @@ export interface OutboxStore {
   countPending(): Promise<number>
 }
 
+// ---------------------------------------------------------------- monitor: captured inferences and ground truth
+
+/** One sampled inference: what the model was asked and answered, sealed. */
+export interface CaptureRecord {
+  tenant: string
+  /** Unique per tenant: the gateway request id for proxy captures, the caller's id (or a generated one) otherwise. */
+  inferenceId: string
+  modelId: string
+  /** When the inference happened, as reported by the caller (the gateway's clock for proxy captures). */
+  at: string
+  /** When the gateway stored it. Schedule windows are cut on this time, so a record reported late is never skipped. */
+  receivedAt: string
+  /** `proxy`, `api` or `library`. */
+  source: string
+  /** JSON `{ input, output, guard? }`, sealed (aad binds it to tenant and inference id). */
+  payload: Sealed
+}
+
+/** A ground-truth label that arrived later for an inference (sealed: labels can be as sensitive as inputs). */
+export interface GroundTruthRecord {
+  tenant: string
+  inferenceId: string
+  /** JSON of the label, sealed. */
+  label: Sealed
+  receivedAt: string
+}
+
+/** A capture joined with its label, when one arrived. */
+export interface LabelledCapture extends CaptureRecord {
+  label: Sealed | null
+}
+
+export interface CaptureFilter {
+  tenant: string
+  modelId?: string
+  /** Inclusive lower bound on `receivedAt`. */
+  receivedSince?: string
+  /** Exclusive upper bound on `receivedAt`. */
+  receivedUntil?: string
+  /** 1..1000. */
+  limit: number
+  cursor?: string
+}
+
+export interface CaptureStore {
+  /** Stores a capture; returns false and changes nothing when the tenant already has this inference id (retries are harmless). */
+  insertCapture(record: CaptureRecord): Promise<boolean>
+  /**
+   * Stores labels; a later label for the same inference replaces the earlier one. Labels may
+   * arrive before (or without) their capture. Returns how many of them match a stored capture.
+   */
+  putGroundTruth(records: readonly GroundTruthRecord[]): Promise<number>
+  getCapture(tenant: string, inferenceId: string): Promise<LabelledCapture | undefined>
+  /** OLDEST first by (`receivedAt`, `inferenceId`): the order a schedule reads its window in. */
+  listCaptures(filter: CaptureFilter): Promise<Page<LabelledCapture>>
+  /** Deletes captures and labels received before `before` (retention); returns how many captures went. */
+  pruneCaptures(before: string): Promise<number>
+}
+
+// ---------------------------------------------------------------- monitor: schedules, runs, metric series
+
+export interface ScheduleRecord {
+  id: string
+  tenant: string
+  name: string
+  /** Five-field cron expression, UTC (monitor/schedule-cron.ts). */
+  cron: string
+  /** Captures of this model are the schedule's data. */
+  modelId: string
+  /** A baseline folder under the tenant's baselines directory, or null when the baseline is stored. */
+  baselineDir: string | null
+  /** `{ statistics, constraints }` JSON, sealed; null when `baselineDir` is used. */
+  baselineSealed: Sealed | null
+  /** Columns for model-quality checks; null = defaults. */
+  groundTruthColumn: string | null
+  predictionColumn: string | null
+  enabled: boolean
+  createdAt: string
+  createdBy: string
+  nextRunAt: string
+  /** Start of the next run's window (the end of the last run's window; `createdAt` at first). */
+  windowStart: string
+  lastRunAt: string | null
+  /** Which process holds the schedule (running it) and until when. */
+  leaseOwner: string | null
+  leaseUntil: string | null
+}
+
+/** What a finished run writes back to its schedule. */
+export interface ScheduleCompletion {
+  windowStart: string
+  lastRunAt: string
+  nextRunAt: string
+}
+
+export const RUN_STATUSES = ['running', 'completed', 'failed', 'no_data'] as const
+export type RunStatus = (typeof RUN_STATUSES)[number]
+
+export interface RunRecord {
+  id: string
+  tenant: string
+  scheduleId: string
+  startedAt: string
+  finishedAt: string | null
+  status: RunStatus
+  /** Captures received in [windowStart, windowEnd) were checked. */
+  windowStart: string
+  windowEnd: string
+  rows: number
+  violationCount: number
+  /** `Violation[]` JSON, sealed (descriptions may quote captured values). */
+  violations: Sealed | null
+  metrics: RunMetric[]
+  error: string | null
+}
+
+export type RunUpdate = Pick<RunRecord, 'finishedAt' | 'status' | 'rows' | 'violationCount' | 'violations' | 'metrics' | 'error'>
+
+export interface RunFilter {
+  tenant: string
+  scheduleId?: string
+  limit: number
+  cursor?: string
+}
+
+export interface ScheduleStore {
+  createSchedule(record: ScheduleRecord): Promise<void>
+  getSchedule(tenant: string, id: string): Promise<ScheduleRecord | undefined>
+  /** Newest first; every tenant's when `tenant` is undefined. */
+  listSchedules(tenant?: string): Promise<ScheduleRecord[]>
+  /** Deletes a schedule with its runs, metric points and alarms; false when it does not exist in this tenant. */
+  deleteSchedule(tenant: string, id: string): Promise<boolean>
+  /**
+   * Leases up to `limit` enabled schedules due at `now` (`nextRunAt <= now`) whose lease is
+   * free or expired, to `owner` until `leaseUntil`: one holder at a time across replicas.
+   */
+  claimDueSchedules(now: string, leaseUntil: string, owner: string, limit: number): Promise<ScheduleRecord[]>
+  /** Leases one schedule whatever its next run time (a manual run); undefined when unknown or leased by another owner. */
+  claimSchedule(tenant: string, id: string, now: string, leaseUntil: string, owner: string): Promise<ScheduleRecord | undefined>
+  /** Extends a lease `owner` still holds; false when it was lost. */
+  renewScheduleLease(tenant: string, id: string, owner: string, leaseUntil: string): Promise<boolean>
+  /** Ends `owner`'s lease and records the run: next window start, last and next run times. False when the lease was lost. */
+  completeScheduleRun(tenant: string, id: string, owner: string, update: ScheduleCompletion): Promise<boolean>
+  insertRun(run: RunRecord): Promise<void>
+  /** Records the outcome of a run; false when no such run exists in this tenant. */
+  finishRun(tenant: string, id: string, update: RunUpdate): Promise<boolean>
+  getRun(tenant: string, id: string): Promise<RunRecord | undefined>
+  /** Newest first by `startedAt`. */
+  listRuns(filter: RunFilter): Promise<Page<RunRecord>>
+}
+
+/** One value of a run metric: a point of the series (tenant, schedule, name). */
+export interface MetricPoint {
+  tenant: string
+  scheduleId: string
+  runId: string
+  name: string
+  at: string
+  /** Finite. */
+  value: number
+}
+
+export interface MetricQuery {
+  tenant: string
+  scheduleId: string
+  name: string
+  /** Exclusive lower bound on `at`. */
+  since: string
+  /** Inclusive upper bound on `at`. */
+  until: string
+}
+
+export interface MetricSeriesStore {
+  appendMetrics(points: readonly MetricPoint[]): Promise<void>
+  /** Points of one series with `since < at <= until`, oldest first, at most 10 000. */
+  queryMetric(query: MetricQuery): Promise<MetricPoint[]>
+}
+
+// ---------------------------------------------------------------- monitor: alarms (CloudWatch's model)
+
+export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const
+export type AlarmState = (typeof ALARM_STATES)[number]
+export const ALARM_STATISTICS = ['Average', 'Maximum', 'Minimum', 'Sum', 'SampleCount'] as const
+export type AlarmStatistic = (typeof ALARM_STATISTICS)[number]
+export const ALARM_COMPARISONS = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'] as const
+export type AlarmComparison = (typeof ALARM_COMPARISONS)[number]
+export const TREAT_MISSING_DATA = ['missing', 'notBreaching', 'breaching', 'ignore'] as const
+export type TreatMissingData = (typeof TREAT_MISSING_DATA)[number]
+
+export interface AlarmRecord {
+  id: string
+  tenant: string
+  name: string
+  description: string
+  /** The series watched: a metric of one schedule's runs. */
+  scheduleId: string
+  metricName: string
+  statistic: AlarmStatistic
+  comparison: AlarmComparison
+  threshold: number
+  /** Seconds per datapoint (≥ 60, a multiple of 60). */
+  periodSeconds: number
+  /** N: the most recent datapoints evaluated. */
+  evaluationPeriods: number
+  /** M of N: breaching datapoints that put the alarm in ALARM. */
+  datapointsToAlarm: number
+  treatMissingData: TreatMissingData
+  /** Notify (webhooks, alerts) on state changes. */
+  actionsEnabled: boolean
+  state: AlarmState
+  stateReason: string
+  stateUpdatedAt: string
+  createdAt: string
+  createdBy: string
+}
+
+export interface AlarmHistoryRecord {
+  id: string
+  tenant: string
+  alarmId: string
+  at: string
+  oldState: AlarmState
+  newState: AlarmState
+  reason: string
+  /** What the evaluation saw (datapoints, rule, counts). */
+  reasonData: Record<string, unknown>
+}
+
+export interface AlarmStore {
+  createAlarm(record: AlarmRecord): Promise<void>
+  getAlarm(tenant: string, id: string): Promise<AlarmRecord | undefined>
+  /** Newest first; every tenant's when `tenant` is undefined (metrics export). */
+  listAlarms(tenant?: string, scheduleId?: string): Promise<AlarmRecord[]>
+  deleteAlarm(tenant: string, id: string): Promise<boolean>
+  /**
+   * Moves the alarm from `history.oldState` to `history.newState` and records the history
+   * entry, in one transaction; false (nothing written) when the alarm is no longer in
+   * `oldState` — another replica got there first, so only one of them notifies.
+   */
+  transitionAlarm(history: AlarmHistoryRecord): Promise<boolean>
+  /** Newest first. */
+  listAlarmHistory(tenant: string, alarmId: string, limit: number, cursor?: string): Promise<Page<AlarmHistoryRecord>>
+}
+
 // ---------------------------------------------------------------- the whole store
 
-export interface Store extends KeyStore, AlertStore, PolicyStore, AuditStore, DataKeyStore, OutboxStore {
+export interface Store
+  extends KeyStore, AlertStore, PolicyStore, AuditStore, DataKeyStore, OutboxStore, CaptureStore, ScheduleStore, MetricSeriesStore, AlarmStore {
   /** `sqlite` or `postgres`. */
   readonly kind: string
   /** Applies pending schema migrations (versioned, idempotent, safe to call on every start). */

@@ -105,4 +105,123 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (next_attempt_at, created_at) WHERE delivered_at IS NULL;
 `,
   },
+  {
+    version: 2,
+    name: 'monitor',
+    sql: `
+-- Sampled inferences, sealed. Windows are read by (tenant, model, received_at, inference_id).
+CREATE TABLE captures (
+  tenant text NOT NULL,
+  inference_id text NOT NULL,
+  model_id text NOT NULL,
+  at timestamptz NOT NULL,
+  received_at timestamptz NOT NULL,
+  source text NOT NULL,
+  payload text NOT NULL,
+  PRIMARY KEY (tenant, inference_id)
+);
+CREATE INDEX captures_window ON captures (tenant, model_id, received_at, inference_id);
+CREATE INDEX captures_received ON captures (received_at);
+
+-- Labels arrive later (or earlier) than their capture, so they live apart and are joined on read.
+CREATE TABLE ground_truth (
+  tenant text NOT NULL,
+  inference_id text NOT NULL,
+  label text NOT NULL,
+  received_at timestamptz NOT NULL,
+  PRIMARY KEY (tenant, inference_id)
+);
+CREATE INDEX ground_truth_received ON ground_truth (received_at);
+
+CREATE TABLE monitor_schedules (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  name text NOT NULL,
+  cron text NOT NULL,
+  model_id text NOT NULL,
+  baseline_dir text,
+  baseline_sealed text,
+  ground_truth_column text,
+  prediction_column text,
+  enabled bigint NOT NULL CHECK (enabled IN (0, 1)),
+  created_at timestamptz NOT NULL,
+  created_by text NOT NULL,
+  next_run_at timestamptz NOT NULL,
+  window_start timestamptz NOT NULL,
+  last_run_at timestamptz,
+  lease_owner text,
+  lease_until timestamptz,
+  UNIQUE (tenant, name),
+  CHECK ((baseline_dir IS NULL) <> (baseline_sealed IS NULL))
+);
+CREATE INDEX monitor_schedules_tenant ON monitor_schedules (tenant, created_at DESC, id DESC);
+CREATE INDEX monitor_schedules_due ON monitor_schedules (next_run_at) WHERE enabled = 1;
+
+CREATE TABLE monitor_runs (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  schedule_id text NOT NULL,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz,
+  status text NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'no_data')),
+  window_start timestamptz NOT NULL,
+  window_end timestamptz NOT NULL,
+  row_count bigint NOT NULL CHECK (row_count >= 0),
+  violation_count bigint NOT NULL CHECK (violation_count >= 0),
+  violations text,
+  metrics text NOT NULL,
+  error text
+);
+CREATE INDEX monitor_runs_tenant ON monitor_runs (tenant, started_at DESC, id DESC);
+CREATE INDEX monitor_runs_schedule ON monitor_runs (tenant, schedule_id, started_at DESC, id DESC);
+
+-- Run metrics as time series: one row per (run, metric).
+CREATE TABLE monitor_metrics (
+  tenant text NOT NULL,
+  schedule_id text NOT NULL,
+  name text NOT NULL,
+  at timestamptz NOT NULL,
+  run_id text NOT NULL,
+  value double precision NOT NULL
+);
+CREATE INDEX monitor_metrics_series ON monitor_metrics (tenant, schedule_id, name, at);
+
+CREATE TABLE monitor_alarms (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  name text NOT NULL,
+  description text NOT NULL,
+  schedule_id text NOT NULL,
+  metric_name text NOT NULL,
+  statistic text NOT NULL CHECK (statistic IN ('Average', 'Maximum', 'Minimum', 'Sum', 'SampleCount')),
+  comparison text NOT NULL CHECK (comparison IN ('GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold')),
+  threshold double precision NOT NULL,
+  period_seconds bigint NOT NULL CHECK (period_seconds >= 60),
+  evaluation_periods bigint NOT NULL CHECK (evaluation_periods >= 1),
+  datapoints_to_alarm bigint NOT NULL CHECK (datapoints_to_alarm >= 1 AND datapoints_to_alarm <= evaluation_periods),
+  treat_missing_data text NOT NULL CHECK (treat_missing_data IN ('missing', 'notBreaching', 'breaching', 'ignore')),
+  actions_enabled bigint NOT NULL CHECK (actions_enabled IN (0, 1)),
+  state text NOT NULL CHECK (state IN ('OK', 'ALARM', 'INSUFFICIENT_DATA')),
+  state_reason text NOT NULL,
+  state_updated_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL,
+  created_by text NOT NULL,
+  UNIQUE (tenant, name)
+);
+CREATE INDEX monitor_alarms_tenant ON monitor_alarms (tenant, created_at DESC, id DESC);
+CREATE INDEX monitor_alarms_schedule ON monitor_alarms (tenant, schedule_id);
+
+CREATE TABLE monitor_alarm_history (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  alarm_id text NOT NULL,
+  at timestamptz NOT NULL,
+  old_state text NOT NULL CHECK (old_state IN ('OK', 'ALARM', 'INSUFFICIENT_DATA')),
+  new_state text NOT NULL CHECK (new_state IN ('OK', 'ALARM', 'INSUFFICIENT_DATA')),
+  reason text NOT NULL,
+  reason_data text NOT NULL
+);
+CREATE INDEX monitor_alarm_history_alarm ON monitor_alarm_history (tenant, alarm_id, at DESC, id DESC);
+`,
+  },
 ]

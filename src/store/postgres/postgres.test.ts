@@ -74,7 +74,10 @@ describe.skipIf(skip !== undefined)('postgres adapter', () => {
     expect(await store.schemaVersion()).toBe(POSTGRES_MIGRATIONS.length)
     await store.close()
     const tables = await raw<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema])
-    expect(tables.map((t) => t.table_name)).toEqual(['alerts', 'api_keys', 'audit_log', 'data_keys', 'outbox', 'policy_active', 'policy_heads', 'policy_versions', 'schema_migrations'])
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'alerts', 'api_keys', 'audit_log', 'captures', 'data_keys', 'ground_truth', 'monitor_alarm_history', 'monitor_alarms', 'monitor_metrics',
+      'monitor_runs', 'monitor_schedules', 'outbox', 'policy_active', 'policy_heads', 'policy_versions', 'schema_migrations',
+    ])
     const steps = await raw(`SELECT version, name FROM ${schema}.schema_migrations ORDER BY version`)
     expect(steps).toEqual(POSTGRES_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })))
   })
@@ -91,7 +94,7 @@ describe.skipIf(skip !== undefined)('postgres adapter', () => {
     const first = await openStore(url, { schema })
     await first.appendAudit({ at: at(1), actor: 'cli', tenant: null, action: 'x', target: null, detail: {} }, testSeal)
     await first.close()
-    const next = [...POSTGRES_MIGRATIONS, { version: POSTGRES_MIGRATIONS.length + 1, name: 'captures', sql: 'CREATE TABLE captures (id text PRIMARY KEY)' }]
+    const next = [...POSTGRES_MIGRATIONS, { version: POSTGRES_MIGRATIONS.length + 1, name: 'upgrade_probe', sql: 'CREATE TABLE upgrade_probe (id text PRIMARY KEY)' }]
     const upgraded = await openPostgresStore(url, { schema, migrations: next })
     await Promise.all([upgraded.migrate(), upgraded.migrate()])
     expect(await upgraded.schemaVersion()).toBe(next.length)

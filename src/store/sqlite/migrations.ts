@@ -105,4 +105,123 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (next_attempt_at, created_at) WHERE delivered_at IS NULL;
 `,
   },
+  {
+    version: 2,
+    name: 'monitor',
+    sql: `
+-- Sampled inferences, sealed. Windows are read by (tenant, model, received_at, inference_id).
+CREATE TABLE captures (
+  tenant TEXT NOT NULL,
+  inference_id TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  source TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  PRIMARY KEY (tenant, inference_id)
+) STRICT;
+CREATE INDEX captures_window ON captures (tenant, model_id, received_at, inference_id);
+CREATE INDEX captures_received ON captures (received_at);
+
+-- Labels arrive later (or earlier) than their capture, so they live apart and are joined on read.
+CREATE TABLE ground_truth (
+  tenant TEXT NOT NULL,
+  inference_id TEXT NOT NULL,
+  label TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (tenant, inference_id)
+) STRICT;
+CREATE INDEX ground_truth_received ON ground_truth (received_at);
+
+CREATE TABLE monitor_schedules (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  name TEXT NOT NULL,
+  cron TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  baseline_dir TEXT,
+  baseline_sealed TEXT,
+  ground_truth_column TEXT,
+  prediction_column TEXT,
+  enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  next_run_at TEXT NOT NULL,
+  window_start TEXT NOT NULL,
+  last_run_at TEXT,
+  lease_owner TEXT,
+  lease_until TEXT,
+  UNIQUE (tenant, name),
+  CHECK ((baseline_dir IS NULL) <> (baseline_sealed IS NULL))
+) STRICT;
+CREATE INDEX monitor_schedules_tenant ON monitor_schedules (tenant, created_at DESC, id DESC);
+CREATE INDEX monitor_schedules_due ON monitor_schedules (next_run_at) WHERE enabled = 1;
+
+CREATE TABLE monitor_runs (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  schedule_id TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'no_data')),
+  window_start TEXT NOT NULL,
+  window_end TEXT NOT NULL,
+  row_count INTEGER NOT NULL CHECK (row_count >= 0),
+  violation_count INTEGER NOT NULL CHECK (violation_count >= 0),
+  violations TEXT,
+  metrics TEXT NOT NULL,
+  error TEXT
+) STRICT;
+CREATE INDEX monitor_runs_tenant ON monitor_runs (tenant, started_at DESC, id DESC);
+CREATE INDEX monitor_runs_schedule ON monitor_runs (tenant, schedule_id, started_at DESC, id DESC);
+
+-- Run metrics as time series: one row per (run, metric).
+CREATE TABLE monitor_metrics (
+  tenant TEXT NOT NULL,
+  schedule_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  at TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  value REAL NOT NULL
+) STRICT;
+CREATE INDEX monitor_metrics_series ON monitor_metrics (tenant, schedule_id, name, at);
+
+CREATE TABLE monitor_alarms (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  schedule_id TEXT NOT NULL,
+  metric_name TEXT NOT NULL,
+  statistic TEXT NOT NULL CHECK (statistic IN ('Average', 'Maximum', 'Minimum', 'Sum', 'SampleCount')),
+  comparison TEXT NOT NULL CHECK (comparison IN ('GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold')),
+  threshold REAL NOT NULL,
+  period_seconds INTEGER NOT NULL CHECK (period_seconds >= 60),
+  evaluation_periods INTEGER NOT NULL CHECK (evaluation_periods >= 1),
+  datapoints_to_alarm INTEGER NOT NULL CHECK (datapoints_to_alarm >= 1 AND datapoints_to_alarm <= evaluation_periods),
+  treat_missing_data TEXT NOT NULL CHECK (treat_missing_data IN ('missing', 'notBreaching', 'breaching', 'ignore')),
+  actions_enabled INTEGER NOT NULL CHECK (actions_enabled IN (0, 1)),
+  state TEXT NOT NULL CHECK (state IN ('OK', 'ALARM', 'INSUFFICIENT_DATA')),
+  state_reason TEXT NOT NULL,
+  state_updated_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  UNIQUE (tenant, name)
+) STRICT;
+CREATE INDEX monitor_alarms_tenant ON monitor_alarms (tenant, created_at DESC, id DESC);
+CREATE INDEX monitor_alarms_schedule ON monitor_alarms (tenant, schedule_id);
+
+CREATE TABLE monitor_alarm_history (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  alarm_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  old_state TEXT NOT NULL CHECK (old_state IN ('OK', 'ALARM', 'INSUFFICIENT_DATA')),
+  new_state TEXT NOT NULL CHECK (new_state IN ('OK', 'ALARM', 'INSUFFICIENT_DATA')),
+  reason TEXT NOT NULL,
+  reason_data TEXT NOT NULL
+) STRICT;
+CREATE INDEX monitor_alarm_history_alarm ON monitor_alarm_history (tenant, alarm_id, at DESC, id DESC);
+`,
+  },
 ]

@@ -15,6 +15,19 @@ import { storeError } from '../errors.js'
 import { FIRST_PREV_HASH, checkAppliedMigrations, checkMigrationList } from '../migrations.js'
 import type { Migration } from '../migrations.js'
 import type {
+  AlarmHistoryRecord,
+  AlarmRecord,
+  CaptureFilter,
+  CaptureRecord,
+  GroundTruthRecord,
+  LabelledCapture,
+  MetricPoint,
+  MetricQuery,
+  RunFilter,
+  RunRecord,
+  RunUpdate,
+  ScheduleCompletion,
+  ScheduleRecord,
   AlertFilter,
   AlertRecord,
   ApiKeyRecord,
@@ -48,6 +61,7 @@ import {
 } from '../validate.js'
 import type { OutboxInput } from '../validate.js'
 import { SQLITE_MIGRATIONS } from './migrations.js'
+import { SqliteMonitorStore } from './sqlite-monitor.js'
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's lock before failing, in milliseconds. */
@@ -79,11 +93,13 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database
   readonly #migrations: readonly Migration[]
   readonly #statements = new Map<string, Database.Statement>()
+  readonly #monitor: SqliteMonitorStore
 
   constructor(db: Database.Database, migrations: readonly Migration[]) {
     checkMigrationList(migrations)
     this.#db = db
     this.#migrations = migrations
+    this.#monitor = new SqliteMonitorStore(db)
   }
 
   /** Statements are compiled on first use and reused; the SQL text is the cache key. */
@@ -391,6 +407,34 @@ export class SqliteStore implements Store {
     const row = this.#do('countPending', () => this.#stmt('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get()) as { n: number }
     return row.n
   }
+
+  // ------------------------------------------------------------ monitor (sqlite-monitor.ts)
+
+  insertCapture(record: CaptureRecord): Promise<boolean> { return this.#monitor.insertCapture(record) }
+  putGroundTruth(records: readonly GroundTruthRecord[]): Promise<number> { return this.#monitor.putGroundTruth(records) }
+  getCapture(tenant: string, inferenceId: string): Promise<LabelledCapture | undefined> { return this.#monitor.getCapture(tenant, inferenceId) }
+  listCaptures(filter: CaptureFilter): Promise<Page<LabelledCapture>> { return this.#monitor.listCaptures(filter) }
+  pruneCaptures(before: string): Promise<number> { return this.#monitor.pruneCaptures(before) }
+  createSchedule(record: ScheduleRecord): Promise<void> { return this.#monitor.createSchedule(record) }
+  getSchedule(tenant: string, id: string): Promise<ScheduleRecord | undefined> { return this.#monitor.getSchedule(tenant, id) }
+  listSchedules(tenant?: string): Promise<ScheduleRecord[]> { return this.#monitor.listSchedules(tenant) }
+  deleteSchedule(tenant: string, id: string): Promise<boolean> { return this.#monitor.deleteSchedule(tenant, id) }
+  claimDueSchedules(now: string, leaseUntil: string, owner: string, limit: number): Promise<ScheduleRecord[]> { return this.#monitor.claimDueSchedules(now, leaseUntil, owner, limit) }
+  claimSchedule(tenant: string, id: string, now: string, leaseUntil: string, owner: string): Promise<ScheduleRecord | undefined> { return this.#monitor.claimSchedule(tenant, id, now, leaseUntil, owner) }
+  renewScheduleLease(tenant: string, id: string, owner: string, leaseUntil: string): Promise<boolean> { return this.#monitor.renewScheduleLease(tenant, id, owner, leaseUntil) }
+  completeScheduleRun(tenant: string, id: string, owner: string, update: ScheduleCompletion): Promise<boolean> { return this.#monitor.completeScheduleRun(tenant, id, owner, update) }
+  insertRun(run: RunRecord): Promise<void> { return this.#monitor.insertRun(run) }
+  finishRun(tenant: string, id: string, update: RunUpdate): Promise<boolean> { return this.#monitor.finishRun(tenant, id, update) }
+  getRun(tenant: string, id: string): Promise<RunRecord | undefined> { return this.#monitor.getRun(tenant, id) }
+  listRuns(filter: RunFilter): Promise<Page<RunRecord>> { return this.#monitor.listRuns(filter) }
+  appendMetrics(points: readonly MetricPoint[]): Promise<void> { return this.#monitor.appendMetrics(points) }
+  queryMetric(query: MetricQuery): Promise<MetricPoint[]> { return this.#monitor.queryMetric(query) }
+  createAlarm(record: AlarmRecord): Promise<void> { return this.#monitor.createAlarm(record) }
+  getAlarm(tenant: string, id: string): Promise<AlarmRecord | undefined> { return this.#monitor.getAlarm(tenant, id) }
+  listAlarms(tenant?: string, scheduleId?: string): Promise<AlarmRecord[]> { return this.#monitor.listAlarms(tenant, scheduleId) }
+  deleteAlarm(tenant: string, id: string): Promise<boolean> { return this.#monitor.deleteAlarm(tenant, id) }
+  transitionAlarm(history: AlarmHistoryRecord): Promise<boolean> { return this.#monitor.transitionAlarm(history) }
+  listAlarmHistory(tenant: string, alarmId: string, limit: number, cursor?: string): Promise<Page<AlarmHistoryRecord>> { return this.#monitor.listAlarmHistory(tenant, alarmId, limit, cursor) }
 }
 
 /** Opens (creating if needed) the database file and sets the pragmas; does not migrate. */

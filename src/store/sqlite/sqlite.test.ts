@@ -71,7 +71,7 @@ describe('sqlite adapter', () => {
     const v1 = await openStore(`sqlite:${file}`)
     await v1.appendAudit({ at: at(1), actor: 'cli', tenant: null, action: 'x', target: null, detail: {} }, testSeal)
     await v1.close()
-    const next = [...SQLITE_MIGRATIONS, { version: SQLITE_MIGRATIONS.length + 1, name: 'captures', sql: 'CREATE TABLE captures (id TEXT PRIMARY KEY) STRICT' }]
+    const next = [...SQLITE_MIGRATIONS, { version: SQLITE_MIGRATIONS.length + 1, name: 'upgrade_probe', sql: 'CREATE TABLE upgrade_probe (id TEXT PRIMARY KEY) STRICT' }]
     const v2 = await openSqliteStore(file, { migrations: next })
     await v2.migrate()
     await v2.migrate()
