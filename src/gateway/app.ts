@@ -9,6 +9,7 @@ import { chatRoutes } from './routes/chat.js'
 import { guardRoutes } from './routes/guard.js'
 import { healthRoutes } from './routes/health.js'
 import { keyRoutes } from './routes/keys.js'
+import { monitorRoutes } from './routes/monitor.js'
 import { policyRoutes } from './routes/policies.js'
 import type { GatewayServices } from './services.js'
 import './types.js'
@@ -61,5 +62,6 @@ export function buildApp(services: GatewayServices, options: BuildAppOptions = {
   policyRoutes(app, services)
   keyRoutes(app, services)
   auditRoutes(app, services)
+  monitorRoutes(app, services)
   return app
 }

@@ -59,6 +59,8 @@ export const gatewayConfigSchema = z
     keyCacheMs: z.coerce.number().int().min(0).default(5_000),
     /** Processes serving the port (node:cluster); scanning is CPU-bound, so one per core. */
     workers: z.coerce.number().int().min(1).max(64).default(1),
+    /** Share of proxied chat completions captured for monitoring, 0..1; 0 (off) unless you opt in, since captures keep prompts and answers (sealed). */
+    captureSampleRate: z.coerce.number().min(0).max(1).default(0),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()

@@ -9,6 +9,7 @@ import {
   keyCreateSchema,
   policyCreateSchema,
 } from './schemas.js'
+import { monitorOpenApiPaths } from '../monitor/ops/openapi.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -54,6 +55,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/metrics': { get: { summary: 'Prometheus metrics', ...secured('admin,analyst'), responses: { '200': ok('text/plain exposition format') } } },
       '/healthz': { get: { summary: 'Liveness', responses: { '200': ok('ok') } } },
       '/readyz': { get: { summary: 'Readiness (store, Redis)', responses: { '200': ok('ready'), '503': ok('not ready') } } },
+      ...monitorOpenApiPaths(),
     },
   }
 }

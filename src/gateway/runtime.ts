@@ -7,6 +7,9 @@ import { loadAuditKey } from '../crypto/audit-key.js'
 import { createEnvelope, type Envelope } from '../crypto/envelope.js'
 import { createKeyProvider } from '../crypto/key-providers.js'
 import type { KeyProvider } from '../crypto/types.js'
+import { basicRunChecks } from '../monitor/ops/basic-checks.js'
+import { MonitorOps } from '../monitor/ops/monitor-ops.js'
+import type { RunChecks } from '../monitor/types.js'
 import { createRateLimiter } from '../ratelimit/index.js'
 import type { RateLimiter } from '../ratelimit/types.js'
 import { openStore } from '../store/open.js'
@@ -84,7 +87,15 @@ function readTls(config: GatewayConfig) {
 }
 
 /** Builds every service from the configuration and listens. */
-export async function startGateway(config: GatewayConfig, options: { logger?: boolean | Record<string, unknown> } = {}): Promise<RunningGateway> {
+export interface StartGatewayOptions {
+  logger?: boolean | Record<string, unknown>
+  /** The checks monitoring schedules run (default: monitor/ops/basic-checks.ts). */
+  runChecks?: RunChecks
+  /** Monitor timers: due-schedule tick and all-alarms evaluation, ms (defaults 15 000 and 60 000); its clock (tests). */
+  monitor?: { tickMs?: number; alarmEvaluationMs?: number; now?: () => number }
+}
+
+export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
   const https = readTls(config)
   // loadGatewayConfig checks this too, but a library caller may build the configuration without it.
   if (https === undefined && !config.insecureListen && !isLoopback(config.host)) {
@@ -95,6 +106,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: bo
   let limiter: RateLimiter | undefined
   let dispatcher: OutboxDispatcher | undefined
   let upstream: Upstream | undefined
+  let monitor: MonitorOps | undefined
   // Components built before the app log through it once it exists (the app owns the pino instance).
   let appLog: FastifyInstance['log'] | undefined
   const log = {
@@ -132,6 +144,25 @@ export async function startGateway(config: GatewayConfig, options: { logger?: bo
       metricsPublic: config.metricsPublic,
       onTouch: (id) => void store.touchKey(id, new Date().toISOString()).catch(() => undefined),
     })
+    monitor = new MonitorOps({
+      store,
+      sealer: envelope,
+      audit,
+      alerts,
+      publish:
+        dispatcher === undefined
+          ? undefined
+          : async (event, data) => {
+              const targets = targetsFor(event)
+              if (targets.length > 0) await dispatcher!.enqueue(event, data, targets)
+            },
+      registry: metrics.registry,
+      runChecks: options.runChecks ?? basicRunChecks,
+      dataDir: config.dataDir,
+      captureSampleRate: config.captureSampleRate,
+      logger: log,
+      ...options.monitor,
+    })
     const services: GatewayServices = {
       config,
       store,
@@ -143,6 +174,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: bo
       metrics,
       upstream,
       verifyAudit: backends.verifyAudit,
+      monitor,
       ...(config.redis === undefined ? {} : { readiness: async () => void (await limiter!.ping?.()) }),
     }
     const app = buildApp(services, {
@@ -152,6 +184,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: bo
     appLog = app.log
     dispatcher?.start()
     const address = await app.listen({ host: config.host, port: config.port })
+    monitor.start()
     const url = https === undefined ? address : address.replace(/^http:/, 'https:')
     let closing: Promise<void> | undefined
     return {
@@ -168,6 +201,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: bo
           } finally {
             clearInterval(sweep)
           }
+          // Before the outbox stops: a run finishing now may still queue an alarm webhook.
+          await monitor?.stop()
           await dispatcher?.stop({ flush: true })
           await limiter?.close()
           await upstream?.close()
@@ -175,6 +210,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: bo
         })()),
     }
   } catch (error) {
+    await monitor?.stop().catch(() => undefined)
     await dispatcher?.stop({ flush: false }).catch(() => undefined)
     await limiter?.close().catch(() => undefined)
     await upstream?.close().catch(() => undefined)

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { MonitorOps } from '../monitor/ops/monitor-ops.js'
 import type { Store } from '../store/types.js'
 import type { AlertService, AuditWriter, Sealer } from './alert-service.js'
 import type { GatewayConfig } from './config.js'
@@ -23,4 +24,6 @@ export interface GatewayServices {
   /** Readiness checks beyond the store (Redis). */
   readiness?: () => Promise<void>
   logger?: FastifyBaseLogger
+  /** Capture, schedules and alarms (monitor/ops); the /v1/monitor routes exist only with it. */
+  monitor?: MonitorOps
 }

@@ -45,7 +45,7 @@ const MACROS: Readonly<Record<string, string>> = {
 const HORIZON_YEARS = 9
 
 function invalid(expression: string, message: string): RampartError {
-  return new RampartError('RAMPART_ERR_INPUT_INVALID', `cron "${expression}": ${message}`, { path: 'cron' })
+  return new RampartError('RAMPART_ERR_INPUT_INVALID', `cron: ${message} (in "${expression}")`, { path: 'cron' })
 }
 
 function parseValue(text: string, field: Field, expression: string): number {

@@ -3,6 +3,7 @@ import { RampartError } from '../../core/errors.js'
 import { actionRank } from '../../core/spans.js'
 import type { Action, Finding, ScanContext, ScanResult } from '../../core/types.js'
 import type { Guard } from '../../guard.js'
+import { guardSignals } from '../../monitor/capture.js'
 import type { Principal } from '../types.js'
 import type { GatewayServices } from '../services.js'
 import { chatRequestSchema, parseInput, type ChatMessage, type ChatRequest } from '../schemas.js'
@@ -52,6 +53,15 @@ function rampartField(input: Verdict, output: Verdict | undefined): Record<strin
     input: { decision: input.decision, findings: input.findings },
     ...(output === undefined ? {} : { output: { decision: output.decision, findings: output.findings } }),
   }
+}
+
+/**
+ * Hands a sampled exchange to the monitor: the untrusted messages' text as forwarded (after
+ * redaction) and the answer as the client got it, under the request id as inference id.
+ */
+function captureExchange(services: GatewayServices, principal: Principal, requestId: string, body: ChatRequest, output: string, verdict: Verdict): void {
+  const input = body.messages.filter((m) => SCANNED_ROLES.has(m.role)).map((m) => textOf(m.content)).join('\n')
+  services.monitor?.captureInBackground(principal.tenant, { inferenceId: requestId, modelId: body.model, input, output, guard: guardSignals(verdict.decision, verdict.findings) })
 }
 
 function blockedNotice(result: ScanResult): string {
@@ -107,7 +117,8 @@ export function chatRoutes(app: FastifyInstance, services: GatewayServices): voi
     }
     if (body.stream === true && contentType.includes('text/event-stream')) {
       headers(input)
-      return streamResponse(services, guard, principal, request, reply, res.body, context, input, abort)
+      const capture = services.monitor?.sampled() === true ? (output: string, verdict: Verdict) => captureExchange(services, principal, request.id, body, output, verdict) : undefined
+      return streamResponse(services, guard, principal, request, reply, res.body, context, input, abort, capture)
     }
     let parsed: { choices?: { index?: number; message?: ChatMessage; finish_reason?: string | null }[] } & Record<string, unknown>
     try {
@@ -135,6 +146,7 @@ export function chatRoutes(app: FastifyInstance, services: GatewayServices): voi
     }
     const verdict: Verdict = { decision: stronger(input.decision, output.decision), findings: [...input.findings, ...output.findings], alertIds: [...input.alertIds, ...output.alertIds] }
     headers(verdict)
+    if (services.monitor?.sampled() === true) captureExchange(services, principal, request.id, body, (parsed.choices ?? []).map((c) => textOf(c.message?.content ?? '')).join('\n'), verdict)
     return { ...parsed, rampart: rampartField(input, output) }
   })
 }
@@ -184,6 +196,7 @@ async function streamResponse(
   context: ScanContext,
   input: Verdict,
   abort: AbortController,
+  capture?: (output: string, verdict: Verdict) => void,
 ): Promise<void> {
   const longestCanary = Math.max(0, ...(context.canaries ?? []).map((c) => c.length))
   const holdback = Math.max(64, longestCanary + 1)
@@ -294,6 +307,11 @@ async function streamResponse(
     }
     send(chunkWith([], { rampart: rampartField(input, output) }))
     send('[DONE]')
+    const first = guards.get(0)
+    if (capture !== undefined && first !== undefined) {
+      const shown = first.blocked !== undefined ? blockedNotice(first.blocked) : first.lastResult?.decision === 'redact' ? first.lastResult.text : first.fullText
+      capture(shown, { decision: stronger(input.decision, output.decision), findings: [...input.findings, ...output.findings], alertIds: [] })
+    }
   } catch (error) {
     const mapped = services.upstream?.mapError(error) ?? error
     request.log.warn({ code: (mapped as RampartError).code }, 'stream failed')
