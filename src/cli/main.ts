@@ -1,14 +1,16 @@
 import { Command, CommanderError, Option } from 'commander'
 import { createRequire } from 'node:module'
 import { isRampartError } from '../core/errors.js'
-import { builtinScanners } from '../scanners/index.js'
 import { writeLine } from './io.js'
-import { runPolicySchema, runPolicyShow, runPolicyValidate } from './commands/policy.js'
-import { parseScanFlags, runScan } from './commands/scan.js'
-import { parseMutateFlags, runMutate } from './commands/mutate.js'
-import { parseEvalFlags, runEval } from './commands/eval.js'
 import { MUTATION_FAMILIES } from '../adversarial/mutate.js'
-import { runAuditVerify, runKeysCreate, runKeysList, runKeysRevoke, runRotateMaster, runServe } from './commands/gateway.js'
+
+// Commands are loaded when run: the scanners' word lists take a second or two to load, and
+// `rampart keys …` or `--help` should not wait for them.
+const scan = () => import('./commands/scan.js')
+const policyCommands = () => import('./commands/policy.js')
+const mutate = () => import('./commands/mutate.js')
+const evaluate = () => import('./commands/eval.js')
+const gateway = () => import('./commands/gateway.js')
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -35,7 +37,7 @@ function buildProgram(setCode: (code: number) => void): Command {
     .option('--max-chars <n>', "refuse texts longer than N characters (default: the policy's maxChars)")
     .option('--pretty', 'indent the JSON output (single-text mode)')
     .action(async (file: string | undefined, opts: Record<string, unknown>) => {
-      setCode(await runScan(parseScanFlags({ ...opts, ...(file === undefined ? {} : { file }) })))
+      setCode(await (await scan()).runScan((await scan()).parseScanFlags({ ...opts, ...(file === undefined ? {} : { file }) })))
     })
 
   const policy = program.command('policy').description('Validate, show and describe policies.')
@@ -43,17 +45,17 @@ function buildProgram(setCode: (code: number) => void): Command {
     .command('validate')
     .description('Validate a policy file; on error print the field path and what is wrong and exit 2.')
     .argument('<file>', 'policy file (YAML or JSON)')
-    .action(async (file: string) => setCode(await runPolicyValidate(file)))
+    .action(async (file: string) => setCode(await (await policyCommands()).runPolicyValidate(file)))
   policy
     .command('show')
     .description('Print the effective policy (the default policy unless --policy), with every default filled in.')
     .option('--policy <file>', 'show this policy instead of the default')
     .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .action(async (opts: { policy?: string; format: 'yaml' | 'json' }) => setCode(await runPolicyShow(opts)))
+    .action(async (opts: { policy?: string; format: 'yaml' | 'json' }) => setCode(await (await policyCommands()).runPolicyShow(opts)))
   policy
     .command('schema')
     .description('Print the JSON Schema of policy files (for editor completion).')
-    .action(async () => setCode(await runPolicySchema()))
+    .action(async () => setCode(await (await policyCommands()).runPolicySchema()))
 
   program
     .command('mutate')
@@ -64,7 +66,7 @@ function buildProgram(setCode: (code: number) => void): Command {
     .option('--seed <n>', 'seed of the variants (same seed, same output)', '0')
     .option('--per-family <n>', 'variants per row and family', '1')
     .addOption(new Option('--pool <pool>', 'template half: train (augment training), test (measure), all').default('all'))
-    .action(async (opts: Record<string, unknown>) => setCode(await runMutate(parseMutateFlags(opts))))
+    .action(async (opts: Record<string, unknown>) => setCode(await (await mutate()).runMutate((await mutate()).parseMutateFlags(opts))))
 
   program
     .command('eval')
@@ -76,7 +78,7 @@ function buildProgram(setCode: (code: number) => void): Command {
     .option('--label-field <name>', 'field holding the label: 1/true = attack, 0/false = benign', 'label')
     .option('--family-field <name>', 'field grouping the positives for per-family recall', 'family')
     .option('--json', 'print the figures as JSON')
-    .action(async (opts: Record<string, unknown>) => setCode(await runEval(parseEvalFlags(opts))))
+    .action(async (opts: Record<string, unknown>) => setCode(await (await evaluate()).runEval((await evaluate()).parseEvalFlags(opts))))
 
   // Settings shared by the gateway and its admin commands: same names as the config file and RAMPART_* variables.
   const storeOptions = (cmd: Command) =>
@@ -103,7 +105,7 @@ function buildProgram(setCode: (code: number) => void): Command {
       .option('--insecure-listen', 'allow plain HTTP on a non-loopback address (behind a TLS proxy)')
       .option('--workers <n>', 'processes serving the port, one per core (default 1)')
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'),
-  ).action(async (opts: Record<string, unknown>) => setCode(await runServe(opts)))
+  ).action(async (opts: Record<string, unknown>) => setCode(await (await gateway()).runServe(opts)))
 
   const keys = program.command('keys').description('Manage API keys and the master key (works on the store directly; no running gateway needed).')
   storeOptions(
@@ -115,26 +117,27 @@ function buildProgram(setCode: (code: number) => void): Command {
       .option('--name <name>', 'a label for people')
       .option('--rate-limit <n>', 'requests per minute for this key')
       .option('--daily-quota <n>', 'requests per UTC day for this key'),
-  ).action(async (opts: Record<string, unknown>) => setCode(await runKeysCreate(opts)))
+  ).action(async (opts: Record<string, unknown>) => setCode(await (await gateway()).runKeysCreate(opts)))
   storeOptions(keys.command('list').description('List API keys (never their secrets).').option('--tenant <tenant>', 'only this tenant').option('--json', 'print JSON')).action(
-    async (opts: Record<string, unknown>) => setCode(await runKeysList(opts)),
+    async (opts: Record<string, unknown>) => setCode(await (await gateway()).runKeysList(opts)),
   )
   storeOptions(keys.command('revoke').description('Revoke an API key by id.').argument('<id>', 'the key id (the part after rk_)')).action(async (id: string, opts: Record<string, unknown>) =>
-    setCode(await runKeysRevoke(id, opts)),
+    setCode(await (await gateway()).runKeysRevoke(id, opts)),
   )
   storeOptions(keys.command('rotate-master').description('Make a new master key current and re-wrap every data key; old data stays readable, the gateway keeps running.')).action(
-    async (opts: Record<string, unknown>) => setCode(await runRotateMaster(opts)),
+    async (opts: Record<string, unknown>) => setCode(await (await gateway()).runRotateMaster(opts)),
   )
 
   const audit = program.command('audit').description('The tamper-evident audit log.')
   storeOptions(audit.command('verify').description('Verify the hash chain and MACs; exit 4 and name the first bad entry when it was edited, removed, inserted or reordered.')).action(
-    async (opts: Record<string, unknown>) => setCode(await runAuditVerify(opts)),
+    async (opts: Record<string, unknown>) => setCode(await (await gateway()).runAuditVerify(opts)),
   )
 
   program
     .command('scanners')
     .description('List the built-in scanners, their directions and default actions.')
     .action(async () => {
+      const { builtinScanners } = await import('../scanners/index.js')
       for (const s of builtinScanners) {
         await writeLine(`${s.id.padEnd(18)} ${s.directions.join(',').padEnd(13)} ${s.defaults.action.padEnd(7)} ${s.description}`)
       }

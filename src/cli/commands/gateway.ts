@@ -5,7 +5,7 @@ import { describeIssues } from '../../core/policy.js'
 import { TENANT_PATTERN, generateApiKey } from '../../gateway/api-keys.js'
 import { loadGatewayConfig, type GatewayConfig } from '../../gateway/config.js'
 import { publicKey } from '../../gateway/routes/keys.js'
-import { openBackends, startGateway, type Backends } from '../../gateway/runtime.js'
+import { openBackends, type Backends } from '../../gateway/backends.js'
 import { ROLES } from '../../store/types.js'
 import { writeLine } from '../io.js'
 
@@ -71,6 +71,8 @@ function untilSignal(stop: (signal: string) => Promise<void>): Promise<void> {
 export async function runServe(flags: Record<string, unknown>): Promise<number> {
   const c = config(flags)
   if (c.workers > 1 && cluster.isPrimary) return runPrimary(c)
+  // Loaded here, not at the top: it pulls in every scanner, which the admin commands do not need.
+  const { startGateway } = await import('../../gateway/runtime.js')
   const gateway = await startGateway(c, { logger: c.logLevel === 'silent' ? false : {} })
   if (cluster.isWorker) {
     process.send?.({ rampart: 'listening', url: gateway.url, store: gateway.services.store.kind, admins: await gateway.services.store.countActiveKeys('admin') })
