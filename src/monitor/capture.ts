@@ -174,7 +174,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * becomes the `input` column); an object output's fields too (prefixed `output.` where they would
  * overwrite an input column), a scalar or text output is `output`; the label, when it arrived,
  * is `ground_truth`; guard signals are `guard.decision`, `guard.flagged` and
- * `guard.score.<scanner>`. Ids and times are left out: they are not features.
+ * `guard.<scanner>.score` (named so the checks find the injection score). Ids and times are left out: they are not features.
  */
 export function captureToRow(capture: OpenedCapture, options: RowOptions = {}): Record<string, unknown> {
   const row: Record<string, unknown> = {}
@@ -188,7 +188,7 @@ export function captureToRow(capture: OpenedCapture, options: RowOptions = {}): 
   if (capture.guard !== undefined) {
     row['guard.decision'] = capture.guard.decision
     row['guard.flagged'] = capture.guard.flagged
-    for (const [scanner, score] of Object.entries(capture.guard.scores)) row[`guard.score.${scanner}`] = score
+    for (const [scanner, score] of Object.entries(capture.guard.scores)) row[`guard.${scanner}.score`] = score
   }
   if (capture.labelled) row[options.groundTruthColumn ?? 'ground_truth'] = capture.label
   return row
