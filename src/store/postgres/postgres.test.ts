@@ -109,6 +109,19 @@ describe.skipIf(skip !== undefined)('postgres adapter', () => {
     expect(await raw('SELECT to_regclass($1) AS t', [`${schema}.half`])).toEqual([{ t: null }])
   })
 
+  it('upgrades a version-1 schema to the monitor schema, keeping its data', async () => {
+    const schema = newSchema()
+    const v1 = await openPostgresStore(url, { schema, migrations: POSTGRES_MIGRATIONS.slice(0, 1) })
+    await v1.migrate()
+    await v1.appendAudit({ at: at(1), actor: 'cli', tenant: null, action: 'x', target: null, detail: {} }, testSeal)
+    await v1.close()
+    const current = await openStore(url, { schema })
+    expect(await current.schemaVersion()).toBe(POSTGRES_MIGRATIONS.length)
+    expect((await current.readAudit(1, 10)).map((e) => e.seq)).toEqual([1])
+    expect(await current.insertCapture({ tenant: 't', inferenceId: 'i', modelId: 'm', at: at(2), receivedAt: at(2), source: 'api', payload: 'p' })).toBe(true)
+    await current.close()
+  })
+
   it('keeps the audit chain gapless with 100 appends from four pools', async () => {
     const schema = newSchema()
     const replicas = await Promise.all([0, 1, 2, 3].map(() => openStore(url, { schema, maxConnections: 5 })))

@@ -80,6 +80,19 @@ describe('sqlite adapter', () => {
     await v2.close()
   })
 
+  it('upgrades a version-1 database to the monitor schema, keeping its data', async () => {
+    const file = newFile()
+    const v1 = await openSqliteStore(file, { migrations: SQLITE_MIGRATIONS.slice(0, 1) })
+    await v1.migrate()
+    await v1.appendAudit({ at: at(1), actor: 'cli', tenant: null, action: 'x', target: null, detail: {} }, testSeal)
+    await v1.close()
+    const current = await openStore(`sqlite:${file}`)
+    expect(await current.schemaVersion()).toBe(SQLITE_MIGRATIONS.length)
+    expect((await current.readAudit(1, 10)).map((e) => e.seq)).toEqual([1])
+    expect(await current.insertCapture({ tenant: 't', inferenceId: 'i', modelId: 'm', at: at(2), receivedAt: at(2), source: 'api', payload: 'p' })).toBe(true)
+    await current.close()
+  })
+
   it('rolls back a failing step entirely', async () => {
     const file = newFile()
     const broken = [...SQLITE_MIGRATIONS, { version: SQLITE_MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE half (id TEXT); SELECT * FROM no_such_table' }]
