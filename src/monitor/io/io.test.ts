@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CsvParser, parseCsv } from './csv.js'
+import { CsvParser, parseCsv, RowCollector } from './csv.js'
 import { normalizeHeader, readTable, type RowBatch } from './table.js'
 
 const tricky = 'id,text,n\r\n1,"a, b",2\r\n2,"say ""hi""\r\nnext line",3\r\n\r\n3,plain,\r\n4,"",5'
@@ -23,18 +23,23 @@ describe('CSV parser (RFC 4180)', () => {
     for (let size = 1; size <= 7; size++) {
       const rows: string[][] = []
       const p = new CsvParser()
-      for (let i = 0; i < tricky.length; i += size) p.feed(tricky.slice(i, i + size), (r) => rows.push(r))
-      p.end((r) => rows.push(r))
+      const sink = new RowCollector((r) => rows.push(r))
+      for (let i = 0; i < tricky.length; i += size) p.feed(tricky.slice(i, i + size), sink)
+      p.end(sink)
       expect(rows).toEqual(whole)
     }
   })
   it('takes LF line ends, a trailing comma, text after a closing quote, and counts an unterminated quote', () => {
     expect(parseCsv('a,b\nx,\n')).toEqual([['a', 'b'], ['x', '']])
+    expect(parseCsv('a,b\nx,')).toEqual([['a', 'b'], ['x', '']])
+    expect(parseCsv('a\n\n\r\nb\r\n')).toEqual([['a'], ['b']])
+    expect(parseCsv(',\n')).toEqual([['', '']])
     expect(parseCsv('a\n"q"x\n')).toEqual([['a'], ['qx']])
     const p = new CsvParser()
     const rows: string[][] = []
-    p.feed('a\n"open', (r) => rows.push(r))
-    p.end((r) => rows.push(r))
+    const sink = new RowCollector((r) => rows.push(r))
+    p.feed('a\n"open', sink)
+    p.end(sink)
     expect(rows).toEqual([['a'], ['open']])
     expect(p.errors).toBe(1)
   })

@@ -6,7 +6,7 @@
 import { createReadStream, statSync } from 'node:fs'
 import { StringDecoder } from 'node:string_decoder'
 import { RampartError } from '../../core/errors.js'
-import { CsvParser } from './csv.js'
+import { CsvParser, RowCollector } from './csv.js'
 
 export type TableFormat = 'csv' | 'jsonl'
 
@@ -64,10 +64,10 @@ export async function* readTable(file: string, options: ReadTableOptions = {}): 
       const parser = new CsvParser()
       let header: string[] | undefined
       let batch: string[][] = []
-      const emit = (row: string[]) => {
+      const emit = new RowCollector((row: string[]) => {
         if (header === undefined) header = normalizeHeader(row)
         else batch.push(row)
-      }
+      })
       for await (const chunk of stream) {
         bytes += (chunk as Buffer).length
         parser.feed(decoder.write(chunk as Buffer), emit)

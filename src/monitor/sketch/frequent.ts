@@ -22,10 +22,18 @@ export class FrequentItems {
     this.capacity = capacity
   }
 
-  add(key: string, weight = 1): void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + weight)
+  /** Counts `key`; returns true when the key was not being counted (a new or purged item). */
+  add(key: string, weight = 1): boolean {
+    const count = this.counts.get(key)
     this.total += weight
+    if (count !== undefined) {
+      this.counts.set(key, count + weight)
+      return false
+    }
+    // A new key is copied so it does not pin the read buffer it was sliced from.
+    this.counts.set(key.length < 13 ? key : (' ' + key).slice(1), weight)
     if (this.counts.size > this.capacity) this.purge()
+    return true
   }
 
   private purge(): void {

@@ -30,6 +30,7 @@ export class KllSketch {
   private lengths: number[] = [0]
   private size = 0
   private maxSize = 0
+  private capacities: number[] = []
   private readonly random: Random
   private view: { values: Float64Array; cumulative: Float64Array } | undefined
 
@@ -37,20 +38,19 @@ export class KllSketch {
     if (!Number.isInteger(k) || k < MIN_WIDTH) throw new RangeError(`KllSketch: k must be an integer ≥ ${MIN_WIDTH}`)
     this.k = k
     this.random = createRandom(seed)
-    this.maxSize = this.capacity(0)
+    this.updateCapacities()
   }
 
-  private capacity(level: number): number {
-    const depth = this.levels.length - level - 1
-    return Math.max(MIN_WIDTH, Math.ceil(this.k * KLL_C ** depth))
+  private updateCapacities(): void {
+    const levels = this.levels.length
+    this.capacities = Array.from({ length: levels }, (_, h) => Math.max(MIN_WIDTH, Math.ceil(this.k * KLL_C ** (levels - h - 1))))
+    this.maxSize = this.capacities.reduce((s, c) => s + c, 0)
   }
 
   private grow(): void {
     this.levels.push(new Float64Array(64))
     this.lengths.push(0)
-    let total = 0
-    for (let h = 0; h < this.levels.length; h++) total += this.capacity(h)
-    this.maxSize = total
+    this.updateCapacities()
   }
 
   private push(h: number, x: number): void {
@@ -78,7 +78,7 @@ export class KllSketch {
   private compress(): void {
     for (let h = 0; h < this.levels.length; h++) {
       const len = this.lengths[h] as number
-      if (len < this.capacity(h)) continue
+      if (len < (this.capacities[h] as number)) continue
       if (h + 1 >= this.levels.length) this.grow()
       const sorted = (this.levels[h] as Float64Array).subarray(0, len).sort()
       // With an odd count the smallest item stays behind, as in the reference implementation.

@@ -22,10 +22,14 @@ export class Reservoir<T> {
   // After a merge the skip state is unknown; Algorithm R (one draw per item) stays exact.
   private plain = false
 
-  constructor(capacity: number, seed = 1) {
+  private readonly keep: (item: T) => T
+
+  /** `keep` copies an item when it enters the sample (e.g. to detach a sliced string). */
+  constructor(capacity: number, seed = 1, keep: (item: T) => T = (item) => item) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('Reservoir: capacity must be a positive integer')
     this.capacity = capacity
     this.random = createRandom(seed)
+    this.keep = keep
   }
 
   private drawSkip(): void {
@@ -35,7 +39,7 @@ export class Reservoir<T> {
   add(item: T): void {
     this.seen++
     if (this.seen <= this.capacity) {
-      this.items.push(item)
+      this.items.push(this.keep(item))
       if (this.seen === this.capacity && !this.plain) {
         this.w = Math.exp(Math.log(this.random.next()) / this.capacity)
         this.nextIndex = this.capacity
@@ -45,11 +49,11 @@ export class Reservoir<T> {
     }
     if (this.plain) {
       const j = this.random.int(this.seen)
-      if (j < this.capacity) this.items[j] = item
+      if (j < this.capacity) this.items[j] = this.keep(item)
       return
     }
     if (this.seen === this.nextIndex) {
-      this.items[this.random.int(this.capacity)] = item
+      this.items[this.random.int(this.capacity)] = this.keep(item)
       this.w *= Math.exp(Math.log(this.random.next()) / this.capacity)
       this.drawSkip()
     }
@@ -77,11 +81,16 @@ export class Reservoir<T> {
     return { capacity: this.capacity, seen: this.seen, items: this.items }
   }
 
+  /** Takes over a stored state (same items, same order). */
+  restore(s: ReservoirState<T>): this {
+    this.items = [...s.items]
+    this.seen = s.seen
+    // The skip state of Algorithm L was not stored; Algorithm R continues exactly.
+    this.plain = s.seen >= this.capacity
+    return this
+  }
+
   static fromJSON<T>(s: ReservoirState<T>, seed = 1): Reservoir<T> {
-    const r = new Reservoir<T>(s.capacity, seed)
-    r.items = [...s.items]
-    r.seen = s.seen
-    r.plain = s.seen > s.capacity
-    return r
+    return new Reservoir<T>(s.capacity, seed).restore(s)
   }
 }

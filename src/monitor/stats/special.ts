@@ -74,6 +74,22 @@ export function gammaQ(a: number, x: number): number {
   return gammaContinuedFraction(a, x)
 }
 
+/** Regularized lower incomplete gamma function P(a, x) = 1 − Q(a, x), accurate when it is tiny. */
+export function gammaP(a: number, x: number): number {
+  if (Number.isNaN(a) || Number.isNaN(x) || a <= 0 || x < 0) return NaN
+  if (x === 0) return 0
+  if (x === Infinity) return 1
+  if (x < a + 1) return gammaSeries(a, x)
+  return 1 - gammaContinuedFraction(a, x)
+}
+
+/** P(X ≥ k) for X ~ Poisson(λ), k ≥ 0. */
+export function poissonTail(k: number, lambda: number): number {
+  if (k <= 0) return 1
+  if (lambda <= 0) return 0
+  return gammaP(k, lambda)
+}
+
 /** Survival function of the chi-square distribution with `df` degrees of freedom: P(X ≥ x). */
 export function chi2Sf(x: number, df: number): number {
   if (Number.isNaN(x) || !(df > 0)) return NaN

@@ -1,0 +1,47 @@
+/**
+ * Which drift test a feature gets, by type and size. Evidently's documented defaults are the
+ * starting point: numbers with at most 5 distinct values count as categories; references with
+ * at most 1,000 values use p-value tests (KS, chi-square), larger ones distances (normed
+ * Wasserstein, Jensen–Shannon) whose thresholds are then raised to the reference's own noise.
+ */
+import type { ColumnProfiler } from '../profile/column.js'
+import { DRIFT_METHODS, type DriftMethodId } from '../stats/registry.js'
+import type { ColumnSummary } from '../summary.js'
+import type { DriftConstraint, DriftSettings, FeatureDriftKind } from './types.js'
+
+/** Numbers with at most this many distinct values are tested as categories. */
+export const CATEGORICAL_NUMERIC_MAX_DISTINCT = 5
+
+export function driftKind(summary: ColumnSummary, column: ColumnProfiler): { kind: FeatureDriftKind; reason?: string } {
+  switch (summary.type) {
+    case 'unknown':
+      return { kind: 'none', reason: 'no values in the reference' }
+    case 'text':
+      return { kind: 'text' }
+    case 'boolean':
+      return { kind: 'categorical' }
+    case 'integral':
+    case 'fractional':
+      return column.numericCategories !== null && column.numericCategories.size <= CATEGORICAL_NUMERIC_MAX_DISTINCT ? { kind: 'categorical' } : { kind: 'numeric' }
+    case 'string': {
+      if (summary.distinct > 50 && summary.distinct > 0.5 * summary.present) return { kind: 'none', reason: `identifier-like: about ${summary.distinct} distinct values in ${summary.present}` }
+      if (!summary.categoriesExact) return { kind: 'none', reason: 'more distinct values than the category sketch counts exactly' }
+      return { kind: 'categorical' }
+    }
+  }
+}
+
+/** The method for a kind: the configured one when it applies, else Evidently's choice by reference size. */
+export function chooseMethod(kind: 'numeric' | 'categorical', referenceCount: number, settings: DriftSettings): DriftMethodId {
+  if (settings.method !== 'auto' && DRIFT_METHODS[settings.method].kinds.includes(kind)) return settings.method
+  const small = referenceCount <= settings.small_reference_rows
+  if (kind === 'numeric') return small ? 'ks' : 'wasserstein'
+  return small ? 'chi2' : 'jensen_shannon'
+}
+
+export function selectDrift(summary: ColumnSummary, column: ColumnProfiler, settings: DriftSettings): DriftConstraint {
+  const { kind, reason } = driftKind(summary, column)
+  if (kind === 'none') return { kind, method: 'jensen_shannon', threshold: DRIFT_METHODS.jensen_shannon.defaultThreshold, ...(reason ? { reason } : {}) }
+  const method = chooseMethod(kind === 'text' ? 'numeric' : kind, summary.present, settings)
+  return { kind, method, threshold: settings.threshold ?? DRIFT_METHODS[method].defaultThreshold }
+}
