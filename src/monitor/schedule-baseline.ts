@@ -1,23 +1,21 @@
 /**
  * Where a schedule's baseline comes from: a folder under the tenant's baselines directory
  * (`<dataDir>/baselines/<tenant>/<dir>`, so one tenant cannot point a schedule at another's files
- * or anywhere else on the host), or its JSON files stored in the schedule itself, sealed —
+ * or anywhere else on the host), or the two JSON files stored in the schedule itself, sealed —
  * the choice for several replicas, which do not share a disk. Either way the checks get a folder
- * holding `statistics.json`, `constraints.json` and `profile.json`.
+ * holding `statistics.json` and `constraints.json`.
  */
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { RampartError } from '../core/errors.js'
 
-/** What `rampart monitor baseline --out` writes: SageMaker's two files, and the mergeable profile the drift tests compare against. */
-export const BASELINE_FILES = ['statistics.json', 'constraints.json', 'profile.json'] as const
+export const BASELINE_FILES = ['statistics.json', 'constraints.json'] as const
 
 /** The JSON documents of a stored baseline, as `rampart monitor baseline` writes them. */
 export interface StoredBaseline {
   statistics: Record<string, unknown>
   constraints: Record<string, unknown>
-  profile: Record<string, unknown>
 }
 
 export function baselineAad(tenant: string, scheduleId: string): string {
@@ -57,7 +55,6 @@ export function materializeBaseline(baseline: StoredBaseline): { dir: string; di
   try {
     writeFileSync(join(dir, 'statistics.json'), JSON.stringify(baseline.statistics), { mode: 0o600 })
     writeFileSync(join(dir, 'constraints.json'), JSON.stringify(baseline.constraints), { mode: 0o600 })
-    writeFileSync(join(dir, 'profile.json'), JSON.stringify(baseline.profile), { mode: 0o600 })
   } catch (error) {
     rmSync(dir, { recursive: true, force: true })
     throw error

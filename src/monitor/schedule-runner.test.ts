@@ -26,7 +26,7 @@ const ageCheck: RunChecks = async ({ baselineDir, rows, groundTruthColumn, predi
   const stats = JSON.parse(readFileSync(join(baselineDir, 'statistics.json'), 'utf8')) as { max: number }
   const all: Record<string, unknown>[] = []
   for await (const r of rows) all.push(r)
-  seen.push({ baselineDir, files: ['statistics.json', 'constraints.json', 'profile.json'].filter((f) => existsSync(join(baselineDir, f))), rows: all, ...(groundTruthColumn === undefined ? {} : { groundTruthColumn }), ...(predictionColumn === undefined ? {} : { predictionColumn }) })
+  seen.push({ baselineDir, files: ['statistics.json', 'constraints.json'].filter((f) => existsSync(join(baselineDir, f))), rows: all, ...(groundTruthColumn === undefined ? {} : { groundTruthColumn }), ...(predictionColumn === undefined ? {} : { predictionColumn }) })
   const over = all.filter((r) => (r.age as number) > stats.max)
   return {
     rows: all.length,
@@ -45,7 +45,7 @@ function schedule(overrides: Partial<ScheduleRecord> = {}): ScheduleRecord {
 
 async function storedSchedule(overrides: Partial<ScheduleRecord> = {}): Promise<ScheduleRecord> {
   const s = schedule(overrides)
-  const sealed = await sealer.seal(JSON.stringify({ statistics: { max: 90 }, constraints: {}, profile: {} }), baselineAad(s.tenant, s.id))
+  const sealed = await sealer.seal(JSON.stringify({ statistics: { max: 90 }, constraints: {} }), baselineAad(s.tenant, s.id))
   const record = { ...s, baselineSealed: s.baselineDir === null ? sealed : null }
   await store.createSchedule(record)
   return record
@@ -90,7 +90,7 @@ describe('ScheduleRunner', () => {
     expect(run!.metrics).toEqual(expect.arrayContaining([{ name: 'feature.age.over_share', value: 1 / 3 }, { name: 'run.rows', value: 3 }, { name: 'run.violations', value: 1 }, { name: 'run.violations.range_check', value: 1 }, { name: 'run.failed', value: 0 }]))
     expect(run!.metrics.some((m) => m.name === 'broken')).toBe(false)
     expect(seen[0]!.rows).toEqual([{ age: 30, score: 0.3 }, { age: 95, score: 0.95 }, { age: 40, score: 0.4 }])
-    expect(seen[0]!.files).toEqual(['statistics.json', 'constraints.json', 'profile.json'])
+    expect(seen[0]!.files).toEqual(['statistics.json', 'constraints.json'])
     // The stored baseline's temporary folder is gone after the run.
     expect(existsSync(seen[0]!.baselineDir)).toBe(false)
     const after = (await store.getSchedule('acme', 's1'))!
@@ -163,7 +163,6 @@ describe('ScheduleRunner', () => {
     mkdirSync(dir, { recursive: true })
     writeFileSync(join(dir, 'statistics.json'), JSON.stringify({ max: 10 }))
     writeFileSync(join(dir, 'constraints.json'), '{}')
-    writeFileSync(join(dir, 'profile.json'), '{}')
     await store.createSchedule(schedule({ baselineDir: 'credit/v1', predictionColumn: 'score' }))
     const captures = new CaptureService({ store, sealer, now })
     const runner = new ScheduleRunner({ store, captures, sealer, runChecks: ageCheck, alarms: new AlarmService({ store }), baselinesRoot: join(root, 'baselines'), owner: 'a', now })
@@ -233,11 +232,8 @@ describe('baseline folders', () => {
     writeFileSync(join(dir, 'statistics.json'), '{}')
     expect(() => assertBaselineDir(dir, 'b')).toThrow(/no constraints.json/)
     writeFileSync(join(dir, 'constraints.json'), '{}')
-    expect(() => assertBaselineDir(dir, 'b')).toThrow(/no profile.json/)
-    writeFileSync(join(dir, 'profile.json'), '{}')
     expect(() => assertBaselineDir(dir, 'b')).not.toThrow()
-    const m = materializeBaseline({ statistics: { a: 1 }, constraints: { b: 2 }, profile: { c: 3 } })
-    expect(JSON.parse(readFileSync(join(m.dir, 'profile.json'), 'utf8'))).toEqual({ c: 3 })
+    const m = materializeBaseline({ statistics: { a: 1 }, constraints: { b: 2 } })
     expect(JSON.parse(readFileSync(join(m.dir, 'constraints.json'), 'utf8'))).toEqual({ b: 2 })
     expect(statSync(join(m.dir, 'statistics.json')).mode & 0o777).toBe(0o600)
     expect(statSync(m.dir).mode & 0o777).toBe(0o700)

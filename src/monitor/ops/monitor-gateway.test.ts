@@ -27,7 +27,6 @@ const BASELINE = {
     ],
   },
   constraints: { version: 0, features: [{ name: 'age', completeness: 1 }, { name: 'income', completeness: 1 }] },
-  profile: {},
 }
 
 /** The monitor's clock: real time plus whatever the test skips ahead ("an hour later"). */
