@@ -16,6 +16,8 @@ export const BASELINE_FILES = ['statistics.json', 'constraints.json'] as const
 export interface StoredBaseline {
   statistics: Record<string, unknown>
   constraints: Record<string, unknown>
+  /** `profile.json`, for baselines written with the profile beside the two SageMaker files. */
+  profile?: Record<string, unknown>
 }
 
 export function baselineAad(tenant: string, scheduleId: string): string {
@@ -55,6 +57,7 @@ export function materializeBaseline(baseline: StoredBaseline): { dir: string; di
   try {
     writeFileSync(join(dir, 'statistics.json'), JSON.stringify(baseline.statistics), { mode: 0o600 })
     writeFileSync(join(dir, 'constraints.json'), JSON.stringify(baseline.constraints), { mode: 0o600 })
+    if (baseline.profile !== undefined) writeFileSync(join(dir, 'profile.json'), JSON.stringify(baseline.profile), { mode: 0o600 })
   } catch (error) {
     rmSync(dir, { recursive: true, force: true })
     throw error

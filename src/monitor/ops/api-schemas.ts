@@ -43,7 +43,10 @@ export const scheduleCreateSchema = z
     baseline: z
       .union([
         z.object({ dir: z.string().min(1).max(500).describe("A folder under the gateway's <dataDir>/baselines/<tenant>/ holding statistics.json and constraints.json.") }).strict(),
-        z.object({ statistics: z.record(z.string(), z.unknown()), constraints: z.record(z.string(), z.unknown()) }).strict().describe('The two files themselves, stored sealed with the schedule (for several replicas).'),
+        z
+          .object({ statistics: z.record(z.string(), z.unknown()), constraints: z.record(z.string(), z.unknown()), profile: z.record(z.string(), z.unknown()).optional() })
+          .strict()
+          .describe('The files themselves (statistics.json, constraints.json, and profile.json when the baseline has one), stored sealed with the schedule (for several replicas).'),
       ])
       .describe('The baseline the captured window is checked against.'),
     groundTruthColumn: name.optional().describe('Column the joined ground-truth label goes to (default ground_truth).'),
