@@ -3,6 +3,8 @@ import { createRequire } from 'node:module'
 import { isRampartError } from '../core/errors.js'
 import { writeLine } from './io.js'
 import { MUTATION_FAMILIES } from '../adversarial/mutate.js'
+import { registerDataCommands } from './commands/data.js'
+import { registerMonitorCommands } from './commands/monitor.js'
 
 // Commands are loaded when run: the scanners' word lists take a second or two to load, and
 // `rampart keys …` or `--help` should not wait for them.
@@ -143,6 +145,8 @@ function buildProgram(setCode: (code: number) => void): Command {
       }
       setCode(0)
     })
+  registerDataCommands(program, setCode)
+  registerMonitorCommands(program, setCode)
   return program
 }
 

@@ -1,0 +1,123 @@
+/**
+ * Cuts a byte stream into rows without decoding it, for manifests. Every byte belongs to exactly
+ * one part: the prefix (the CSV header line and any blank lines before the first row) or a row (a
+ * non-blank record, its line break, and the blank lines after it). Concatenating the parts gives
+ * the file back, so a changed byte always lands in a named part.
+ *
+ * Row numbers match readers.ts: CSV records may span lines inside quotes (a record ends at a line
+ * break where the count of `"` so far is even, which holds because a literal quote is written `""`).
+ */
+
+export interface RowSink {
+  /** Bytes of the prefix (header) or of row `row`; a part may arrive in several pieces. */
+  piece(row: number, bytes: Uint8Array): void
+  /** Row `row` is complete (called in order; the prefix is row -1 and is never ended). */
+  endRow(row: number): void
+}
+
+const NL = 10
+const QUOTE = 34
+
+function isBlankLine(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i] as number
+    if (c !== 32 && c !== 9 && c !== 13 && c !== NL) return false
+  }
+  return true
+}
+
+
+/**
+ * Push chunks in order, then call `end()`. Lines are processed whole, so a line split across chunks
+ * is held back (memory is bounded by the longest line).
+ */
+export class RowSplitter {
+  /** Index of the row receiving bytes; -1 while in the prefix. */
+  private current = -1
+  private next = 0
+  /** CSV: the header line is still to come (it belongs to the prefix). */
+  private headerPending: boolean
+  /** CSV: inside a quoted field that spans lines. */
+  private openQuote = false
+  private carry: Buffer | undefined
+  /** Position of the next quote at or after the current line in the buffer being split (-1: none). */
+  private quoteAt = -1
+  private quoteBuf: Buffer | undefined
+
+  constructor(
+    private readonly format: 'csv' | 'lines',
+    private readonly sink: RowSink,
+  ) {
+    this.headerPending = format === 'csv'
+  }
+
+  /** Rows seen so far (complete or not). */
+  get rows(): number {
+    return this.next
+  }
+
+  push(chunk: Buffer): void {
+    let buf = chunk
+    if (this.carry !== undefined) {
+      buf = Buffer.concat([this.carry, chunk])
+      this.carry = undefined
+    }
+    let start = 0
+    let nl = buf.indexOf(NL, start)
+    while (nl !== -1) {
+      this.line(buf, start, nl + 1)
+      start = nl + 1
+      nl = buf.indexOf(NL, start)
+    }
+    if (start < buf.length) this.carry = Buffer.from(buf.subarray(start))
+  }
+
+  end(): void {
+    if (this.carry !== undefined) {
+      const tail = this.carry
+      this.carry = undefined
+      this.line(tail, 0, tail.length)
+    }
+    this.quoteBuf = undefined
+    if (this.current >= 0) this.sink.endRow(this.current)
+  }
+
+  /** Quotes in [start, end): one forward scan per buffer, so lines without quotes cost nothing. */
+  private countQuotes(buf: Buffer, start: number, end: number): number {
+    if (this.quoteBuf !== buf || (this.quoteAt !== -1 && this.quoteAt < start)) {
+      this.quoteBuf = buf
+      this.quoteAt = buf.indexOf(QUOTE, start)
+    }
+    let n = 0
+    while (this.quoteAt !== -1 && this.quoteAt < end) {
+      n++
+      this.quoteAt = buf.indexOf(QUOTE, this.quoteAt + 1)
+    }
+    return n
+  }
+
+  private line(buf: Buffer, start: number, end: number): void {
+    const part = buf.subarray(start, end)
+    if (this.openQuote) {
+      this.sink.piece(this.current, part)
+      if (this.countQuotes(buf, start, end) % 2 === 1) this.openQuote = false
+      return
+    }
+    if (isBlankLine(buf, start, end)) {
+      this.sink.piece(this.current, part)
+      return
+    }
+    const quotesOdd = this.format === 'csv' && this.countQuotes(buf, start, end) % 2 === 1
+    if (this.headerPending) {
+      this.headerPending = false
+      this.sink.piece(-1, part)
+      // A header with a line break inside quotes continues on the next line, still in the prefix.
+      this.openQuote = quotesOdd
+      return
+    }
+    if (this.current >= 0) this.sink.endRow(this.current)
+    this.current = this.next++
+    this.sink.piece(this.current, part)
+    this.openQuote = quotesOdd
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * `scanDataset`: one pass over a labelled dataset that reports label issues, backdoor triggers,
+ * outliers, duplicates, class balance, column summaries and (with a previous version) what changed.
+ * The report's field names are stable (snake_case, documented in docs/integrity.md).
+ */
+import { RampartError } from '../core/errors.js'
+import { crossValidatedProbabilities, type OutOfSample } from './cross-val.js'
+import { findTabularDuplicates, findTextDuplicates, type DuplicateGroup } from './duplicates.js'
+import { findLabelIssues } from './label-issues.js'
+import { findOutliers, tabularView, textView } from './outliers.js'
+import { readRecords, type CellValue, type DataFormat } from './readers.js'
+import type { Csr } from './sparse.js'
+import { diffDatasets, summarizeDataset, type DatasetDiff, type DatasetSummary } from './summary.js'
+import { encodeTabular, type TabularEncoding } from './tabular-features.js'
+import { featureColumns, loadDataset, type Dataset } from './table.js'
+import { encodeTexts, type TextEncoding } from './text-features.js'
+import { findTabularTriggers, findTextTriggers } from './triggers.js'
+
+export interface ScanOptions {
+  /** Column holding the label. */
+  label: string
+  /** Column holding free text: the scan then models the text alone. */
+  text?: string
+  format?: DataFormat
+  /** Columns left out of every analysis (ids, leaked copies of the label). */
+  ignore?: readonly string[]
+  /** Cross-validation folds (default 5). */
+  folds?: number
+  seed?: number
+  /** Previous version of the dataset, to report what changed. */
+  previous?: string
+  /** Above this many classes the label is not treated as a class (default 50). */
+  maxClasses?: number
+  /** Smallest outlier score reported (default 0.6). */
+  outlierThreshold?: number
+  /** Jaccard similarity for near-duplicate texts (default 0.8). */
+  duplicateThreshold?: number
+  /** Smallest trigger score reported (default 0.4). */
+  triggerMinScore?: number
+  /** L2 penalty as an inverse strength C (sklearn convention; default 1 tabular, 3 text). */
+  regularizationC?: number
+  onProgress?: (progress: ScanProgress) => void
+}
+
+export interface ScanProgress {
+  stage: 'read' | 'encode' | 'model' | 'label_issues' | 'triggers' | 'outliers' | 'duplicates' | 'previous'
+  done: number
+  total?: number
+  /** Bytes read (stage read). */
+  bytes?: number
+}
+
+export interface LabelIssueEntry {
+  row: number
+  given: CellValue
+  suggested: CellValue
+  /** 1 − out-of-sample probability of the given label, 0..1. */
+  confidence: number
+  p_given: number
+  p_suggested: number
+}
+
+export interface TriggerEntry {
+  token: string
+  label: CellValue
+  score: number
+  rows: number[]
+  support: number
+  label_share: number
+  expected_share: number
+}
+
+export interface OutlierEntry {
+  row: number
+  score: number
+  columns: string[]
+  evidence: { column: string; value: string; z?: number; share?: number }[]
+}
+
+export interface DuplicateEntry {
+  rows: number[]
+  conflicting_labels: boolean
+  labels: CellValue[]
+  kind: 'exact' | 'near'
+  similarity: number
+}
+
+export interface ScanReport extends DatasetSummary {
+  format: 'rampart-data-scan'
+  version: 1
+  file: string
+  data_format: DataFormat
+  label_column: string
+  text_column?: string
+  generated_at: string
+  duration_ms: number
+  model?: {
+    kind: 'logistic-regression'
+    features: string
+    dims: number
+    folds: number
+    /** Out-of-sample agreement with the given labels, 0..1. */
+    accuracy: number
+    regularization_c: number
+  }
+  label_issues: LabelIssueEntry[]
+  label_noise?: { estimated_rate: number; thresholds: { label: CellValue; threshold: number }[]; joint: number[][] }
+  triggers: TriggerEntry[]
+  outliers: OutlierEntry[]
+  duplicates: DuplicateEntry[]
+  counts: {
+    label_issues: number
+    triggers: number
+    trigger_rows: number
+    outliers: number
+    duplicate_groups: number
+    duplicate_rows: number
+    conflicting_groups: number
+    conflicting_rows: number
+  }
+  diff?: DatasetDiff
+  notes: string[]
+}
+
+const r4 = (v: number) => Number(v.toFixed(4))
+/** Groups listed in the report (conflicting ones first); `counts` covers all of them. */
+export const MAX_DUPLICATE_GROUPS = 1000
+
+function accuracyOf(oos: OutOfSample, y: Int32Array): number {
+  const K = oos.classes
+  let right = 0
+  let n = 0
+  for (let i = 0; i < y.length; i++) {
+    if ((y[i] as number) < 0) continue
+    let best = 0
+    for (let k = 1; k < K; k++) if ((oos.probs[i * K + k] as number) > (oos.probs[i * K + best] as number)) best = k
+    if (best === y[i]) right++
+    n++
+  }
+  return n > 0 ? right / n : 0
+}
+
+/** Scans a CSV or JSONL file. */
+export async function scanDataset(file: string, options: ScanOptions): Promise<ScanReport> {
+  const started = performance.now()
+  const progress = options.onProgress ?? (() => {})
+  const ds = await loadDataset(file, {
+    label: options.label,
+    text: options.text,
+    format: options.format,
+    ignore: options.ignore,
+    onProgress: (done, bytes) => progress({ stage: 'read', done, bytes }),
+  })
+  return scanLoaded(ds, options, started)
+}
+
+/** Scans a dataset already in memory (the CLI and the bench load once, scan once). */
+export async function scanLoaded(ds: Dataset, options: ScanOptions, started = performance.now()): Promise<ScanReport> {
+  const progress = options.onProgress ?? (() => {})
+  const notes: string[] = []
+  const K = ds.classes.length
+  const maxClasses = options.maxClasses ?? 50
+  const folds = options.folds ?? 5
+  const isText = ds.texts !== undefined
+  const features = featureColumns(ds)
+  const ids = ds.columns.filter((c) => c.kind === 'id').map((c) => c.name)
+  if (ids.length > 0 && !isText) notes.push(`left out of the model as id-like (a distinct value in almost every row): ${ids.join(', ')}`)
+
+  progress({ stage: 'encode', done: 0 })
+  let textEnc: TextEncoding | undefined
+  let tabEnc: TabularEncoding | undefined
+  let X: Csr
+  if (isText) {
+    textEnc = encodeTexts(ds.texts as string[])
+    X = textEnc.X
+  } else {
+    tabEnc = encodeTabular(features, ds.rows)
+    X = tabEnc.X
+  }
+
+  const report: ScanReport = {
+    format: 'rampart-data-scan',
+    version: 1,
+    file: ds.file,
+    data_format: ds.format,
+    label_column: ds.label.name,
+    ...(ds.textColumn === undefined ? {} : { text_column: ds.textColumn }),
+    generated_at: new Date().toISOString(),
+    duration_ms: 0,
+    ...summarizeDataset(ds),
+    label_issues: [],
+    triggers: [],
+    outliers: [],
+    duplicates: [],
+    counts: { label_issues: 0, triggers: 0, trigger_rows: 0, outliers: 0, duplicate_groups: 0, duplicate_rows: 0, conflicting_groups: 0, conflicting_rows: 0 },
+    notes,
+  }
+  const labelled = ds.rows - report.missing_labels
+  const minClassRows = Math.min(...report.class_balance.map((c) => c.count))
+  const canModel = K >= 2 && K <= maxClasses && labelled >= folds * 2 && X.dims > 0
+  if (K < 2) notes.push('the label has fewer than two classes: no label issues or triggers')
+  else if (K > maxClasses) notes.push(`the label has ${K} distinct values (more than ${maxClasses}): it looks continuous, so label issues and triggers were skipped; bin it into classes to check it`)
+  else if (X.dims === 0) notes.push('no usable feature columns: label issues and triggers were skipped')
+  if (canModel && minClassRows < folds) notes.push(`a class has only ${minClassRows} rows, fewer than the ${folds} folds: its label issues are unreliable`)
+
+  if (canModel) {
+    const C = options.regularizationC ?? (isText ? 3 : 1)
+    const trainRows = Math.max(1, labelled * (1 - 1 / folds))
+    const oos = crossValidatedProbabilities(X, ds.y, K, {
+      folds,
+      seed: options.seed ?? 0,
+      l2: 1 / (C * trainRows),
+      maxIterations: 100,
+      onFold: (done, total) => progress({ stage: 'model', done, total }),
+    })
+    report.model = {
+      kind: 'logistic-regression',
+      features: isText ? 'hashed word unigrams and bigrams, TF-IDF' : 'standardized numbers with quantile bins, one-hot categories',
+      dims: X.dims,
+      folds,
+      accuracy: r4(accuracyOf(oos, ds.y)),
+      regularization_c: C,
+    }
+    progress({ stage: 'label_issues', done: 0 })
+    const cl = findLabelIssues(oos.probs, ds.y, K)
+    report.label_issues = cl.issues.map((i) => ({
+      row: i.row,
+      given: ds.classes[i.given] ?? null,
+      suggested: ds.classes[i.suggested] ?? null,
+      confidence: r4(i.confidence),
+      p_given: r4(i.pGiven),
+      p_suggested: r4(i.pSuggested),
+    }))
+    report.label_noise = {
+      estimated_rate: r4(cl.noiseRate),
+      thresholds: cl.thresholds.map((t, k) => ({ label: ds.classes[k] ?? null, threshold: r4(t) })),
+      joint: cl.joint.map((row) => row.map((v) => Math.round(v))),
+    }
+    progress({ stage: 'triggers', done: 0 })
+    const triggerOptions = { minScore: options.triggerMinScore }
+    const triggers = isText ? findTextTriggers(textEnc as TextEncoding, ds.y, oos, triggerOptions) : findTabularTriggers(tabEnc as TabularEncoding, ds.y, oos, triggerOptions)
+    report.triggers = triggers.map((t) => ({
+      token: t.token,
+      label: ds.classes[t.label] ?? null,
+      score: r4(t.score),
+      rows: t.rows,
+      support: t.support,
+      label_share: r4(t.labelShare),
+      expected_share: r4(t.expectedShare),
+    }))
+  }
+
+  progress({ stage: 'outliers', done: 0 })
+  const view = isText ? textView(ds.texts as string[], (textEnc as TextEncoding).tokens, (textEnc as TextEncoding).tokenDf) : tabularView(features, ds.rows)
+  report.outliers = findOutliers(view, ds, { threshold: options.outlierThreshold, seed: options.seed ?? 0 })
+
+  progress({ stage: 'duplicates', done: 0 })
+  const groups: DuplicateGroup[] = isText
+    ? findTextDuplicates((textEnc as TextEncoding).tokens, ds.texts as string[], ds.y, { threshold: options.duplicateThreshold })
+    : findTabularDuplicates(features, ds.rows, ds.y)
+  report.duplicates = groups.slice(0, MAX_DUPLICATE_GROUPS).map((g) => ({ rows: g.rows, conflicting_labels: g.conflicting_labels, labels: g.labels.map((k) => ds.classes[k] ?? null), kind: g.kind, similarity: g.similarity }))
+
+  if (options.previous !== undefined) {
+    progress({ stage: 'previous', done: 0 })
+    let previous: Dataset
+    try {
+      previous = await loadDataset(options.previous, { label: options.label, text: options.text, format: options.format, ignore: options.ignore })
+    } catch (cause) {
+      if (cause instanceof RampartError) throw new RampartError(cause.code, `--previous: ${cause.message}`, { path: cause.path ?? '--previous', cause })
+      throw cause
+    }
+    report.diff = diffDatasets(previous, ds)
+  }
+
+  const triggerRows = new Set(report.triggers.flatMap((t) => t.rows))
+  report.counts = {
+    label_issues: report.label_issues.length,
+    triggers: report.triggers.length,
+    trigger_rows: triggerRows.size,
+    outliers: report.outliers.length,
+    duplicate_groups: groups.length,
+    duplicate_rows: groups.reduce((a, g) => a + g.rows.length, 0),
+    conflicting_groups: groups.filter((g) => g.conflicting_labels).length,
+    conflicting_rows: groups.filter((g) => g.conflicting_labels).reduce((a, g) => a + g.rows.length, 0),
+  }
+  report.duration_ms = Math.round(performance.now() - started)
+  return report
+}
+
+/** Short text of the given rows, read again from the file (the scan keeps no raw rows): for the HTML page. */
+export async function collectExcerpts(file: string, rows: ReadonlySet<number>, options: Pick<ScanOptions, 'text' | 'format'> & { maxChars?: number } = {}): Promise<Map<number, string>> {
+  const out = new Map<number, string>()
+  const maxChars = options.maxChars ?? 160
+  if (rows.size === 0) return out
+  const last = Math.max(...rows)
+  for await (const rec of readRecords(file, { format: options.format })) {
+    if (rec.row > last) break
+    if (!rows.has(rec.row)) continue
+    const text =
+      options.text !== undefined
+        ? String(rec.values[options.text] ?? '')
+        : Object.entries(rec.values)
+            .map(([k, v]) => `${k}=${v === null ? '' : String(v)}`)
+            .join(', ')
+    out.set(rec.row, text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text)
+  }
+  return out
+}
