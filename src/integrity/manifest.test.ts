@@ -92,7 +92,8 @@ describe('dataset manifests', () => {
     ] as const) {
       const bytes = Buffer.from(csv)
       const at = bytes.indexOf(needle)
-      bytes[at + needle.length - 2] ^= 1
+      const pos = at + needle.length - 2
+      bytes[pos] = (bytes[pos] as number) ^ 1
       writeFileSync(join(dir, 'data.csv'), bytes)
       const result = await verifyDir(dir, manifest, k)
       expect(result.ok).toBe(false)
