@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { RampartError } from '../core/errors.js'
 import { createGuard } from '../guard.js'
-import { basicRunChecks } from '../monitor/ops/basic-checks.js'
 import { MonitorOps } from '../monitor/ops/monitor-ops.js'
 import type { RunChecks } from '../monitor/types.js'
 import { createRateLimiter } from '../ratelimit/index.js'
@@ -48,7 +47,7 @@ function readTls(config: GatewayConfig) {
 /** Builds every service from the configuration and listens. */
 export interface StartGatewayOptions {
   logger?: boolean | Record<string, unknown>
-  /** The checks monitoring schedules run (default: monitor/ops/basic-checks.ts). */
+  /** The checks monitoring schedules run (default: monitor/checks.ts's runChecks, loaded at the first run). */
   runChecks?: RunChecks
   /** Monitor timers: due-schedule tick and all-alarms evaluation, ms (defaults 15 000 and 60 000); its clock (tests). */
   monitor?: { tickMs?: number; alarmEvaluationMs?: number; now?: () => number }
@@ -116,7 +115,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
               if (targets.length > 0) await dispatcher!.enqueue(event, data, targets)
             },
       registry: metrics.registry,
-      runChecks: options.runChecks ?? basicRunChecks,
+      runChecks: options.runChecks ?? (async (input) => (await import('../monitor/checks.js')).runChecks(input)),
       dataDir: config.dataDir,
       captureSampleRate: config.captureSampleRate,
       logger: log,

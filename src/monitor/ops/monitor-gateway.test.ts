@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyWebhook } from '../../alerts/signing.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../../alerts/testing.js'
 import { startMockUpstream, type MockUpstream } from '../../gateway/mock-upstream.js'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateApiKey } from '../../gateway/api-keys.js'
@@ -10,23 +10,30 @@ import { loadGatewayConfig, type GatewayConfigInput } from '../../gateway/config
 import { startGateway, type RunningGateway } from '../../gateway/runtime.js'
 import { openRawDatabase, postgresAvailable, postgresBackend, sqliteBackend, type StoreBackend } from '../../gateway/testing.js'
 import type { Role } from '../../store/types.js'
+import { buildBaseline, writeBaseline } from '../baseline.js'
+import { DatasetProfiler } from '../profile/dataset.js'
 
 const SECRET = 'monitor-webhook-secret-0123456789'
 const pgUrl = await postgresAvailable()
 if (pgUrl === undefined) console.warn('SKIPPED: monitor end-to-end on PostgreSQL — no server answers at 127.0.0.1:5432 (set RAMPART_TEST_PG_URL)')
 const backends: StoreBackend[] = [sqliteBackend, ...(pgUrl === undefined ? [] : [postgresBackend(pgUrl)])]
 
-/** A SageMaker-shaped baseline: ages 18..90, incomes 0..200 000, both always present. */
-const BASELINE = {
-  statistics: {
-    version: 0,
-    dataset: { item_count: 1000 },
-    features: [
-      { name: 'age', inferred_type: 'Integral', numerical_statistics: { min: 18, max: 90 } },
-      { name: 'income', inferred_type: 'Fractional', numerical_statistics: { min: 0, max: 200_000 } },
-    ],
-  },
-  constraints: { version: 0, features: [{ name: 'age', completeness: 1 }, { name: 'income', completeness: 1 }] },
+/** Loan applications: ages 20-69, incomes 30-80k, plan pro or free (seeded, so every run sees the same data). */
+function applications(n: number, seed: number, ageShift = 0): Record<string, unknown>[] {
+  let state = seed
+  const random = () => (state = (state * 16_807) % 2_147_483_647) / 2_147_483_647
+  return Array.from({ length: n }, () => ({ age: 20 + Math.floor(random() * 50) + ageShift, income: Math.round(30_000 + random() * 50_000), plan: random() < 0.5 ? 'pro' : 'free' }))
+}
+
+/** A real baseline (`rampart monitor baseline`'s files) of 2,000 applications in the tenant's baselines folder. */
+function writeCreditBaseline(dataDir: string): { dir: string; stored: Record<string, unknown> } {
+  const profile = new DatasetProfiler()
+  // The model's answer is a column of captured rows too, so the baseline has it (as on scored training data).
+  for (const [i, row] of applications(2_000, 7).entries()) profile.addRecord({ ...row, approved: i % 3 === 0 })
+  const dir = join(dataDir, 'baselines', 'default', 'credit', 'v1')
+  writeBaseline(dir, buildBaseline(profile))
+  const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>
+  return { dir, stored: { statistics: read('statistics.json'), constraints: read('constraints.json'), ...(existsSync(join(dir, 'profile.json')) ? { profile: read('profile.json') } : {}) } }
 }
 
 /** The monitor's clock: real time plus whatever the test skips ahead ("an hour later"). */
@@ -124,11 +131,18 @@ describe.each(backends.map((b) => [b.name, b] as const))('monitor end to end on 
   }
 
   it('capture → scheduled run → violation → alarm in ALARM → signed webhook, then back to OK', async () => {
+    const baseline = writeCreditBaseline(gw.dataDir)
     const schedule = await json<{ id: string; nextRunAt: string; baseline: unknown }>(
-      await gw.call('/v1/monitor/schedules', { key: admin, body: { name: 'credit hourly', cron: '0 * * * *', modelId: 'credit-v1', baseline: BASELINE } }),
+      await gw.call('/v1/monitor/schedules', { key: admin, body: { name: 'credit hourly', cron: '0 * * * *', modelId: 'credit-v1', baseline: { dir: 'credit/v1' } } }),
       201,
     )
-    expect(schedule.baseline).toEqual({ stored: true })
+    expect(schedule.baseline).toEqual({ dir: 'credit/v1' })
+    // The same baseline stored in a schedule of its own (what several replicas use).
+    const storedSchedule = await json<{ id: string; baseline: unknown }>(
+      await gw.call('/v1/monitor/schedules', { key: admin, body: { name: 'credit stored', cron: '@daily', modelId: 'credit-v1', baseline: baseline.stored } }),
+      201,
+    )
+    expect(storedSchedule.baseline).toEqual({ stored: true })
     expect(Date.parse(schedule.nextRunAt)).toBeGreaterThan(Date.now())
     const alarm = await json<{ id: string; state: string }>(
       await gw.call('/v1/monitor/alarms', {
@@ -139,26 +153,31 @@ describe.each(backends.map((b) => [b.name, b] as const))('monitor end to end on 
     )
     expect(alarm.state).toBe('INSUFFICIENT_DATA')
 
-    // Captured traffic: ten people, two of them aged 130 and 150 (a broken upstream field).
-    const records = Array.from({ length: 10 }, (_, i) => ({ inferenceId: `loan-${i}`, modelId: 'credit-v1', input: { age: i === 3 ? 130 : i === 7 ? 150 : 30 + i, income: 40_000 + i * 1000 }, output: { score: 0.1 * i } }))
+    // Captured traffic: 200 applicants whose ages come 40 years older than the baseline's (a broken upstream field).
+    const records = applications(200, 11, 40).map((input, i) => ({ inferenceId: `loan-${i}`, modelId: 'credit-v1', input, output: { approved: i % 3 === 0 } }))
     const captured = await json<{ items: { inferenceId: string; stored: boolean }[] }>(await gw.call('/v1/monitor/capture', { key: app, body: { records } }), 201)
-    expect(captured.items.map((c) => c.stored)).toEqual(Array(10).fill(true))
+    expect(captured.items.map((c) => c.stored)).toEqual(Array(200).fill(true))
     // Another model's captures are not in this schedule's window.
     await json(await gw.call('/v1/monitor/capture', { key: app, body: { modelId: 'other-model', input: { age: 999 }, output: 1 } }), 201)
     // Another tenant's captures of the same model id are not either.
     await json(await gw.call('/v1/monitor/capture', { key: otherAdmin, body: { modelId: 'credit-v1', input: { age: 999, income: 1 }, output: 1 } }), 201)
 
-    const run = await json<{ id: string; status: string; rows: number; violationCount: number; violations: { feature_name: string; constraint_check_type: string }[]; metrics: { name: string; value: number }[] }>(
-      await gw.call(`/v1/monitor/schedules/${schedule.id}/run`, { key: admin, method: 'POST' }),
-      201,
-    )
-    expect(run).toMatchObject({ status: 'completed', rows: 10, violationCount: 1 })
-    expect(run.violations).toEqual([expect.objectContaining({ feature_name: 'age', constraint_check_type: 'range_check' })])
-    expect(run.metrics).toEqual(expect.arrayContaining([{ name: 'run.violations', value: 1 }, { name: 'run.rows', value: 10 }, { name: 'feature.age.out_of_range_share', value: 0.2 }]))
+    type Run = { id: string; status: string; rows: number; violationCount: number; violations: { feature_name: string; constraint_check_type: string }[]; metrics: { name: string; value: number }[] }
+    const run = await json<Run>(await gw.call(`/v1/monitor/schedules/${schedule.id}/run`, { key: admin, method: 'POST' }), 201)
+    expect(run).toMatchObject({ status: 'completed', rows: 200 })
+    expect(run.violationCount).toBeGreaterThanOrEqual(2)
+    const found = run.violations.map((v) => `${v.feature_name}:${v.constraint_check_type}`)
+    expect(found).toEqual(expect.arrayContaining(['age:range_check', 'age:baseline_drift_check']))
+    expect(found.some((f) => !f.startsWith('age:') && !f.startsWith('*:'))).toBe(false)
+    expect(run.metrics).toEqual(expect.arrayContaining([{ name: 'run.violations', value: run.violationCount }, { name: 'run.rows', value: 200 }, { name: 'run.failed', value: 0 }]))
+    expect(run.metrics.some((m) => m.name.startsWith('feature.age.drift'))).toBe(true)
+    // The stored copy of the baseline finds the same.
+    const storedRun = await json<Run>(await gw.call(`/v1/monitor/schedules/${storedSchedule.id}/run`, { key: admin, method: 'POST' }), 201)
+    expect(storedRun.violations.map((v) => `${v.feature_name}:${v.constraint_check_type}`)).toEqual(found)
 
     const inAlarm = await json<{ state: string; stateReason: string }>(await gw.call(`/v1/monitor/alarms/${alarm.id}`, { key: analyst }), 200)
     expect(inAlarm.state).toBe('ALARM')
-    expect(inAlarm.stateReason).toMatch(/^Threshold Crossed: 1 of the last 1 datapoints \[1 \(/)
+    expect(inAlarm.stateReason).toMatch(new RegExp(`^Threshold Crossed: 1 of the last 1 datapoints \\[${run.violationCount} \\(`))
 
     const delivery = await waitFor(() => receiver.received.find((r) => (JSON.parse(r.body) as Delivery).type === 'alarm.state_changed'), 'the alarm webhook')
     expect(verifyWebhook(SECRET, delivery.headers['x-rampart-signature'] as string, delivery.body)).toMatchObject({ ok: true })
@@ -180,13 +199,14 @@ describe.each(backends.map((b) => [b.name, b] as const))('monitor end to end on 
     // Prometheus sees the state, from the store.
     const metrics = await (await gw.call('/metrics', { key: analyst })).text()
     expect(metrics).toContain(`rampart_monitor_alarm_state{alarm_id="${alarm.id}",state="ALARM"} 1`)
-    expect(metrics).toContain(`rampart_monitor_run_metric{schedule_id="${schedule.id}",metric="run.violations"} 1`)
+    expect(metrics).toContain(`rampart_monitor_run_metric{schedule_id="${schedule.id}",metric="run.violations"} ${run.violationCount}`)
 
     // An hour later, clean traffic in the next window: no violation, the alarm returns to OK and says so.
     clock.offsetMs += 3_600_000
-    await json(await gw.call('/v1/monitor/capture', { key: app, body: { records: records.map((r, i) => ({ ...r, inferenceId: `loan-b${i}`, input: { age: 40, income: 50_000 } })) } }), 201)
-    const second = await json<{ rows: number; violationCount: number; windowStart: string }>(await gw.call(`/v1/monitor/schedules/${schedule.id}/run`, { key: admin, method: 'POST' }), 201)
-    expect(second).toMatchObject({ rows: 10, violationCount: 0 })
+    await json(await gw.call('/v1/monitor/capture', { key: app, body: { records: applications(200, 23).map((input, i) => ({ inferenceId: `loan-b${i}`, modelId: 'credit-v1', input, output: { approved: i % 3 === 0 } })) } }), 201)
+    const second = await json<Run>(await gw.call(`/v1/monitor/schedules/${schedule.id}/run`, { key: admin, method: 'POST' }), 201)
+    expect(second.violations).toEqual([])
+    expect(second).toMatchObject({ rows: 200, violationCount: 0 })
     const back = await waitFor(() => alarmDeliveries().find((d) => d.data.newState === 'OK'), 'the OK webhook')
     expect(back.data.oldState).toBe('ALARM')
     expect((await json<{ state: string }>(await gw.call(`/v1/monitor/alarms/${alarm.id}`, { key: admin }), 200)).state).toBe('OK')
@@ -197,7 +217,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('monitor end to end on 
     expect(runs.items.map((r) => r.id)[1]).toBe(run.id)
     expect(runs.items[0]!.violations).toBeUndefined()
     const series = await json<{ points: { value: number }[] }>(await gw.call(`/v1/monitor/metrics?scheduleId=${schedule.id}&name=run.violations&until=${new Date(clock.now()).toISOString()}`, { key: analyst }), 200)
-    expect(series.points.map((p) => p.value)).toEqual([1, 0])
+    expect(series.points.map((p) => p.value)).toEqual([run.violationCount, 0])
   })
 
   it('keeps captures, labels, baselines and violations sealed at rest', async () => {
@@ -209,7 +229,8 @@ describe.each(backends.map((b) => [b.name, b] as const))('monitor end to end on 
       const runs = await raw.query<{ violations: string | null }>('SELECT violations FROM monitor_runs WHERE violations IS NOT NULL')
       expect(runs.length).toBeGreaterThan(0)
       for (const r of runs) expect(r.violations).not.toMatch(/age|range/)
-      const schedules = await raw.query<{ baseline_sealed: string }>('SELECT baseline_sealed FROM monitor_schedules')
+      const schedules = await raw.query<{ baseline_sealed: string }>('SELECT baseline_sealed FROM monitor_schedules WHERE baseline_sealed IS NOT NULL')
+      expect(schedules).toHaveLength(1)
       for (const s of schedules) expect(s.baseline_sealed).not.toMatch(/numerical_statistics|income/)
     } finally {
       await raw.close()
@@ -226,7 +247,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('monitor end to end on 
     expect(await json(await gw.call('/v1/monitor/ground-truth', { key: otherAdmin, body: { labels: [{ inferenceId: 'loan-1', label: 'x' }] } }), 200)).toEqual({ accepted: 1, matched: 0 })
     const monitor = gw.services.monitor!
     const opened = await monitor.captures.open((await gw.services.store.getCapture('default', 'loan-1'))!)
-    expect(opened).toMatchObject({ labelled: true, label: 1, input: { age: 31, income: 41_000 } })
+    expect(opened).toMatchObject({ labelled: true, label: 1, input: applications(200, 11, 40)[1] })
   })
 
   it('captures proxied chat completions under the request id, with the guard verdict', async () => {
@@ -263,7 +284,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('monitor end to end on 
     const foreign = await gw.call('/v1/monitor/alarms', { key: otherAdmin, body: { name: 'x', scheduleId: id, metricName: 'run.rows', comparison: 'LessThanThreshold', threshold: 1 } })
     expect(foreign.status).toBe(404)
 
-    expect((await gw.call('/v1/monitor/schedules', { key: analyst, body: { name: 'n', cron: '@daily', modelId: 'm', baseline: BASELINE } })).status).toBe(403)
+    expect((await gw.call('/v1/monitor/schedules', { key: analyst, body: { name: 'n', cron: '@daily', modelId: 'm', baseline: { statistics: {}, constraints: {} } } })).status).toBe(403)
     expect((await gw.call('/v1/monitor/schedules', { key: app })).status).toBe(403)
     expect((await gw.call('/v1/monitor/runs', { key: app })).status).toBe(403)
     expect((await gw.call('/v1/monitor/capture', { key: analyst, body: { modelId: 'm', input: 'x', output: 'y' } })).status).toBe(403)
@@ -276,10 +297,10 @@ describe.each(backends.map((b) => [b.name, b] as const))('monitor end to end on 
       expect(res.error).toMatchObject({ code: 'RAMPART_ERR_INPUT_INVALID', path: field })
       if (message !== undefined) expect(res.error.message).toMatch(message)
     }
-    await bad('/v1/monitor/schedules', { name: 'n1', cron: '0 0 30 2 *', modelId: 'm', baseline: BASELINE }, 'body.cron', /never fires/)
+    await bad('/v1/monitor/schedules', { name: 'n1', cron: '0 0 30 2 *', modelId: 'm', baseline: { statistics: {}, constraints: {} } }, 'body.cron', /never fires/)
     await bad('/v1/monitor/schedules', { name: 'n2', cron: '@daily', modelId: 'm', baseline: { dir: '../other-tenant/base' } }, 'body.baseline.dir', /inside/)
     await bad('/v1/monitor/schedules', { name: 'n3', cron: '@daily', modelId: 'm', baseline: { dir: 'not-there' } }, 'body.baseline.dir', /no statistics.json/)
-    await bad('/v1/monitor/schedules', { name: 'credit hourly', cron: '@daily', modelId: 'm', baseline: BASELINE }, 'body.name', /already has/)
+    await bad('/v1/monitor/schedules', { name: 'credit hourly', cron: '@daily', modelId: 'm', baseline: { statistics: {}, constraints: {} } }, 'body.name', /already has/)
     const { items } = await json<{ items: { id: string }[] }>(await gw.call('/v1/monitor/schedules', { key: admin }), 200)
     const base = { name: 'a', scheduleId: items[0]!.id, metricName: 'run.rows', comparison: 'LessThanThreshold', threshold: 1 }
     await bad('/v1/monitor/alarms', { ...base, evaluationPeriods: 2, datapointsToAlarm: 3 }, 'body.datapointsToAlarm')
