@@ -1,9 +1,9 @@
 /**
  * Baselines: a profile of reference data written as SageMaker Model Monitor's two files —
- * statistics.json (what the data looks like) and constraints.json (the checks it suggests) —
- * plus profile.json, the mergeable sketches and samples the drift checks compare against.
- * constraints.json also holds what SageMaker's lacks: per-feature drift method and threshold
- * with the reference's own calibration, ranges, and model-quality thresholds.
+ * statistics.json (what the data looks like) and constraints.json (the checks it suggests).
+ * statistics.json ends with `profile`, the mergeable sketches and samples the drift checks
+ * compare against; constraints.json also holds what SageMaker's lacks: per-feature drift method
+ * and threshold with the reference's own calibration, ranges, and model-quality thresholds.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,7 +23,6 @@ import { categoryCounts, sageMakerType, summarizeColumn, type ColumnSummary } fr
 
 export const STATISTICS_FILE = 'statistics.json'
 export const CONSTRAINTS_FILE = 'constraints.json'
-export const PROFILE_FILE = 'profile.json'
 
 /** Categorical buckets listed in statistics.json; the rest are pooled in one "(other)" bucket. */
 export const TOP_CATEGORIES = 100
@@ -73,6 +72,8 @@ export interface Statistics {
   features: FeatureStatistics[]
   model_quality?: QualityMetrics
   guard_signals?: { flag_rate?: number; score_mean?: number }
+  /** The mergeable profile (sketches and samples) behind these figures. */
+  profile?: ProfileState
 }
 
 export interface FeatureConstraint {
@@ -91,9 +92,11 @@ export interface MetricConstraint {
   comparison_operator: 'LessThanThreshold' | 'GreaterThanThreshold'
   /** Smallest change that counts, whatever the sample size. */
   tolerance_floor: number
-  /** Spread of the metric across chunks of the baseline, and the chunk size. */
+  /** Standard deviation of the metric on random chunks of `chunk_rows` baseline rows. */
   chunk_sd?: number
   chunk_rows?: number
+  /** Baseline rows with ground truth (its own uncertainty enters the threshold). */
+  rows?: number
 }
 
 export interface ModelQualityConstraints {
@@ -286,7 +289,7 @@ function qualityConstraints(p: DatasetProfiler): { statistics?: QualityMetrics; 
       baseline: v,
       comparison_operator: lower ? 'GreaterThanThreshold' : 'LessThanThreshold',
       tolerance_floor: lower ? 0.05 * Math.abs(v) : 0.01,
-      ...(spread?.sd[name] === undefined ? {} : { chunk_sd: spread.sd[name], chunk_rows: spread.chunkRows }),
+      ...(spread?.sd[name] === undefined ? {} : { chunk_sd: spread.sd[name], chunk_rows: spread.chunkRows, rows: metrics.rows }),
     }
   }
   return { statistics: metrics, constraints: out }
@@ -340,15 +343,22 @@ export async function addFile(profile: DatasetProfiler, file: string, read: Read
   for await (const batch of readTable(file, read)) profile.addBatch(batch)
 }
 
-function writeJson(file: string, value: unknown, pretty = true): void {
-  writeFileSync(file, `${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`)
+/** Indented JSON with arrays of numbers kept on one line (sketch data stays short to scroll past). */
+export function formatJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]/g, (_m, inner: string) => `[${inner.replace(/,\s+/g, ', ')}]`)
+}
+
+/** statistics.json text: the figures indented, then the profile on one line. */
+export function statisticsJson(baseline: Baseline): string {
+  const { profile: _unused, ...figures } = baseline.statistics
+  const head = formatJson(figures)
+  return `${head.slice(0, head.lastIndexOf('}')).trimEnd()},\n  "profile": ${JSON.stringify(baseline.profile.toJSON())}\n}\n`
 }
 
 export function writeBaseline(dir: string, baseline: Baseline): void {
   mkdirSync(dir, { recursive: true })
-  writeJson(join(dir, STATISTICS_FILE), baseline.statistics)
-  writeJson(join(dir, CONSTRAINTS_FILE), baseline.constraints)
-  writeJson(join(dir, PROFILE_FILE), baseline.profile.toJSON(), false)
+  writeFileSync(join(dir, STATISTICS_FILE), statisticsJson(baseline))
+  writeFileSync(join(dir, CONSTRAINTS_FILE), `${formatJson(baseline.constraints)}\n`)
 }
 
 function readJson<T>(file: string): T {
@@ -365,15 +375,20 @@ function readJson<T>(file: string): T {
   }
 }
 
-/** Reads a baseline directory (statistics.json, constraints.json — possibly edited by hand — and profile.json). */
-export function readBaseline(dir: string): Baseline {
-  const statistics = readJson<Statistics>(join(dir, STATISTICS_FILE))
-  const constraints = readJson<Constraints>(join(dir, CONSTRAINTS_FILE))
-  if (!Array.isArray(constraints.features) || typeof constraints.monitoring_config !== 'object') {
-    throw new RampartError('RAMPART_ERR_INPUT_INVALID', `${join(dir, CONSTRAINTS_FILE)}: expected "features" and "monitoring_config"`, { path: join(dir, CONSTRAINTS_FILE) })
+/** A baseline from its two documents (as read from disk, or stored by a schedule). */
+export function parseBaseline(statistics: Statistics, constraints: Constraints, where = 'baseline'): Baseline {
+  if (!Array.isArray(constraints?.features) || typeof constraints.monitoring_config !== 'object') {
+    throw new RampartError('RAMPART_ERR_INPUT_INVALID', `${where}/${CONSTRAINTS_FILE}: expected "features" and "monitoring_config"`, { path: `${where}/${CONSTRAINTS_FILE}` })
   }
-  const profile = DatasetProfiler.fromJSON(readJson<ProfileState>(join(dir, PROFILE_FILE)))
-  return { statistics, constraints, profile }
+  if (statistics?.profile === undefined) {
+    throw new RampartError('RAMPART_ERR_INPUT_INVALID', `${where}/${STATISTICS_FILE}: no "profile" (write baselines with rampart monitor baseline)`, { path: `${where}/${STATISTICS_FILE}` })
+  }
+  return { statistics, constraints, profile: DatasetProfiler.fromJSON(statistics.profile) }
+}
+
+/** Reads a baseline directory (statistics.json and constraints.json, the latter possibly edited by hand). */
+export function readBaseline(dir: string): Baseline {
+  return parseBaseline(readJson<Statistics>(join(dir, STATISTICS_FILE)), readJson<Constraints>(join(dir, CONSTRAINTS_FILE)), dir)
 }
 
 /** Category counts of a reference column, exposed for the report. */

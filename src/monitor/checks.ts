@@ -55,6 +55,7 @@ export interface CheckReport extends CheckRunResult {
 
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? (Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(digits) : x.toExponential(2)) : String(x))
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`
+const fmtP = (p: number) => (p === 0 ? '< 1e-300' : p < 1e-3 ? p.toExponential(2) : p.toFixed(3))
 
 /** The profile options and watched ranges a current profile needs to be comparable with the baseline. */
 export function currentProfiler(baseline: Baseline, quality?: Partial<QualityColumns>): DatasetProfiler {
@@ -96,8 +97,8 @@ function perFeatureSettings(settings: DriftSettings, f: FeatureConstraint): Drif
 
 function driftDescription(d: FeatureDriftResult): string {
   const m = DRIFT_METHODS[d.method]
-  const p = d.pValue === undefined ? '' : `; p-value ${fmt(d.pValue)}`
-  if (m.decision === 'p_value') return `${m.id} p-value ${fmt(d.pValue ?? NaN)} is below ${d.threshold}; effect size ${fmt(d.effectSize)} (${m.description})`
+  const p = d.pValue === undefined ? '' : `; p-value ${fmtP(d.pValue)}`
+  if (m.decision === 'p_value') return `${m.id} p-value ${fmtP(d.pValue ?? NaN)} is below ${d.threshold}; effect size ${fmt(d.effectSize)} (${m.description})`
   const noise = d.noise !== undefined && d.noise > d.floor ? ` (raised from ${fmt(d.floor)} to the reference's noise at ${d.referenceCount} vs ${d.currentCount} values)` : ''
   return `${m.id} distance ${fmt(d.statistic)} is at or above the threshold ${fmt(d.threshold)}${noise}${p}; effect size ${fmt(d.effectSize)}`
 }
@@ -105,7 +106,8 @@ function driftDescription(d: FeatureDriftResult): string {
 function qualityThreshold(c: ModelQualityConstraints, name: MetricName, rows: number): number | undefined {
   const m = c.metrics[name]
   if (!m) return undefined
-  const sampling = m.chunk_sd !== undefined && m.chunk_rows ? c.z * m.chunk_sd * Math.sqrt(m.chunk_rows / Math.max(1, rows)) : 0
+  // Both the current value and the baseline's carry sampling error: sd² scales as 1/rows on each side.
+  const sampling = m.chunk_sd !== undefined && m.chunk_rows ? c.z * m.chunk_sd * Math.sqrt(m.chunk_rows / Math.max(1, rows) + (m.rows ? m.chunk_rows / m.rows : 0)) : 0
   const tolerance = Math.max(m.tolerance_floor, sampling)
   return LOWER_IS_BETTER.has(name) ? m.baseline + tolerance : m.baseline - tolerance
 }
@@ -165,7 +167,7 @@ export function checkProfiles(baseline: Baseline, current: DatasetProfiler, opti
       const tail = poissonTail(outside, expected)
       if (outside > 0 && tail < cfg.range_check_p_value) {
         const negatives = f.num_constraints.is_non_negative && cur.numbers.min < 0 ? ' (the baseline had no negative values)' : ''
-        add({ feature_name: f.name, constraint_check_type: 'range_check', description: `${outside} values (${pct(outside / n)}) are outside the baseline range [${f.num_constraints.min}, ${f.num_constraints.max}]${negatives}; about ${fmt(expected, 1)} expected by chance (p ${fmt(tail)})`, metric: 'out_of_range_count', value: outside, threshold: expected, p_value: tail }, row)
+        add({ feature_name: f.name, constraint_check_type: 'range_check', description: `${outside} values (${pct(outside / n)}) are outside the baseline range [${f.num_constraints.min}, ${f.num_constraints.max}]${negatives}; about ${fmt(expected, 1)} expected by chance (p ${fmtP(tail)})`, metric: 'out_of_range_count', value: outside, threshold: expected, p_value: tail }, row)
       }
     }
     if (f.string_constraints) {
@@ -251,7 +253,7 @@ export function checkProfiles(baseline: Baseline, current: DatasetProfiler, opti
         metrics.push({ name: 'guard.flag_rate', value: p2 })
         report.guard = { flagRate: { baseline: p1, current: p2, pValue, effectSize: h, violated } }
         if (violated) {
-          add({ feature_name: guardCols.flag_column, constraint_check_type: 'guard_signal_check', description: `guard flag rate ${pct(p2)} vs ${pct(p1)} in the baseline (change ${pct(p2 - p1)}, limit ±${pct(limit)}); p-value ${fmt(pValue)}, Cohen's h ${fmt(h)}`, metric: 'flag_rate', value: p2, threshold: p1 + Math.sign(p2 - p1) * limit, p_value: pValue, effect_size: h })
+          add({ feature_name: guardCols.flag_column, constraint_check_type: 'guard_signal_check', description: `guard flag rate ${pct(p2)} vs ${pct(p1)} in the baseline (change ${pct(p2 - p1)}, limit ±${pct(limit)}); p-value ${fmtP(pValue)}, Cohen's h ${fmt(h)}`, metric: 'flag_rate', value: p2, threshold: p1 + Math.sign(p2 - p1) * limit, p_value: pValue, effect_size: h })
         }
       }
     }

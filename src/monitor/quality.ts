@@ -6,7 +6,7 @@
  * far a current value may fall before it is a violation.
  */
 import { Moments, type MomentsState } from './sketch/moments.js'
-import { createRandom, shuffle } from './sketch/random.js'
+import { createRandom } from './sketch/random.js'
 import { Reservoir, type ReservoirState } from './sketch/reservoir.js'
 
 export type ProblemType = 'classification' | 'regression'
@@ -216,29 +216,38 @@ export class QualityAccumulator {
   }
 
   /**
-   * Standard deviation of each metric across `chunks` random chunks of the row sample, and the
-   * chunk size: the spread to expect from sampling alone at that size.
+   * Standard deviation of each metric at `chunkRows` rows, from `draws` random subsets of the row
+   * sample (corrected for drawing without replacement): the spread to expect from sampling alone.
    */
-  spread(chunks = 10): { chunkRows: number; sd: Partial<Record<MetricName, number>> } | undefined {
-    const rows = shuffle([...this.sample.items], createRandom(this.seed + 5))
-    const size = Math.floor(rows.length / chunks)
+  spread(draws = 40): { chunkRows: number; sd: Partial<Record<MetricName, number>> } | undefined {
+    const all = this.sample.items
+    const size = Math.min(2000, Math.floor(all.length / 4))
     if (size < 20) return undefined
+    const random = createRandom(this.seed + 5)
     const type = this.problemType()
     const positive = this.positiveLabel()
     const values: Partial<Record<MetricName, number[]>> = {}
-    for (let c = 0; c < chunks; c++) {
-      const part = rows.slice(c * size, (c + 1) * size)
-      const m = metricsOfRows(part, type, positive)
+    const rows = [...all]
+    for (let d = 0; d < draws; d++) {
+      // A partial Fisher–Yates shuffle draws `size` rows without replacement.
+      for (let i = 0; i < size; i++) {
+        const j = i + random.int(rows.length - i)
+        const t = rows[i] as [string, string, number | null]
+        rows[i] = rows[j] as [string, string, number | null]
+        rows[j] = t
+      }
+      const m = metricsOfRows(rows.slice(0, size), type, positive)
       for (const name of METRIC_NAMES) {
         const v = m[name]
         if (v !== undefined && Number.isFinite(v)) (values[name] ??= []).push(v)
       }
     }
+    const finite = 1 - size / all.length
     const sd: Partial<Record<MetricName, number>> = {}
     for (const [name, vs] of Object.entries(values) as [MetricName, number[]][]) {
       if (vs.length < 2) continue
       const mean = vs.reduce((s, v) => s + v, 0) / vs.length
-      sd[name] = Math.sqrt(vs.reduce((s, v) => s + (v - mean) ** 2, 0) / (vs.length - 1))
+      sd[name] = Math.sqrt(vs.reduce((s, v) => s + (v - mean) ** 2, 0) / (vs.length - 1) / finite)
     }
     return { chunkRows: size, sd }
   }

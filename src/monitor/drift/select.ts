@@ -21,6 +21,8 @@ export function driftKind(summary: ColumnSummary, column: ColumnProfiler): { kin
     case 'boolean':
       return { kind: 'categorical' }
     case 'integral':
+      if (summary.present >= 100 && summary.distinct >= 0.95 * summary.present) return { kind: 'none', reason: `identifier-like: about ${summary.distinct} distinct integers in ${summary.present} values` }
+      return column.numericCategories !== null && column.numericCategories.size <= CATEGORICAL_NUMERIC_MAX_DISTINCT ? { kind: 'categorical' } : { kind: 'numeric' }
     case 'fractional':
       return column.numericCategories !== null && column.numericCategories.size <= CATEGORICAL_NUMERIC_MAX_DISTINCT ? { kind: 'categorical' } : { kind: 'numeric' }
     case 'string': {

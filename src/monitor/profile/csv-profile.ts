@@ -26,8 +26,7 @@ class ProfileSink implements CsvSink {
       return
     }
     const i = this.col++
-    const q = this.qualityIndexes.indexOf(i)
-    if (q >= 0) this.qualityValues[q] = s.slice(start, end)
+    if (this.qualityIndexes.includes(i)) this.keepQuality(i, s.slice(start, end))
     this.columns[i]?.addRange(s, start, end)
   }
 
@@ -37,9 +36,15 @@ class ProfileSink implements CsvSink {
       return
     }
     const i = this.col++
-    const q = this.qualityIndexes.indexOf(i)
-    if (q >= 0) this.qualityValues[q] = v
+    if (this.qualityIndexes.includes(i)) this.keepQuality(i, v)
     this.columns[i]?.addText(v)
+  }
+
+  /** Ground truth, prediction and score may share a column; each gets the value. */
+  private keepQuality(column: number, v: string): void {
+    this.qualityIndexes.forEach((q, k) => {
+      if (q === column) this.qualityValues[k] = v
+    })
   }
 
   endRow(): void {
