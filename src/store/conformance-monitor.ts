@@ -65,6 +65,17 @@ export function describeMonitorConformance(fresh: () => Promise<Store>, database
       expect(await store.getCapture('acme', 'missing')).toBeUndefined()
     })
 
+    it('stores a batch in one call: one flag per record, repeats (stored or earlier in the batch) refused', async () => {
+      const store = await fresh()
+      await store.insertCapture(capture(2))
+      const flags = await store.insertCaptures([capture(1), capture(2, { payload: 'again' }), capture(3), capture(3, { payload: 'twice' }), capture(1, { tenant: 'other' })])
+      expect(flags).toEqual([true, false, true, false, true])
+      expect((await store.listCaptures({ tenant: 'acme', limit: 10 })).items.map((c) => [c.inferenceId, c.payload])).toEqual([['inf-001', 'sealed-1'], ['inf-002', 'sealed-2'], ['inf-003', 'sealed-3']])
+      expect(await store.insertCaptures([])).toEqual([])
+      await expectCode(store.insertCaptures([capture(4), capture(5, { modelId: '' })]), 'RAMPART_ERR_INPUT_INVALID', 'captures[1].modelId')
+      expect(await store.getCapture('acme', 'inf-004')).toBeUndefined()
+    })
+
     it('keeps tenants apart: same inference id in two tenants, labels never cross', async () => {
       const store = await fresh()
       await store.insertCapture(capture(1))

@@ -85,6 +85,25 @@ export function checkCapture(record: CaptureRecord): CaptureRecord {
   }
 }
 
+/** Most records per `insertCaptures` call. */
+export const MAX_CAPTURE_BATCH = 1_000
+
+export function checkCaptures(records: readonly CaptureRecord[]): CaptureRecord[] {
+  if (!Array.isArray(records)) throw invalid('captures', 'must be an array')
+  if (records.length > MAX_CAPTURE_BATCH) throw invalid('captures', `at most ${MAX_CAPTURE_BATCH} per call`)
+  return records.map((r, i) => {
+    try {
+      return checkCapture(r)
+    } catch (error) {
+      if (error instanceof RampartError && error.path?.startsWith('capture') === true) {
+        const path = `captures[${i}]${error.path.slice('capture'.length)}`
+        throw new RampartError(error.code, `${path}${error.message.slice(error.path.length)}`, { path })
+      }
+      throw error
+    }
+  })
+}
+
 export function checkGroundTruth(records: readonly GroundTruthRecord[]): GroundTruthRecord[] {
   if (!Array.isArray(records)) throw invalid('labels', 'must be an array')
   if (records.length > MAX_GROUND_TRUTH_BATCH) throw invalid('labels', `at most ${MAX_GROUND_TRUTH_BATCH} per call`)

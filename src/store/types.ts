@@ -275,6 +275,8 @@ export interface CaptureFilter {
 export interface CaptureStore {
   /** Stores a capture; returns false and changes nothing when the tenant already has this inference id (retries are harmless). */
   insertCapture(record: CaptureRecord): Promise<boolean>
+  /** `insertCapture` for up to 1,000 records in one transaction; one flag per record (false: the id was taken, or came earlier in the batch). */
+  insertCaptures(records: readonly CaptureRecord[]): Promise<boolean[]>
   /**
    * Stores labels; a later label for the same inference replaces the earlier one. Labels may
    * arrive before (or without) their capture. Returns how many of them match a stored capture.

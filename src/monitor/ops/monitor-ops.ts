@@ -138,17 +138,14 @@ export class MonitorOps {
   }
 
   async capture(tenant: string, records: readonly CaptureInput[], source: 'proxy' | 'api' | 'library'): Promise<{ inferenceId: string; stored: boolean }[]> {
-    const out: { inferenceId: string; stored: boolean }[] = []
-    for (const record of records) {
-      try {
-        const result = await this.captures.capture(tenant, record, source)
-        this.metrics.captures.inc({ source, result: result.stored ? 'stored' : 'duplicate' })
-        out.push(result)
-      } catch (error) {
-        this.metrics.captures.inc({ source, result: 'failed' })
-        throw error
-      }
+    let out: { inferenceId: string; stored: boolean }[]
+    try {
+      out = await this.captures.captureMany(tenant, records, source)
+    } catch (error) {
+      this.metrics.captures.inc({ source, result: 'failed' }, records.length)
+      throw error
     }
+    for (const r of out) this.metrics.captures.inc({ source, result: r.stored ? 'stored' : 'duplicate' })
     return out
   }
 

@@ -16,6 +16,7 @@ import {
   checkAlarmHistory,
   checkCapture,
   checkCaptureFilter,
+  checkCaptures,
   checkGroundTruth,
   checkLease,
   checkMetricPoints,
@@ -114,6 +115,22 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
       [c.tenant, c.inferenceId, c.modelId, c.at, c.receivedAt, c.source, c.payload],
     )
     return result.rowCount === 1
+  }
+
+  async insertCaptures(records: readonly CaptureRecord[]): Promise<boolean[]> {
+    const checked = checkCaptures(records)
+    if (checked.length === 0) return []
+    // One statement: ON CONFLICT DO NOTHING also skips a repeat of an id earlier in the same batch.
+    const rows = await this.#rows(
+      'insertCaptures',
+      `INSERT INTO captures (tenant, inference_id, model_id, at, received_at, source, payload)
+       SELECT a, b, c, d, e, f, g FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[]) WITH ORDINALITY AS r(a, b, c, d, e, f, g, n)
+       ORDER BY n
+       ON CONFLICT (tenant, inference_id) DO NOTHING RETURNING tenant, inference_id AS "inferenceId"`,
+      [checked.map((c) => c.tenant), checked.map((c) => c.inferenceId), checked.map((c) => c.modelId), checked.map((c) => c.at), checked.map((c) => c.receivedAt), checked.map((c) => c.source), checked.map((c) => c.payload)],
+    )
+    const inserted = new Set(rows.map((r) => `${String(r.tenant)}\u0000${String(r.inferenceId)}`))
+    return checked.map((c) => inserted.delete(`${c.tenant}\u0000${c.inferenceId}`))
   }
 
   async putGroundTruth(records: readonly GroundTruthRecord[]): Promise<number> {

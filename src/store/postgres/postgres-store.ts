@@ -452,6 +452,7 @@ export class PostgresStore implements Store {
   // ------------------------------------------------------------ monitor (postgres-monitor.ts)
 
   insertCapture(record: CaptureRecord): Promise<boolean> { return this.#monitor.insertCapture(record) }
+  insertCaptures(records: readonly CaptureRecord[]): Promise<boolean[]> { return this.#monitor.insertCaptures(records) }
   putGroundTruth(records: readonly GroundTruthRecord[]): Promise<number> { return this.#monitor.putGroundTruth(records) }
   getCapture(tenant: string, inferenceId: string): Promise<LabelledCapture | undefined> { return this.#monitor.getCapture(tenant, inferenceId) }
   listCaptures(filter: CaptureFilter): Promise<Page<LabelledCapture>> { return this.#monitor.listCaptures(filter) }

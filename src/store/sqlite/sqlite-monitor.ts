@@ -15,6 +15,7 @@ import {
   checkAlarmHistory,
   checkCapture,
   checkCaptureFilter,
+  checkCaptures,
   checkGroundTruth,
   checkLease,
   checkMetricPoints,
@@ -92,6 +93,15 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
         ON CONFLICT (tenant, inference_id) DO NOTHING`).run(c.tenant, c.inferenceId, c.modelId, c.at, c.receivedAt, c.source, c.payload),
     )
     return result.changes === 1
+  }
+
+  async insertCaptures(records: readonly CaptureRecord[]): Promise<boolean[]> {
+    const checked = checkCaptures(records)
+    return this.#immediate('insertCaptures', () => {
+      const insert = this.#stmt(`INSERT INTO captures (tenant, inference_id, model_id, at, received_at, source, payload) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (tenant, inference_id) DO NOTHING`)
+      return checked.map((c) => insert.run(c.tenant, c.inferenceId, c.modelId, c.at, c.receivedAt, c.source, c.payload).changes === 1)
+    })
   }
 
   async putGroundTruth(records: readonly GroundTruthRecord[]): Promise<number> {
