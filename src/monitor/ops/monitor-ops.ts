@@ -21,6 +21,10 @@ import { MonitorMetrics } from './metrics.js'
 
 export const ALARM_STATE_CHANGED = 'alarm.state_changed'
 
+/** Proxy captures written per transaction at most, and the longest a capture waits for its batch. */
+const PROXY_BATCH = 500
+const PROXY_FLUSH_MS = 50
+
 export interface MonitorLogger {
   warn(obj: Record<string, unknown>, msg: string): void
   error(obj: Record<string, unknown>, msg: string): void
@@ -71,6 +75,8 @@ export class MonitorOps {
   readonly #o: MonitorOpsOptions
   readonly #now: () => number
   readonly #pending = new Set<Promise<void>>()
+  #queue: { tenant: string; record: CaptureInput }[] = []
+  #flushTimer: NodeJS.Timeout | undefined
 
   constructor(options: MonitorOpsOptions) {
     this.#o = options
@@ -111,9 +117,10 @@ export class MonitorOps {
     this.loop.start()
   }
 
-  /** Stops the timers, waits for a run in progress and for proxy captures still being written. */
+  /** Stops the timers, waits for a run in progress and writes the proxy captures still queued. */
   async stop(): Promise<void> {
     await this.loop.stop()
+    this.#flush()
     await Promise.allSettled([...this.#pending])
   }
 
@@ -126,15 +133,48 @@ export class MonitorOps {
   }
 
   /**
-   * Captures a proxied inference without holding up the response: a failure is logged and
-   * counted, never turned into an error for the caller. `stop` waits for the write.
+   * Captures a proxied inference without holding up the response. Captures are queued and
+   * written in batches (every 50 ms, or at 500), one transaction each, so a busy proxy does not
+   * pay a disk sync per request. A failure is logged and counted, never an error for the caller;
+   * `stop` writes what is queued.
    */
   captureInBackground(tenant: string, record: CaptureInput): void {
-    const job = this.capture(tenant, [record], 'proxy')
-      .then(() => undefined)
-      .catch((err: unknown) => this.#o.logger?.warn({ err: (err as Error).message }, 'inference capture failed'))
-      .finally(() => this.#pending.delete(job))
-    this.#pending.add(job)
+    this.#queue.push({ tenant, record })
+    if (this.#queue.length >= PROXY_BATCH) this.#flush()
+    else if (this.#flushTimer === undefined) {
+      this.#flushTimer = setTimeout(() => this.#flush(), PROXY_FLUSH_MS)
+      this.#flushTimer.unref()
+    }
+  }
+
+  #flush(): void {
+    clearTimeout(this.#flushTimer)
+    this.#flushTimer = undefined
+    const queued = this.#queue
+    this.#queue = []
+    const byTenant = new Map<string, CaptureInput[]>()
+    for (const { tenant, record } of queued) {
+      const list = byTenant.get(tenant)
+      if (list === undefined) byTenant.set(tenant, [record])
+      else list.push(record)
+    }
+    const write = async (tenant: string, records: CaptureInput[]) => {
+      for (const r of await this.captures.captureMany(tenant, records, 'proxy')) this.metrics.captures.inc({ source: 'proxy', result: r.stored ? 'stored' : 'duplicate' })
+    }
+    const failed = (err: unknown, count: number) => {
+      this.metrics.captures.inc({ source: 'proxy', result: 'failed' }, count)
+      this.#o.logger?.warn({ err: (err as Error).message, records: count }, 'inference capture failed')
+    }
+    for (const [tenant, records] of byTenant) {
+      const job = write(tenant, records)
+        .catch(async (err: unknown) => {
+          // One bad record (a model name too long to be an id) must not lose the others: write them one by one.
+          if (!(err instanceof RampartError) || err.code !== 'RAMPART_ERR_INPUT_INVALID' || records.length === 1) return failed(err, records.length)
+          for (const record of records) await write(tenant, [record]).catch((e: unknown) => failed(e, 1))
+        })
+        .finally(() => this.#pending.delete(job))
+      this.#pending.add(job)
+    }
   }
 
   async capture(tenant: string, records: readonly CaptureInput[], source: 'proxy' | 'api' | 'library'): Promise<{ inferenceId: string; stored: boolean }[]> {
