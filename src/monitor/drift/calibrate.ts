@@ -21,7 +21,7 @@ export interface CalibrationOptions {
   seed: number
 }
 
-export const DEFAULT_CALIBRATION: CalibrationOptions = { splits: 40, maxRows: 4000, seed: 7 }
+export const DEFAULT_CALIBRATION: CalibrationOptions = { splits: 30, maxRows: 3000, seed: 7 }
 const MIN_ROWS = 40
 
 function estimate(values: number[]): NoiseEstimate {
@@ -41,49 +41,82 @@ function distanceMethods(kind: 'numeric' | 'categorical'): DriftMethodId[] {
     .map((m) => m.id)
 }
 
+/** A random half of `n` positions: a shuffled mask with ⌊n/2⌋ ones. */
+function halfMask(mask: Uint8Array, random: ReturnType<typeof createRandom>): Uint8Array {
+  const half = Math.floor(mask.length / 2)
+  for (let i = 0; i < mask.length; i++) mask[i] = i < half ? 1 : 0
+  for (let i = mask.length - 1; i > 0; i--) {
+    const j = random.int(i + 1)
+    const t = mask[i] as number
+    mask[i] = mask[j] as number
+    mask[j] = t
+  }
+  return mask
+}
+
 export function calibrateNumeric(sample: readonly number[], options: CalibrationOptions = DEFAULT_CALIBRATION): Calibration | undefined {
   if (sample.length < MIN_ROWS) return undefined
   const random = createRandom(options.seed)
-  const values = shuffle([...sample], random).slice(0, options.maxRows)
-  const half = Math.floor(values.length / 2)
+  // Sorted once: splitting a sorted array by a random mask gives two sorted halves.
+  const values = Float64Array.from(shuffle([...sample], random).slice(0, options.maxRows)).sort()
+  const n = values.length
+  const half = Math.floor(n / 2)
   const methods = distanceMethods('numeric')
   const scaled: Partial<Record<DriftMethodId, number[]>> = {}
+  const mask = new Uint8Array(n)
+  const a = new Float64Array(half)
+  const b = new Float64Array(n - half)
   for (let s = 0; s < options.splits; s++) {
-    shuffle(values, random)
-    const a = numericSample(values.slice(0, half))
-    const b = numericSample(values.slice(half, 2 * half))
+    halfMask(mask, random)
+    let ia = 0
+    let ib = 0
+    for (let i = 0; i < n; i++) {
+      if (mask[i] === 1) a[ia++] = values[i] as number
+      else b[ib++] = values[i] as number
+    }
+    const sa: NumericSample = { sorted: a, std: populationStd(a) }
+    const sb: NumericSample = { sorted: b, std: populationStd(b) }
     for (const id of methods) {
       const m = DRIFT_METHODS[id]
-      const v = m.numeric?.(a, b).statistic
-      if (v !== undefined && Number.isFinite(v)) (scaled[id] ??= []).push(v / noiseScale(m.noise, half, half))
+      const v = m.numeric?.(sa, sb).statistic
+      if (v !== undefined && Number.isFinite(v)) (scaled[id] ??= []).push(v / noiseScale(m.noise, half, n - half))
     }
   }
-  return { splits: options.splits, rows: 2 * half, methods: Object.fromEntries(Object.entries(scaled).map(([id, vs]) => [id, estimate(vs)])) }
-}
-
-function countsOf(values: readonly string[]): Map<string, number> {
-  const m = new Map<string, number>()
-  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1)
-  return m
+  return { splits: options.splits, rows: n, methods: Object.fromEntries(Object.entries(scaled).map(([id, vs]) => [id, estimate(vs)])) }
 }
 
 export function calibrateCategorical(sample: readonly string[], options: CalibrationOptions = DEFAULT_CALIBRATION): Calibration | undefined {
   if (sample.length < MIN_ROWS) return undefined
   const random = createRandom(options.seed)
-  const values = shuffle([...sample], random).slice(0, options.maxRows)
-  const half = Math.floor(values.length / 2)
+  const picked = shuffle([...sample], random).slice(0, options.maxRows)
+  // Categories as small integers, so each split is counted into typed arrays.
+  const index = new Map<string, number>()
+  const codes = Int32Array.from(picked, (v) => {
+    let c = index.get(v)
+    if (c === undefined) index.set(v, (c = index.size))
+    return c
+  })
+  const n = codes.length
+  const half = Math.floor(n / 2)
   const methods = distanceMethods('categorical')
   const scaled: Partial<Record<DriftMethodId, number[]>> = {}
+  const mask = new Uint8Array(n)
   for (let s = 0; s < options.splits; s++) {
-    shuffle(values, random)
-    const { reference, current } = alignCounts(countsOf(values.slice(0, half)), countsOf(values.slice(half, 2 * half)))
+    halfMask(mask, random)
+    const a = new Array<number>(index.size).fill(0)
+    const b = new Array<number>(index.size).fill(0)
+    for (let i = 0; i < n; i++) {
+      const c = codes[i] as number
+      if (mask[i] === 1) a[c] = (a[c] as number) + 1
+      else b[c] = (b[c] as number) + 1
+    }
     for (const id of methods) {
       const m = DRIFT_METHODS[id]
-      const v = m.categorical?.(reference, current).statistic
-      if (v !== undefined && Number.isFinite(v)) (scaled[id] ??= []).push(v / noiseScale(m.noise, half, half))
+      const v = m.categorical?.(a, b).statistic
+      if (v !== undefined && Number.isFinite(v)) (scaled[id] ??= []).push(v / noiseScale(m.noise, half, n - half))
     }
   }
-  return { splits: options.splits, rows: 2 * half, methods: Object.fromEntries(Object.entries(scaled).map(([id, vs]) => [id, estimate(vs)])) }
+  return { splits: options.splits, rows: n, methods: Object.fromEntries(Object.entries(scaled).map(([id, vs]) => [id, estimate(vs)])) }
 }
 
 /** Text: the length distribution like a number, and vocabulary, charset and script distances between halves of the text sample. */

@@ -79,7 +79,10 @@ export class DatasetProfiler {
     this.rows++
     const cols = this.lastColumns
     const n = Math.min(cols.length, row.length)
-    for (let i = 0; i < n; i++) (cols[i] as ColumnProfiler).addText(row[i] as string)
+    for (let i = 0; i < n; i++) {
+      const cell = row[i] as string
+      ;(cols[i] as ColumnProfiler).addRange(cell, 0, cell.length)
+    }
     if (this.quality) {
       const [g, p, s] = this.qualityIndexes
       this.quality.add(g >= 0 ? row[g] : undefined, p >= 0 ? row[p] : undefined, s >= 0 ? row[s] : undefined)

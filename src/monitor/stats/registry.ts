@@ -8,7 +8,7 @@
 import { RampartError } from '../../core/errors.js'
 import { chi2Contingency } from './chi2.js'
 import { jensenShannon } from './jensen-shannon.js'
-import { ks2SampSorted } from './ks.js'
+import { ks2SampSorted, ksStatisticSorted } from './ks.js'
 import { linfCategorical } from './linf.js'
 import { binCounts, psi, quantileEdges } from './psi.js'
 import { normedWasserstein } from './wasserstein.js'
@@ -148,8 +148,8 @@ export const DRIFT_METHODS: Readonly<Record<DriftMethodId, DriftMethod>> = {
     defaultThreshold: 0.1,
     noise: 'sqrt',
     numeric: (r, c) => {
-      const t = ks2SampSorted(r.sorted, c.sorted)
-      return { statistic: t.statistic, effectSize: t.statistic }
+      const d = ksStatisticSorted(r.sorted, c.sorted)
+      return { statistic: d, effectSize: d }
     },
     categorical: (r, c) => {
       const d = linfCategorical(r, c)
