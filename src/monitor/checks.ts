@@ -41,6 +41,8 @@ export interface FeatureRow {
   baselineCompleteness: number
   currentCompleteness: number | undefined
   drift?: FeatureDriftResult
+  /** Why the feature is not tested for drift, when it is not. */
+  driftNote?: string
   violations: Violation[]
 }
 
@@ -55,6 +57,7 @@ export interface CheckReport extends CheckRunResult {
 
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? (Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(digits) : x.toExponential(2)) : String(x))
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`
+const short = (x: number) => String(Number(x.toPrecision(6)))
 const fmtP = (p: number) => (p === 0 ? '< 1e-300' : p < 1e-3 ? p.toExponential(2) : p.toFixed(3))
 
 /** The profile options and watched ranges a current profile needs to be comparable with the baseline. */
@@ -138,6 +141,7 @@ export function checkProfiles(baseline: Baseline, current: DatasetProfiler, opti
       currentType: cur ? inferType(cur) : 'absent',
       baselineCompleteness: f.completeness,
       currentCompleteness: cur && rows > 0 ? cur.present / rows : undefined,
+      ...(f.drift?.kind === 'none' ? { driftNote: `not drift-tested: ${f.drift.reason ?? 'no test applies'}` } : {}),
       violations: [],
     }
     features.push(row)
@@ -167,7 +171,7 @@ export function checkProfiles(baseline: Baseline, current: DatasetProfiler, opti
       const tail = poissonTail(outside, expected)
       if (outside > 0 && tail < cfg.range_check_p_value) {
         const negatives = f.num_constraints.is_non_negative && cur.numbers.min < 0 ? ' (the baseline had no negative values)' : ''
-        add({ feature_name: f.name, constraint_check_type: 'range_check', description: `${outside} values (${pct(outside / n)}) are outside the baseline range [${f.num_constraints.min}, ${f.num_constraints.max}]${negatives}; about ${fmt(expected, 1)} expected by chance (p ${fmtP(tail)})`, metric: 'out_of_range_count', value: outside, threshold: expected, p_value: tail }, row)
+        add({ feature_name: f.name, constraint_check_type: 'range_check', description: `${outside} values (${pct(outside / n)}) are outside the baseline range [${short(f.num_constraints.min)}, ${short(f.num_constraints.max)}]${negatives}; about ${fmt(expected, 1)} expected by chance (p ${fmtP(tail)})`, metric: 'out_of_range_count', value: outside, threshold: expected, p_value: tail }, row)
       }
     }
     if (f.string_constraints) {

@@ -148,7 +148,8 @@ function categoricalSvg(ref: ReadonlyMap<string, number>, cur: ReadonlyMap<strin
 function distributionCard(row: FeatureRow, ref: ColumnProfiler | undefined, cur: ColumnProfiler | undefined): string {
   const d = row.drift
   let chart = '<p class="note">not in the current data</p>'
-  if (ref && cur) {
+  if (row.driftNote) chart = `<p class="note">${esc(row.driftNote)}</p>`
+  else if (ref && cur) {
     if (d?.kind === 'text' && ref.text && cur.text) chart = `<div class="note">length in characters</div>${numericSvg(ref.text.lengthSample.items, cur.text.lengthSample.items)}`
     else if (d?.kind === 'categorical' || (!d && (ref.types.string > 0 || ref.types.boolean > 0))) chart = categoricalSvg(categoryCounts(ref).counts, categoryCounts(cur).counts)
     else {
@@ -178,7 +179,7 @@ function qualityRowCells(row: FeatureRow): string {
   const byType = (t: string) => row.violations.filter((v) => v.constraint_check_type === t)
   const flag = (t: string, label: string) => (byType(t).length > 0 ? `<span class="badge bad">${label}</span>` : '')
   const d = row.drift
-  const driftCell = d && Number.isFinite(d.statistic) ? `${esc(d.method)} ${num(d.statistic)} / ${num(d.threshold)}` : esc(d?.note ?? '–')
+  const driftCell = d && Number.isFinite(d.statistic) ? `${esc(d.method)} ${num(d.statistic)} / ${num(d.threshold)}` : esc(d?.note ?? row.driftNote ?? '–')
   const drifted = d?.drifted ? '<span class="badge bad">drift</span>' : ''
   const issues = [flag('missing_column_check', 'missing'), flag('data_type_check', 'type'), flag('completeness_check', 'completeness'), flag('range_check', 'range'), flag('categorical_values_check', 'unseen values'), drifted].join(' ')
   return `<tr><td>${esc(row.name)}</td><td>${esc(row.baselineType)}${row.currentType.toLowerCase() !== row.baselineType.toLowerCase() ? ` → ${esc(row.currentType)}` : ''}</td><td>${pct(row.baselineCompleteness)} → ${pct(row.currentCompleteness)}</td><td>${driftCell}</td><td>${pValue(d?.pValue)}</td><td>${num(d?.effectSize)}</td><td>${issues || '<span class="badge ok">ok</span>'}</td></tr>`
