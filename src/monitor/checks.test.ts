@@ -114,6 +114,15 @@ describe('checks against a baseline', () => {
     expect(r.metrics.find((m) => m.name === 'guard.flag_rate')?.value).toBeCloseTo(0.2, 1)
   })
 
+  it('keeps judging a text column as text when its current values turn short', () => {
+    const short = rows(2000, 14).map((row) => ({ ...row, prompt: 'ok' }))
+    const r = check(baseline, short)
+    const prompt = r.features.find((f) => f.name === 'prompt')?.drift
+    expect(prompt?.kind).toBe('text')
+    expect(prompt?.aspects?.length?.drifted).toBe(true)
+    expect(types(r)).toContain('prompt:text_drift_check')
+  })
+
   it('checks model quality against the baseline with a threshold that widens for small samples', () => {
     expect(baseline.constraints.model_quality_constraints?.metrics.accuracy?.baseline).toBeCloseTo(0.9, 1)
     const worse = check(baseline, rows(5000, 7, { accuracy: 0.8 }))

@@ -77,7 +77,8 @@ export function currentProfiler(baseline: Baseline, quality?: Partial<QualityCol
           ...(mq?.problem_type ? { problemType: mq.problem_type } : {}),
         }
       : undefined
-  return new DatasetProfiler(baseline.profile.options, columns, ranges)
+  const text = new Set(baseline.constraints.features.filter((f) => f.drift?.kind === 'text').map((f) => f.name))
+  return new DatasetProfiler(baseline.profile.options, columns, ranges, text)
 }
 
 function conformingShare(f: FeatureConstraint, c: ColumnProfiler): number {

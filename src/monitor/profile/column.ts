@@ -191,6 +191,16 @@ export class ColumnProfiler {
     }
   }
 
+  /** Profiles the column as free text from now on (a current column checked against a Text baseline). */
+  forceText(): void {
+    if (this.text !== null) return
+    this.textDecided = true
+    const pending = this.pending
+    this.pending = []
+    this.text = new TextProfiler({ sampleSize: this.options.sampleSize, textSampleSize: this.options.textSampleSize, vocabularySize: this.options.vocabularySize, seed: this.seed })
+    for (const v of pending) this.text.add(v)
+  }
+
   /** Judges the column on its first string values; a text column replays them into its text profile. */
   private decideText(): void {
     this.textDecided = true

@@ -39,12 +39,17 @@ export class DatasetProfiler {
   private qualityIndexes: [number, number, number] = [-1, -1, -1]
 
   private readonly ranges: ReadonlyMap<string, readonly [number, number]>
+  private readonly textColumns: ReadonlySet<string>
 
-  /** `ranges`: count values outside these [min, max] per column exactly (range checks). */
-  constructor(options: Partial<ProfileOptions> = {}, quality?: QualityColumns, ranges: ReadonlyMap<string, readonly [number, number]> = new Map()) {
+  /**
+   * `ranges`: count values outside these [min, max] per column exactly (range checks).
+   * `textColumns`: profile these as free text from the first value (the baseline's Text columns).
+   */
+  constructor(options: Partial<ProfileOptions> = {}, quality?: QualityColumns, ranges: ReadonlyMap<string, readonly [number, number]> = new Map(), textColumns: ReadonlySet<string> = new Set()) {
     this.options = { ...DEFAULT_PROFILE_OPTIONS, ...options }
     this.quality = quality ? new QualityAccumulator(quality, this.options.seed) : null
     this.ranges = ranges
+    this.textColumns = textColumns
   }
 
   column(name: string): ColumnProfiler {
@@ -53,6 +58,7 @@ export class DatasetProfiler {
       c = new ColumnProfiler(name, this.options, this.columns.length)
       const range = this.ranges.get(name)
       if (range) [c.rangeMin, c.rangeMax] = range
+      if (this.textColumns.has(name)) c.forceText()
       this.byName.set(name, c)
       this.columns.push(c)
     }
