@@ -20,6 +20,8 @@ export interface CrossValOptions {
   seed?: number
   l2: number
   maxIterations?: number
+  /** Rows kept out of every training set (still scored). */
+  exclude?: ReadonlySet<number>
   onFold?: (done: number, total: number) => void
 }
 
@@ -47,7 +49,7 @@ export function crossValidatedProbabilities(X: Csr, y: Int32Array, classes: numb
   const out = new Float64Array(classes)
   for (let f = 0; f < folds; f++) {
     const train: number[] = []
-    for (let i = 0; i < y.length; i++) if (fold[i] !== f && fold[i] !== -1) train.push(i)
+    for (let i = 0; i < y.length; i++) if (fold[i] !== f && fold[i] !== -1 && options.exclude?.has(i) !== true) train.push(i)
     const model = trainSoftmax(X, y, Int32Array.from(train), classes, { l2: options.l2, maxIterations: options.maxIterations })
     models.push(model)
     for (let i = 0; i < y.length; i++) {

@@ -34,7 +34,12 @@ export interface ConfidentLearningResult {
   noiseRate: number
 }
 
-export function findLabelIssues(probs: Float64Array, y: Int32Array, classes: number): ConfidentLearningResult {
+export interface LabelIssueOptions {
+  /** Use this confident joint (e.g. from a first pass) for the counts instead of estimating one from `probs`. */
+  joint?: number[][]
+}
+
+export function findLabelIssues(probs: Float64Array, y: Int32Array, classes: number, options: LabelIssueOptions = {}): ConfidentLearningResult {
   const K = classes
   const n = y.length
   const sums = new Float64Array(K)
@@ -62,7 +67,7 @@ export function findLabelIssues(probs: Float64Array, y: Int32Array, classes: num
     }
     if (best >= 0) (raw[yi] as Float64Array)[best] = ((raw[yi] as Float64Array)[best] as number) + 1
   }
-  const joint = raw.map((row, i) => {
+  const joint = options.joint ?? raw.map((row, i) => {
     let total = 0
     for (const v of row) total += v
     return Array.from(row, (v) => (total > 0 ? (v / total) * (counts[i] as number) : 0))

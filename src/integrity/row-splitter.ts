@@ -9,8 +9,11 @@
  */
 
 export interface RowSink {
-  /** Bytes of the prefix (header) or of row `row`; a part may arrive in several pieces. */
-  piece(row: number, bytes: Uint8Array): void
+  /**
+   * Bytes [start, end) of `buf` belong to the prefix (row -1) or to row `row`; a part may arrive in
+   * several pieces. Offsets instead of views: this runs once per row on files of gigabytes.
+   */
+  piece(row: number, buf: Buffer, start: number, end: number): void
   /** Row `row` is complete (called in order; the prefix is row -1 and is never ended). */
   endRow(row: number): void
 }
@@ -97,27 +100,26 @@ export class RowSplitter {
   }
 
   private line(buf: Buffer, start: number, end: number): void {
-    const part = buf.subarray(start, end)
     if (this.openQuote) {
-      this.sink.piece(this.current, part)
+      this.sink.piece(this.current, buf, start, end)
       if (this.countQuotes(buf, start, end) % 2 === 1) this.openQuote = false
       return
     }
     if (isBlankLine(buf, start, end)) {
-      this.sink.piece(this.current, part)
+      this.sink.piece(this.current, buf, start, end)
       return
     }
     const quotesOdd = this.format === 'csv' && this.countQuotes(buf, start, end) % 2 === 1
     if (this.headerPending) {
       this.headerPending = false
-      this.sink.piece(-1, part)
+      this.sink.piece(-1, buf, start, end)
       // A header with a line break inside quotes continues on the next line, still in the prefix.
       this.openQuote = quotesOdd
       return
     }
     if (this.current >= 0) this.sink.endRow(this.current)
     this.current = this.next++
-    this.sink.piece(this.current, part)
+    this.sink.piece(this.current, buf, start, end)
     this.openQuote = quotesOdd
   }
 }

@@ -43,7 +43,7 @@ export interface ScanOptions {
 }
 
 export interface ScanProgress {
-  stage: 'read' | 'encode' | 'model' | 'label_issues' | 'triggers' | 'outliers' | 'duplicates' | 'previous'
+  stage: 'read' | 'encode' | 'model' | 'triggers' | 'outliers' | 'duplicates' | 'previous'
   done: number
   total?: number
   /** Bytes read (stage read). */
@@ -206,13 +206,27 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
   if (canModel) {
     const C = options.regularizationC ?? (isText ? 3 : 1)
     const trainRows = Math.max(1, labelled * (1 - 1 / folds))
-    const oos = crossValidatedProbabilities(X, ds.y, K, {
-      folds,
-      seed: options.seed ?? 0,
-      l2: 1 / (C * trainRows),
-      maxIterations: 100,
-      onFold: (done, total) => progress({ stage: 'model', done, total }),
-    })
+    const cv = (exclude: ReadonlySet<number> | undefined, pass: number) =>
+      crossValidatedProbabilities(X, ds.y, K, {
+        folds,
+        seed: options.seed ?? 0,
+        l2: 1 / (C * trainRows),
+        maxIterations: 80,
+        exclude,
+        onFold: (done, total) => progress({ stage: 'model', done: done + (pass - 1) * total, total: 2 * total }),
+      })
+    const first = cv(undefined, 1)
+    const firstIssues = findLabelIssues(first.probs, ds.y, K)
+    // Second pass: re-fit without the suspects, so a wrong label no longer pulls the model its way,
+    // and score every row again. When that pass flags many more rows than the first, the model has
+    // grown sure of itself on rows nobody can predict (noisy targets such as income or default), not
+    // found more wrong labels: then only rows flagged by both passes are kept.
+    const suspects = new Set(firstIssues.issues.map((i) => i.row))
+    const oos = cv(suspects, 2)
+    const second = findLabelIssues(oos.probs, ds.y, K)
+    const inflated = second.issues.length > 1.1 * firstIssues.issues.length
+    const cl = inflated ? { ...second, issues: second.issues.filter((i) => suspects.has(i.row)) } : second
+    if (inflated) notes.push(`label issues: the re-fitted model flagged ${second.issues.length} rows against ${firstIssues.issues.length} at first; only the ${cl.issues.length} flagged by both are reported (the target looks noisy)`)
     report.model = {
       kind: 'logistic-regression',
       features: isText ? 'hashed word unigrams and bigrams, TF-IDF' : 'standardized numbers with quantile bins, one-hot categories',
@@ -221,8 +235,6 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
       accuracy: r4(accuracyOf(oos, ds.y)),
       regularization_c: C,
     }
-    progress({ stage: 'label_issues', done: 0 })
-    const cl = findLabelIssues(oos.probs, ds.y, K)
     report.label_issues = cl.issues.map((i) => ({
       row: i.row,
       given: ds.classes[i.given] ?? null,

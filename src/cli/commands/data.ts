@@ -53,7 +53,6 @@ const STAGES: Record<ScanProgress['stage'], string> = {
   read: 'reading',
   encode: 'encoding features',
   model: 'cross-validating the model',
-  label_issues: 'finding label issues',
   triggers: 'searching for triggers',
   outliers: 'scoring outliers',
   duplicates: 'finding duplicates',
