@@ -97,7 +97,9 @@ describe('invisible_text adversarial input', () => {
     it(`finishes fast on ${name}`, () => {
       const t0 = performance.now()
       const found = scan(text)
-      expect(performance.now() - t0).toBeLessThan(500)
+      // A guard against super-linear blow-up (quadratic on 100k characters takes minutes), not a
+      // speed measurement: the bound leaves room for a loaded CI machine. Speed is in bench/.
+      expect(performance.now() - t0).toBeLessThan(5_000)
       for (const f of found) expect(f.end).toBeGreaterThan(f.start)
     })
   }
