@@ -134,7 +134,7 @@ describe('data_leak', () => {
       const t0 = performance.now()
       const out = await scan(text, ctx, s)
       expect(Array.isArray(out)).toBe(true)
-      expect(performance.now() - t0, JSON.stringify(text.slice(0, 12))).toBeLessThan(1_500)
+      expect(performance.now() - t0, JSON.stringify(text.slice(0, 12))).toBeLessThan(5_000)
     }
   })
 })

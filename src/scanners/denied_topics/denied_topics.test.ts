@@ -102,7 +102,7 @@ describe('denied_topics', () => {
       const t0 = performance.now()
       const out = scan(text)
       expect(Array.isArray(out)).toBe(true)
-      expect(performance.now() - t0).toBeLessThan(500)
+      expect(performance.now() - t0).toBeLessThan(5_000)
     }
   })
 

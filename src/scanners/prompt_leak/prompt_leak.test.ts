@@ -119,7 +119,7 @@ describe('prompt_leak', () => {
       const t0 = performance.now()
       const out = scan(text, ctx)
       expect(Array.isArray(out)).toBe(true)
-      expect(performance.now() - t0).toBeLessThan(1_000)
+      expect(performance.now() - t0).toBeLessThan(5_000)
     }
   })
 })
