@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { monitorBaselineFlagsSchema, monitorRunFlagsSchema, runMonitorBaseline, runMonitorRun } from '../src/cli/commands/monitor.js'
 import { parseFlags } from '../src/cli/commands/flags.js'
-import { buildBaseline } from '../src/monitor/baseline.js'
+import { buildBaseline, type Baseline } from '../src/monitor/baseline.js'
 import { checkProfiles, currentProfiler, type CheckReport } from '../src/monitor/checks.js'
 import { readTable } from '../src/monitor/io/table.js'
 import { DatasetProfiler } from '../src/monitor/profile/dataset.js'
@@ -241,7 +241,63 @@ export interface RandomResult {
   pass: boolean
 }
 
-async function detectionBench(trials: number): Promise<{ natural: NaturalResult[]; random: RandomResult[] }> {
+/** The baseline with its calibration removed: every distance judged against the fixed 0.1 (Evidently's default). */
+function fixedThresholds(baseline: Baseline): Baseline {
+  return { ...baseline, constraints: { ...baseline.constraints, features: baseline.constraints.features.map((f) => ({ ...f, drift: { ...f.drift, calibration: undefined } })) } }
+}
+
+export interface SmallWindowResult {
+  dataset: string
+  /** Rows per current window. */
+  windowRows: number
+  windows: number
+  /** Same-distribution windows: share of tested features called drifted, and windows with dataset drift. */
+  random: { calibrated: { featureAlarmRate: number; datasetAlarms: number }; fixed: { featureAlarmRate: number; datasetAlarms: number } }
+}
+
+/**
+ * Small current windows against a large reference, the case where fixed distance thresholds fail:
+ * one baseline from a random half of each dataset, then `windows` random windows of `windowRows`
+ * rows from the other half, judged with calibrated and with fixed (0.1) thresholds.
+ */
+function smallWindowBench(table: Table, dataset: string, windows: number, windowRows: number): SmallWindowResult {
+  const r = createRandom(77)
+  const a: string[][] = []
+  const b: string[][] = []
+  for (const row of table.rows) (r.next() < 0.5 ? a : b).push(row)
+  const ref = new DatasetProfiler({ seed: 3 })
+  for (const row of a) ref.addCells(table.header, row)
+  const calibrated = buildBaseline(ref)
+  const fixed = fixedThresholds(calibrated)
+  const tally = { calibrated: { alarms: 0, tested: 0, dataset: 0 }, fixed: { alarms: 0, tested: 0, dataset: 0 } }
+  for (let w = 0; w < windows; w++) {
+    const picked: string[][] = []
+    for (let i = 0; i < windowRows; i++) picked.push(b[r.int(b.length)] as string[])
+    for (const [name, baseline] of [
+      ['calibrated', calibrated],
+      ['fixed', fixed],
+    ] as const) {
+      const cur = currentProfiler(baseline)
+      for (const row of picked) cur.addCells(table.header, row)
+      const report = checkProfiles(baseline, cur)
+      tally[name].alarms += report.datasetDrift.drifted
+      tally[name].tested += report.datasetDrift.tested
+      if (report.datasetDrift.violated) tally[name].dataset++
+    }
+  }
+  const rate = (t: { alarms: number; tested: number }) => (t.tested > 0 ? t.alarms / t.tested : 0)
+  return {
+    dataset: dataset.replace(/\.csv$/, ''),
+    windowRows,
+    windows,
+    random: {
+      calibrated: { featureAlarmRate: rate(tally.calibrated), datasetAlarms: tally.calibrated.dataset },
+      fixed: { featureAlarmRate: rate(tally.fixed), datasetAlarms: tally.fixed.dataset },
+    },
+  }
+}
+
+async function detectionBench(trials: number): Promise<{ natural: NaturalResult[]; random: RandomResult[]; smallWindows: SmallWindowResult[] }> {
   const tables = new Map<string, Table>()
   for (const name of DATASETS) tables.set(name, await loadTable(name))
   const natural: NaturalResult[] = []
@@ -290,7 +346,13 @@ async function detectionBench(trials: number): Promise<{ natural: NaturalResult[
     random.push({ dataset: name.replace(/\.csv$/, ''), trials, datasetDriftAlarms: alarms, trialsWithAnyFeatureDrift: anyFeature, meanDriftShare: shareSum / trials, secondsPerTrial: seconds / trials, pass: alarms <= Math.floor(trials * 0.05) })
     process.stderr.write(`  ${name}: ${alarms}/${trials} random splits with dataset drift (${(seconds / trials).toFixed(2)} s per trial)\n`)
   }
-  return { natural, random }
+  const smallWindows: SmallWindowResult[] = []
+  for (const name of DATASETS) {
+    const s = smallWindowBench(tables.get(name) as Table, name, trials, 200)
+    smallWindows.push(s)
+    process.stderr.write(`  ${name}: 200-row windows, feature false alarms ${(100 * s.random.calibrated.featureAlarmRate).toFixed(1)} % calibrated vs ${(100 * s.random.fixed.featureAlarmRate).toFixed(1)} % fixed\n`)
+  }
+  return { natural, random, smallWindows }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,6 +361,7 @@ export interface MonitorBenchResult {
   speed: SpeedResult[]
   natural: NaturalResult[]
   random: RandomResult[]
+  smallWindows: SmallWindowResult[]
   targets: { baseline1mSeconds: number; peakRssMb: number; randomAlarmsPer100: number }
 }
 
@@ -308,8 +371,8 @@ export async function runMonitorBench(options: { quick?: boolean; trials?: numbe
     const sizes = options.sizes ?? (options.quick ? [1_000_000] : [1_000_000, 4_000_000])
     const speed = await speedBench(sizes, dir)
     process.stderr.write('detection on the shared tabular data …\n')
-    const { natural, random } = await detectionBench(options.trials ?? (options.quick ? 20 : 100))
-    return { speed, natural, random, targets: { baseline1mSeconds: 20, peakRssMb: 500, randomAlarmsPer100: 5 } }
+    const { natural, random, smallWindows } = await detectionBench(options.trials ?? (options.quick ? 20 : 100))
+    return { speed, natural, random, smallWindows, targets: { baseline1mSeconds: 20, peakRssMb: 500, randomAlarmsPer100: 5 } }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -338,6 +401,11 @@ export function formatMonitorBench(r: MonitorBenchResult): string {
   lines.push('', 'Monitor: seeded random 50/50 splits (no drift by construction)')
   lines.push(`${pad('dataset', 24)}${lpad('dataset drift', 14)}${lpad('any feature', 13)}${lpad('mean share', 12)}${lpad('s/trial', 9)}  ok`)
   for (const x of r.random) lines.push(`${pad(x.dataset, 24)}${lpad(`${x.datasetDriftAlarms}/${x.trials}`, 14)}${lpad(`${x.trialsWithAnyFeatureDrift}/${x.trials}`, 13)}${lpad(x.meanDriftShare.toFixed(3), 12)}${lpad(x.secondsPerTrial.toFixed(2), 9)}  ${x.pass ? 'yes' : 'NO'}`)
+  lines.push('', 'Monitor: 200-row windows of the same distribution against a half-dataset baseline (false alarms)')
+  lines.push(`${pad('dataset', 24)}${lpad('windows', 9)}${lpad('features drifted: calibrated', 30)}${lpad('fixed 0.1', 11)}${lpad('dataset drift: calibrated', 27)}${lpad('fixed 0.1', 11)}`)
+  for (const w of r.smallWindows) {
+    lines.push(`${pad(w.dataset, 24)}${lpad(w.windows, 9)}${lpad(`${(100 * w.random.calibrated.featureAlarmRate).toFixed(1)} %`, 30)}${lpad(`${(100 * w.random.fixed.featureAlarmRate).toFixed(1)} %`, 11)}${lpad(`${w.random.calibrated.datasetAlarms}/${w.windows}`, 27)}${lpad(`${w.random.fixed.datasetAlarms}/${w.windows}`, 11)}`)
+  }
   return lines.join('\n')
 }
 

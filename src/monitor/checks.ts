@@ -172,7 +172,7 @@ export function checkProfiles(baseline: Baseline, current: DatasetProfiler, opti
       const tail = poissonTail(outside, expected)
       if (outside > 0 && tail < cfg.range_check_p_value) {
         const negatives = f.num_constraints.is_non_negative && cur.numbers.min < 0 ? ' (the baseline had no negative values)' : ''
-        add({ feature_name: f.name, constraint_check_type: 'range_check', description: `${outside} values (${pct(outside / n)}) are outside the baseline range [${short(f.num_constraints.min)}, ${short(f.num_constraints.max)}]${negatives}; about ${fmt(expected, 1)} expected by chance (p ${fmtP(tail)})`, metric: 'out_of_range_count', value: outside, threshold: expected, p_value: tail }, row)
+        add({ feature_name: f.name, constraint_check_type: 'range_check', description: `${outside} values (${pct(outside / n)}) are outside the baseline range [${short(f.num_constraints.min)}, ${short(f.num_constraints.max)}]${negatives}; about ${fmt(expected, 1)} expected by chance (p ${fmtP(tail)})`, metric: 'out_of_range_count', value: outside, threshold: expected, p_value: tail, effect_size: outside / n }, row)
       }
     }
     if (f.string_constraints) {
