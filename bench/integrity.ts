@@ -23,7 +23,7 @@
  * model can predict, not wrong labels, so raw precision is the honest figure there.
  */
 import { spawnSync } from 'node:child_process'
-import { createWriteStream, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs'
+import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -660,8 +660,26 @@ async function main(): Promise<void> {
   })
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'integrity.json')
   mkdirSync(dirname(out), { recursive: true })
-  writeFileSync(out, `${JSON.stringify({ ...result, generatedAt: new Date().toISOString() }, null, 2)}\n`)
-  console.log(formatIntegrityTable(result))
+  // A partial run (--only, --skip-*) replaces its own parts of the last results and keeps the rest.
+  let merged: IntegrityBenchResult = result
+  if (flag('--only') || flag('--skip-sign') || flag('--skip-scale')) {
+    try {
+      const previous = JSON.parse(readFileSync(out, 'utf8')) as IntegrityBenchResult
+      const rerun = new Set(result.runs.map((r) => r.dataset))
+      merged = {
+        runs: [...previous.runs.filter((r) => !rerun.has(r.dataset)), ...result.runs],
+        scale: result.scale.length > 0 ? result.scale : previous.scale,
+        ...((result.sign ?? previous.sign) ? { sign: result.sign ?? previous.sign } : {}),
+        ...((result.hiddenKiller ?? previous.hiddenKiller) ? { hiddenKiller: result.hiddenKiller ?? previous.hiddenKiller } : {}),
+      }
+      const order = DATASETS.map((d) => d.name)
+      merged.runs.sort((a, b) => order.indexOf(a.dataset) - order.indexOf(b.dataset))
+    } catch {
+      merged = result
+    }
+  }
+  writeFileSync(out, `${JSON.stringify({ ...merged, generatedAt: new Date().toISOString() }, null, 2)}\n`)
+  console.log(formatIntegrityTable(merged))
   process.stderr.write(`\nwrote ${out}\n`)
 }
 

@@ -3,6 +3,7 @@
  * model that never saw it, so a wrong label cannot vouch for itself.
  */
 import { predictRow, trainSoftmax, type SoftmaxModel } from './logistic.js'
+import { predictBoosted, trainBoosted, type BinnedTable, type BoostOptions } from './boosting.js'
 import { rng, shuffle, type Csr } from './sparse.js'
 
 export interface OutOfSample {
@@ -60,4 +61,24 @@ export function crossValidatedProbabilities(X: Csr, y: Int32Array, classes: numb
     options.onFold?.(f + 1, folds)
   }
   return { probs, fold, models, classes }
+}
+
+/** The same k-fold scheme for gradient-boosted trees (same folds for the same seed). */
+export function crossValidatedBoosted(table: BinnedTable, y: Int32Array, classes: number, options: Omit<CrossValOptions, 'l2' | 'maxIterations'> & { boost?: BoostOptions }): Float64Array {
+  const folds = options.folds ?? 5
+  const fold = stratifiedFolds(y, classes, folds, options.seed ?? 0)
+  const probs = new Float64Array(y.length * classes)
+  const out = new Float64Array(classes)
+  for (let f = 0; f < folds; f++) {
+    const train: number[] = []
+    for (let i = 0; i < y.length; i++) if (fold[i] !== f && fold[i] !== -1 && options.exclude?.has(i) !== true) train.push(i)
+    const model = trainBoosted(table, y, Int32Array.from(train), classes, { seed: (options.seed ?? 0) + f, ...options.boost })
+    for (let i = 0; i < y.length; i++) {
+      if (fold[i] !== f && !(f === 0 && fold[i] === -1)) continue
+      predictBoosted(model, table, i, out)
+      probs.set(out, i * classes)
+    }
+    options.onFold?.(f + 1, folds)
+  }
+  return probs
 }

@@ -4,7 +4,8 @@
  * The report's field names are stable (snake_case, documented in docs/integrity.md).
  */
 import { RampartError } from '../core/errors.js'
-import { crossValidatedProbabilities, type OutOfSample } from './cross-val.js'
+import { binColumns } from './boosting.js'
+import { crossValidatedBoosted, crossValidatedProbabilities, type OutOfSample } from './cross-val.js'
 import { findTabularDuplicates, findTextDuplicates, type DuplicateGroup } from './duplicates.js'
 import { findLabelIssues } from './label-issues.js'
 import { findOutliers, tabularView, textView } from './outliers.js'
@@ -95,7 +96,7 @@ export interface ScanReport extends DatasetSummary {
   generated_at: string
   duration_ms: number
   model?: {
-    kind: 'logistic-regression'
+    kind: 'logistic-regression' | 'logistic-regression+boosted-trees'
     features: string
     dims: number
     folds: number
@@ -206,15 +207,18 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
   if (canModel) {
     const C = options.regularizationC ?? (isText ? 3 : 1)
     const trainRows = Math.max(1, labelled * (1 - 1 / folds))
-    const cv = (exclude: ReadonlySet<number> | undefined, pass: number) =>
-      crossValidatedProbabilities(X, ds.y, K, {
-        folds,
-        seed: options.seed ?? 0,
-        l2: 1 / (C * trainRows),
-        maxIterations: 80,
-        exclude,
-        onFold: (done, total) => progress({ stage: 'model', done: done + (pass - 1) * total, total: 2 * total }),
-      })
+    // Tables: logistic regression and boosted trees, probabilities averaged (the linear model is
+    // calibrated, the trees follow local structure); text: logistic regression on n-grams.
+    const binned = isText ? undefined : binColumns(features, ds.rows)
+    const steps = binned === undefined ? folds : 2 * folds
+    const cv = (exclude: ReadonlySet<number> | undefined, pass: number): OutOfSample => {
+      const at = (done: number) => progress({ stage: 'model', done: done + (pass - 1) * steps, total: 2 * steps })
+      const linear = crossValidatedProbabilities(X, ds.y, K, { folds, seed: options.seed ?? 0, l2: 1 / (C * trainRows), maxIterations: 80, exclude, onFold: at })
+      if (binned === undefined) return linear
+      const trees = crossValidatedBoosted(binned, ds.y, K, { folds, seed: options.seed ?? 0, exclude, onFold: (done) => at(folds + done) })
+      const probs = linear.probs.map((p, i) => (p + (trees[i] as number)) / 2)
+      return { ...linear, probs }
+    }
     const first = cv(undefined, 1)
     const firstIssues = findLabelIssues(first.probs, ds.y, K)
     // Second pass: re-fit without the suspects, so a wrong label no longer pulls the model its way,
@@ -228,8 +232,8 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
     const cl = inflated ? { ...second, issues: second.issues.filter((i) => suspects.has(i.row)) } : second
     if (inflated) notes.push(`label issues: the re-fitted model flagged ${second.issues.length} rows against ${firstIssues.issues.length} at first; only the ${cl.issues.length} flagged by both are reported (the target looks noisy)`)
     report.model = {
-      kind: 'logistic-regression',
-      features: isText ? 'hashed word unigrams and bigrams, TF-IDF' : 'standardized numbers with quantile bins, one-hot categories',
+      kind: isText ? 'logistic-regression' : 'logistic-regression+boosted-trees',
+      features: isText ? 'hashed word unigrams and bigrams, TF-IDF' : 'standardized numbers with quantile bins, one-hot categories (logistic regression) averaged with gradient-boosted trees on binned columns',
       dims: X.dims,
       folds,
       accuracy: r4(accuracyOf(oos, ds.y)),
