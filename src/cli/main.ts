@@ -147,6 +147,17 @@ function buildProgram(setCode: (code: number) => void): Command {
     })
   registerDataCommands(program, setCode)
   registerMonitorCommands(program, setCode)
+  const monitorCommand = program.commands.find((c) => c.name() === 'monitor')
+  if (monitorCommand !== undefined) {
+    storeOptions(
+      monitorCommand
+        .command('ground-truth')
+        .description("Import ground-truth labels ({inferenceId, label} per JSONL line) and join them to the gateway's captured inferences; exit 3 when some lines were invalid.")
+        .requiredOption('--file <file>', 'JSONL file of {inferenceId, label}')
+        .option('--tenant <tenant>', 'tenant of the captures', 'default')
+        .option('--json', 'print the summary as JSON'),
+    ).action(async (opts: Record<string, unknown>) => setCode(await (await gateway()).runGroundTruth(opts)))
+  }
   return program
 }
 

@@ -187,3 +187,13 @@ export async function runAuditVerify(flags: Record<string, unknown>): Promise<nu
     return 4
   })
 }
+
+/** `rampart monitor ground-truth --file JSONL`: labels joined to captured inferences by inference id. */
+export async function runGroundTruth(flags: Record<string, unknown>): Promise<number> {
+  const { file, tenant, json, ...rest } = parseFlags(
+    z.looseObject({ file: z.string().min(1), tenant: z.string().regex(TENANT_PATTERN).default('default'), json: z.boolean().default(false) }),
+    flags,
+  )
+  const { runGroundTruthImport } = await import('../../monitor/ops/ground-truth-import.js')
+  return withBackends(rest, async ({ store, envelope }) => runGroundTruthImport({ store, envelope }, { file, tenant, json }))
+}
