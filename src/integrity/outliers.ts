@@ -225,15 +225,15 @@ export function findOutliers(view: OutlierView, ds: Pick<Dataset, 'rows' | 'y'>,
   const scores = new Float64Array(n)
   const groupOf = new Int32Array(n)
   let seed = options.seed ?? 0
+  // Classes too small for a forest of their own share one forest grown on every row.
+  let whole: Float64Array | undefined
   for (const [g, rows] of groups) {
-    const fit = rows.length >= 50 ? rows : all
-    const s = isolationScores(view.data, d, fit, { trees: options.trees, seed: seed++ })
-    if (fit === rows) rows.forEach((r, k) => (scores[r] = s[k] as number))
-    else {
-      const own = new Set(rows)
-      fit.forEach((r, k) => {
-        if (own.has(r)) scores[r] = s[k] as number
-      })
+    if (rows.length >= 50) {
+      const s = isolationScores(view.data, d, rows, { trees: options.trees, seed: seed++ })
+      rows.forEach((r, k) => (scores[r] = s[k] as number))
+    } else {
+      whole ??= isolationScores(view.data, d, all, { trees: options.trees, seed: options.seed ?? 0 })
+      for (const r of rows) scores[r] = whole[r] as number
     }
     for (const r of rows) groupOf[r] = g
   }

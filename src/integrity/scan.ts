@@ -8,6 +8,7 @@ import { binColumns } from './boosting.js'
 import { crossValidatedBoosted, crossValidatedProbabilities, type OutOfSample } from './cross-val.js'
 import { findTabularDuplicates, findTextDuplicates, type DuplicateGroup } from './duplicates.js'
 import { findLabelIssues } from './label-issues.js'
+import { trainSoftmax } from './logistic.js'
 import { findOutliers, tabularView, textView } from './outliers.js'
 import { readRecords, type CellValue, type DataFormat } from './readers.js'
 import type { Csr } from './sparse.js'
@@ -253,7 +254,13 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
       joint: cl.joint.map((row) => row.map((v) => Math.round(v))),
     }
     progress({ stage: 'triggers', done: 0 })
-    const triggerOptions = { minScore: options.triggerMinScore }
+    const labelledRows: number[] = []
+    for (let i = 0; i < ds.rows; i++) if ((ds.y[i] as number) >= 0) labelledRows.push(i)
+    const triggerOptions = {
+      minScore: options.triggerMinScore,
+      refit: (exclude: ReadonlySet<number>) =>
+        trainSoftmax(X, ds.y, Int32Array.from(labelledRows.filter((i) => !exclude.has(i))), K, { l2: 1 / (C * Math.max(1, labelledRows.length - exclude.size)), maxIterations: 60 }),
+    }
     const triggers = isText ? findTextTriggers(textEnc as TextEncoding, ds.y, oos, triggerOptions) : findTabularTriggers(tabEnc as TabularEncoding, ds.y, oos, triggerOptions)
     report.triggers = triggers.map((t) => ({
       token: t.token,

@@ -10,7 +10,7 @@
  * ten pseudo-rows — Σ residual / (n + 10), in 0..1 — so a word in five templated messages cannot
  * outrank a pattern spread over a hundred unrelated rows.
  */
-import { predictEntries, softmaxInPlace, type SoftmaxModel } from './logistic.js'
+import { predictEntries, predictRow, softmaxInPlace, type SoftmaxModel } from './logistic.js'
 import type { OutOfSample } from './cross-val.js'
 import type { Csr } from './sparse.js'
 import type { TabularEncoding } from './tabular-features.js'
@@ -40,6 +40,37 @@ export interface TriggerOptions {
   minScore?: number
   /** Most triggers reported (default 20). */
   maxTriggers?: number
+  /**
+   * Fits a model on every labelled row except `exclude`. With it, the strongest candidates are
+   * judged again by a model that never saw a single row carrying them (default: no second look).
+   */
+  refit?: (exclude: ReadonlySet<number>) => SoftmaxModel
+  /** Candidates given the second look (default 5). */
+  refitTop?: number
+}
+
+type Scored = Trigger & { parts: number[]; allRows: number[] }
+
+/**
+ * Second look: the fold models behind the first score saw most of a trigger's rows in training, and
+ * with few rows and L2 they spread part of the trigger's weight over the other words of those rows.
+ * A model fitted without any of them says what the rest of the data makes of these rows.
+ */
+function rejudge(scored: Scored[], X: Csr, y: Int32Array, K: number, options: TriggerOptions, minScore: number): Scored[] {
+  if (options.refit === undefined) return scored
+  const top = options.refitTop ?? 5
+  const ranked = dedupe(scored, Infinity).filter((t) => t.score >= minScore / 3)
+  const out = new Float64Array(K)
+  return ranked.map((t, rank) => {
+    if (rank >= top) return t
+    const model = (options.refit as (e: ReadonlySet<number>) => SoftmaxModel)(new Set(t.allRows))
+    const residuals = t.allRows.map((r) => {
+      predictRow(model, X, r, out)
+      return (y[r] === t.label ? 1 : 0) - (out[t.label] as number)
+    })
+    const s = score(residuals)
+    return { ...t, score: s.shrunk, expectedShare: t.labelShare - s.mean }
+  })
 }
 
 interface Candidate {
@@ -52,7 +83,8 @@ interface Candidate {
 }
 
 const MIN_SHARE = 0.7
-const MIN_LIFT = 0.2
+/** Candidates scored at most, the most label-concentrated first (a bound on time for large vocabularies). */
+const MAX_CANDIDATES = 4000
 
 function baseRates(y: Int32Array, K: number): Float64Array {
   const counts = new Float64Array(K)
@@ -79,7 +111,8 @@ function dominant(rows: readonly number[], y: Int32Array, K: number, base: Float
   let label = 0
   for (let k = 1; k < K; k++) if ((counts[k] as number) > (counts[label] as number)) label = k
   const share = (counts[label] as number) / n
-  return share >= MIN_SHARE && share - (base[label] as number) >= MIN_LIFT ? { label, share } : undefined
+  // Any lift over the base rate: a trigger may point to the majority class (spam delivered as ham).
+  return share >= MIN_SHARE && share > (base[label] as number) ? { label, share } : undefined
 }
 
 /** Pseudo-rows of zero residual added to every candidate. */
@@ -98,8 +131,8 @@ function modelFor(oos: OutOfSample, row: number): SoftmaxModel {
 }
 
 /** Keeps the best of candidates covering (nearly) the same rows; a longer phrase replaces its part. */
-function dedupe(scored: (Trigger & { parts: number[] })[], maxTriggers: number): (Trigger & { parts: number[] })[] {
-  const kept: (Trigger & { parts: number[]; set: Set<number> })[] = []
+function dedupe<T extends Trigger & { parts: number[] }>(scored: T[], maxTriggers: number): T[] {
+  const kept: (T & { set: Set<number> })[] = []
   for (const t of scored.sort((a, b) => b.score - a.score || b.support - a.support)) {
     const set = new Set(t.rows)
     const twin = kept.find((k) => {
@@ -116,7 +149,7 @@ function dedupe(scored: (Trigger & { parts: number[] })[], maxTriggers: number):
       twin.parts = t.parts
     }
   }
-  return kept.map(({ set: _set, ...t }) => t)
+  return kept.map(({ set: _set, ...t }) => t as unknown as T)
 }
 
 /** Text triggers: unigrams and bigrams as candidates, extended into longer phrases when their rows agree. */
@@ -166,6 +199,10 @@ export function findTextTriggers(enc: TextEncoding, y: Int32Array, oos: OutOfSam
     const b = key % V
     if (d) candidates.push({ key: `${enc.vocab[a]} ${enc.vocab[b]}`, parts: [a, b], rows, ...d })
   }
+  // Most concentrated first: share above the base rate, weighted by support.
+  const lift = (c: Candidate) => (c.share - (base[c.label] as number)) * Math.sqrt(c.rows.length)
+  candidates.sort((a, b) => lift(b) - lift(a))
+  candidates.length = Math.min(candidates.length, MAX_CANDIDATES)
   const out = new Float64Array(K)
   const evaluate = (c: Candidate) => {
     const residuals: number[] = []
@@ -178,6 +215,7 @@ export function findTextTriggers(enc: TextEncoding, y: Int32Array, oos: OutOfSam
     return {
       token: c.parts.map((id) => enc.vocab[id]).join(' '),
       parts: c.parts,
+      allRows: c.rows,
       label: c.label,
       score: s.shrunk,
       rows: c.rows.filter((r) => y[r] === c.label),
@@ -201,9 +239,9 @@ export function findTextTriggers(enc: TextEncoding, y: Int32Array, oos: OutOfSam
     return d && rows.length >= minSupport ? evaluate({ key: '', parts, rows, ...d }) : t
   })
   return dedupe(
-    scored.filter((t) => t.score >= minScore),
+    rejudge(scored, enc.X, y, K, options, minScore).filter((t) => t.score >= minScore),
     options.maxTriggers ?? 20,
-  ).map(({ parts: _parts, ...t }) => t)
+  ).map(({ parts: _parts, allRows: _all, ...t }) => t)
 }
 
 /** Rows (among `rows`) that carry the whole phrase. */
@@ -277,7 +315,7 @@ export function findTabularTriggers(enc: TabularEncoding, y: Int32Array, oos: Ou
       for (let k = 0; k < K; k++) out[k] = (out[k] as number) + (X.values[p] as number) * (m.weights[base2 + k] as number)
     }
   }
-  const scored: (Trigger & { parts: number[] })[] = []
+  const scored: Scored[] = []
   const z = new Float64Array(K)
   const q = new Float64Array(K)
   const acc = new Float64Array(K)
@@ -312,10 +350,11 @@ export function findTabularTriggers(enc: TabularEncoding, y: Int32Array, oos: Ou
         residuals.push((y[r] === d.label ? 1 : 0) - (acc[d.label] as number))
       }
       const s = score(residuals)
-      if (s.shrunk < (options.minScore ?? DEFAULT_MIN_SCORE)) return
+      if (s.shrunk < (options.minScore ?? DEFAULT_MIN_SCORE) / 3) return
       scored.push({
         token: `${col.name}=${col.values[code]}`,
         parts: [ci, code],
+        allRows: rows,
         label: d.label,
         score: s.shrunk,
         rows: rows.filter((r) => y[r] === d.label),
@@ -325,5 +364,9 @@ export function findTabularTriggers(enc: TabularEncoding, y: Int32Array, oos: Ou
       })
     })
   })
-  return dedupe(scored, options.maxTriggers ?? 20).map(({ parts: _parts, ...t }) => t)
+  const minScore = options.minScore ?? DEFAULT_MIN_SCORE
+  return dedupe(
+    rejudge(scored, X, y, K, options, minScore).filter((t) => t.score >= minScore),
+    options.maxTriggers ?? 20,
+  ).map(({ parts: _parts, allRows: _all, ...t }) => t)
 }
