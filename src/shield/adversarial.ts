@@ -1,0 +1,172 @@
+/**
+ * Adversarial-input detection, per request, against the model's baseline. Three signals, each
+ * turned into a tail probability by the baseline's own rows (so no threshold is guessed):
+ *
+ * - distance from the training distribution: Mahalanobis (default) or k-th-neighbour distance in
+ *   the shield's encoded space;
+ * - feature squeezing (Xu, Evans & Qi, NDSS 2018) for tables: each numeric feature is pulled back
+ *   to within `clip` conditional standard deviations of what the other features predict for it
+ *   (the Gaussian fit's conditional mean), and the model is asked again; the L1 change of its
+ *   probabilities is the score. A natural row barely moves; a row whose features were nudged to
+ *   cross the decision boundary is pulled back across it;
+ * - the model's own uncertainty (top-1 minus top-2 probability): minimal adversarial inputs sit on
+ *   the boundary.
+ *
+ * The p-values are combined with Fisher's method and the combined statistic's threshold is the
+ * (1 − fpr) quantile on a second, held-apart part of the baseline: the false-positive rate on
+ * natural inputs is the one asked for.
+ */
+import type { FeatureEncoder, FeatureInput } from './features.js'
+import { mahalanobis, type GaussianFit, type ReferenceIndex } from './reference.js'
+
+export type DistanceMethod = 'mahalanobis' | 'knn'
+
+export interface AdversarialCalibration {
+  distance: DistanceMethod
+  /** k for the k-th-neighbour distance. */
+  k: number
+  /** Squeezing pulls each numeric feature to within this many conditional standard deviations. */
+  clip: number
+  /** False-positive rate on natural inputs the thresholds were set for. */
+  fpr: number
+  /** Baseline scores, ascending (the reference for each signal's tail probability). */
+  scores: { distance: number[]; squeeze: number[]; margin: number[] }
+  /** Fisher statistic thresholds, with and without the squeezing signal (it costs a second model call). */
+  threshold: { withSqueeze: number; withoutSqueeze: number }
+  /** The Fisher statistic on the held-apart rows, ascending (its tail gives each request's p-value). */
+  combined: { withSqueeze: number[]; withoutSqueeze: number[] }
+}
+
+export interface AdversarialVerdict {
+  flagged: boolean
+  /** Fisher statistic −2 Σ ln p over the signals used; larger is stranger. */
+  score: number
+  threshold: number
+  /** Share of natural inputs at least this strange (the combined statistic's tail); flagged when ≤ fpr. */
+  pValue: number
+  distance: number
+  /** L1 change of the probabilities under squeezing (absent when squeezing is off). */
+  squeeze?: number
+  margin: number
+  /** Tail probability of each signal among the baseline's rows. */
+  p: { distance: number; squeeze?: number; margin: number }
+}
+
+/** Top-1 minus top-2 probability, 0..1. */
+export function marginOf(probs: ArrayLike<number>): number {
+  let a = -Infinity
+  let b = -Infinity
+  for (let i = 0; i < probs.length; i++) {
+    const v = probs[i] as number
+    if (v > a) {
+      b = a
+      a = v
+    } else if (v > b) b = v
+  }
+  return probs.length < 2 ? 1 : a - b
+}
+
+/** Share of baseline scores ≥ v (upper tail), with the +1 correction so it is never 0. */
+export function upperTail(sorted: readonly number[], v: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((sorted[mid] as number) < v) lo = mid + 1
+    else hi = mid
+  }
+  return (sorted.length - lo + 1) / (sorted.length + 1)
+}
+
+/** Share of baseline scores ≤ v (lower tail). */
+export function lowerTail(sorted: readonly number[], v: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((sorted[mid] as number) <= v) lo = mid + 1
+    else hi = mid
+  }
+  return (lo + 1) / (sorted.length + 1)
+}
+
+export class AdversarialDetector {
+  readonly #numeric: number[]
+
+  constructor(
+    readonly calibration: AdversarialCalibration,
+    private readonly encoder: FeatureEncoder,
+    private readonly index: ReferenceIndex,
+    private readonly gaussian: GaussianFit,
+  ) {
+    this.#numeric = []
+    let at = 0
+    encoder.features.forEach((f, i) => {
+      if (f.kind === 'numeric') this.#numeric.push(i, at)
+      at += f.kind === 'numeric' ? 1 : f.values.length
+    })
+  }
+
+  /** Distance of an encoded input from the baseline, by the calibrated method. */
+  distance(encoded: ArrayLike<number>, skip = -1): number {
+    return this.calibration.distance === 'knn' ? this.index.neighbours(encoded, this.calibration.k, skip).kth : mahalanobis(this.gaussian, encoded)
+  }
+
+  /**
+   * The squeezed input, in the caller's format: each numeric feature whose value is more than
+   * `clip` conditional standard deviations from what the other features predict is pulled back
+   * to that bound. Categorical features are left as they are.
+   */
+  squeeze(input: FeatureInput, encoded: ArrayLike<number>): FeatureInput {
+    const { mean, precision } = this.gaussian
+    const d = mean.length
+    const clip = this.calibration.clip
+    const changes = new Map<number, number>()
+    for (let n = 0; n < this.#numeric.length; n += 2) {
+      const feature = this.#numeric[n] as number
+      const j = this.#numeric[n + 1] as number
+      const pjj = precision[j * d + j] as number
+      let s = 0
+      for (let k = 0; k < d; k++) if (k !== j) s += (precision[j * d + k] as number) * ((encoded[k] as number) - (mean[k] as number))
+      const conditionalMean = (mean[j] as number) - s / pjj
+      const sd = 1 / Math.sqrt(pjj)
+      const residual = ((encoded[j] as number) - conditionalMean) / sd
+      if (Math.abs(residual) > clip) changes.set(feature, this.encoder.decodeNumeric(feature, conditionalMean + Math.sign(residual) * clip * sd))
+    }
+    if (Array.isArray(input)) return input.map((v, i) => (changes.has(i) ? (changes.get(i) as number) : v))
+    const out: Record<string, unknown> = { ...(input as Record<string, unknown>) }
+    for (const [i, v] of changes) out[this.encoder.names[i] as string] = v
+    return out
+  }
+
+  /** Scores one request; `squeezed` is the model's answer on `squeeze(input)`, when squeezing is on. */
+  assess(encoded: ArrayLike<number>, probs: ArrayLike<number>, squeezed?: ArrayLike<number>): AdversarialVerdict {
+    const c = this.calibration
+    const distance = this.distance(encoded)
+    const margin = marginOf(probs)
+    const p = { distance: upperTail(c.scores.distance, distance), margin: lowerTail(c.scores.margin, margin) } as AdversarialVerdict['p']
+    let score = -2 * (Math.log(p.distance) + Math.log(p.margin))
+    let squeeze: number | undefined
+    if (squeezed !== undefined) {
+      squeeze = l1(probs, squeezed)
+      p.squeeze = upperTail(c.scores.squeeze, squeeze)
+      score += -2 * Math.log(p.squeeze)
+    }
+    const threshold = squeezed === undefined ? c.threshold.withoutSqueeze : c.threshold.withSqueeze
+    const pValue = upperTail(squeezed === undefined ? c.combined.withoutSqueeze : c.combined.withSqueeze, score)
+    return { flagged: score > threshold, score, threshold, pValue, distance, ...(squeeze === undefined ? {} : { squeeze }), margin, p }
+  }
+}
+
+export function l1(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += Math.abs((a[i] as number) - ((b[i] as number) ?? 0))
+  return s
+}
+
+/** The (1 − fpr) quantile of `values` (the threshold a natural input exceeds with probability fpr). */
+export function upperQuantile(values: readonly number[], fpr: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  if (sorted.length === 0) return Infinity
+  return sorted[Math.min(sorted.length - 1, Math.ceil((1 - fpr) * sorted.length) - 1)] as number
+}
