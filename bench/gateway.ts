@@ -34,6 +34,7 @@ export interface LoadFigures {
 export interface GatewayBenchResult {
   machine: string
   durationSeconds: number
+  workers: number
   proxyJson: { direct: LoadFigures; rampart: LoadFigures; addedP50Ms: number; addedP99Ms: number }
   proxyStream: { direct: LoadFigures; rampart: LoadFigures; addedP50Ms: number; addedP99Ms: number }
   proxyMax: { direct: LoadFigures; rampart: LoadFigures; ratio: number }
@@ -94,9 +95,11 @@ function benignPrompts(count: number, size: number): string[] {
   return out
 }
 
-export async function runGatewayBench(options: { seconds?: number } = {}): Promise<GatewayBenchResult> {
+export async function runGatewayBench(options: { seconds?: number; workers?: number } = {}): Promise<GatewayBenchResult> {
   if (!existsSync(bin)) throw new Error('run `npm run build` first: the bench starts dist/cli/bin.js')
   const seconds = options.seconds ?? 10
+  // One gateway process per core, as `rampart serve --workers` is meant to be run.
+  const workers = options.workers ?? Number(process.env.RAMPART_BENCH_WORKERS ?? 2)
   const dataDir = mkdtempSync(join(tmpdir(), 'rampart-bench-gw-'))
   const children: ChildProcess[] = []
   try {
@@ -120,7 +123,7 @@ export async function runGatewayBench(options: { seconds?: number } = {}): Promi
       c.stdout!.on('data', (d: Buffer) => (out += d.toString()))
       c.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`keys create exited ${code}`))))
     })
-    children.push(start([bin, 'serve', '--data-dir', dataDir, '--port', String(gatewayPort), '--upstream', upstreamUrl, '--log-level', 'silent']))
+    children.push(start([bin, 'serve', '--data-dir', dataDir, '--port', String(gatewayPort), '--upstream', upstreamUrl, '--log-level', 'silent', '--workers', String(workers)]))
     const gateway = `http://127.0.0.1:${gatewayPort}`
     await waitFor(`${gateway}/healthz`)
 
@@ -162,6 +165,7 @@ export async function runGatewayBench(options: { seconds?: number } = {}): Promi
     return {
       machine: `${process.platform} ${process.arch}, node ${process.version}`,
       durationSeconds: seconds,
+      workers,
       proxyJson: { direct: jsonDirect, rampart: jsonRampart, addedP50Ms: round(jsonRampart.p50Ms - jsonDirect.p50Ms), addedP99Ms: round(jsonRampart.p99Ms - jsonDirect.p99Ms) },
       proxyStream: { direct: streamDirect, rampart: streamRampart, addedP50Ms: round(streamRampart.p50Ms - streamDirect.p50Ms), addedP99Ms: round(streamRampart.p99Ms - streamDirect.p99Ms) },
       proxyMax: { direct: maxDirect, rampart: maxRampart, ratio: round(maxRampart.requestsPerSecond / maxDirect.requestsPerSecond) },
@@ -178,7 +182,7 @@ export function formatGatewayBench(r: GatewayBenchResult): string {
   const row = (name: string, f: LoadFigures) =>
     `| ${name.padEnd(34)} | ${String(f.requestsPerSecond).padStart(7)} | ${f.p50Ms.toFixed(2).padStart(7)} | ${f.p90Ms.toFixed(2).padStart(7)} | ${f.p99Ms.toFixed(2).padStart(7)} | ${String(f.errors + f.non2xx).padStart(6)} |`
   return [
-    `Gateway under load (autocannon, 32 connections, ${r.durationSeconds} s each; ${r.machine})`,
+    `Gateway under load (autocannon, 32 connections, ${r.durationSeconds} s each; rampart serve --workers ${r.workers}; ${r.machine})`,
     '| path                               |   req/s | p50 ms  | p90 ms  | p99 ms  | errors |',
     '|------------------------------------|--------:|--------:|--------:|--------:|-------:|',
     row('proxy JSON @500/s, direct', r.proxyJson.direct),
