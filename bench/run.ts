@@ -1,11 +1,15 @@
 /**
  * All of Rampart's benchmarks in one run, peers side by side:
  *
- *   npm run bench            # prints the tables; writes bench/results/*.json and report.html
+ *   npm run bench                      # everything; prints the tables; writes bench/results/*.json and report.html
+ *   npm run bench -- gateway monitor   # only the named sections
  *
  * 1. latency of the default input policy on 2 KB prompts (first, on a small heap);
  * 2. prompt injection vs @andersmyrmel/vard and @presidio-dev/hai-guardrails (dev.jsonl);
- * 3. PII and secrets vs @openredaction/openredaction and redact-pii (pii/dev.jsonl).
+ * 3. PII and secrets vs @openredaction/openredaction and redact-pii (pii/dev.jsonl);
+ * 4. the gateway under HTTP load (autocannon), direct vs through Rampart;
+ * 5. the monitor: profile speed and memory (1M/4M rows), drift detection on the shared tabular data;
+ * 6. data integrity: poisoned rows found vs kNN and self-confidence baselines, manifest MB/s.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -13,13 +17,56 @@ import { fileURLToPath } from 'node:url'
 import { formatInjectionTable, runInjectionBench } from './injection.js'
 import { formatLatency, runLatencyBench } from './latency.js'
 import { formatPiiBench, runPiiBench } from './pii.js'
+import { formatGatewayBench, runGatewayBench } from './gateway.js'
+import { formatMonitorBench, runMonitorBench } from './monitor.js'
+import { formatIntegrityTable, runIntegrityBench } from './integrity.js'
 import { renderReport, type BarChart } from './lib/report.js'
 
 const results = join(dirname(fileURLToPath(import.meta.url)), 'results')
 mkdirSync(results, { recursive: true })
 const write = (name: string, value: unknown) => writeFileSync(join(results, name), `${JSON.stringify({ ...(value as object), generatedAt: new Date().toISOString() }, null, 2)}\n`)
 
-const step = (n: number, what: string) => process.stderr.write(`\n[${n}/3] ${what} …\n`)
+const SECTIONS = ['latency', 'injection', 'pii', 'gateway', 'monitor', 'integrity'] as const
+const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+const unknown = asked.filter((a) => !(SECTIONS as readonly string[]).includes(a))
+if (unknown.length > 0) {
+  console.error(`unknown bench section(s): ${unknown.join(', ')}; valid: ${SECTIONS.join(', ')}`)
+  process.exit(2)
+}
+const want = (section: (typeof SECTIONS)[number]) => asked.length === 0 || asked.includes(section)
+const step = (n: number, what: string) => process.stderr.write(`\n[${n}/${SECTIONS.length}] ${what} …\n`)
+const extraTables: string[] = []
+
+async function runExtras(): Promise<void> {
+  if (want('gateway')) {
+    step(4, 'the gateway under load: direct vs through Rampart (autocannon)')
+    const gateway = await runGatewayBench()
+    write('gateway.json', gateway)
+    extraTables.push(formatGatewayBench(gateway))
+    console.log(`\n${extraTables.at(-1)}`)
+  }
+  if (want('monitor')) {
+    step(5, 'the monitor: profile speed and memory, drift on the shared tabular data')
+    const monitor = await runMonitorBench()
+    write('monitor.json', monitor)
+    extraTables.push(formatMonitorBench(monitor))
+    console.log(`\n${extraTables.at(-1)}`)
+  }
+  if (want('integrity')) {
+    step(6, 'data integrity: poisoned rows vs baselines, manifest throughput')
+    const integrity = await runIntegrityBench()
+    write('integrity.json', integrity)
+    extraTables.push(formatIntegrityTable(integrity))
+    console.log(`\n${extraTables.at(-1)}`)
+  }
+}
+
+// The peers' sections share one report; a run that asks only for other sections skips them.
+if (!want('latency') || !want('injection') || !want('pii')) {
+  await runExtras()
+  process.stderr.write(`\nwrote ${results}/ (${asked.join(', ')})\n`)
+  process.exit(0)
+}
 
 step(1, 'latency of the default input policy on 2 KB prompts')
 const latency = await runLatencyBench()
@@ -81,5 +128,6 @@ const charts: BarChart[] = [
     unit: ' ms',
   },
 ]
-writeFileSync(join(results, 'report.html'), renderReport('Rampart benchmarks', charts, [latencyTable, injectionTable, piiTable]))
+await runExtras()
+writeFileSync(join(results, 'report.html'), renderReport('Rampart benchmarks', charts, [latencyTable, injectionTable, piiTable, ...extraTables]))
 process.stderr.write(`\nwrote ${results}/{latency,injection,pii}.json and report.html\n`)
