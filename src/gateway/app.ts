@@ -11,6 +11,7 @@ import { healthRoutes } from './routes/health.js'
 import { keyRoutes } from './routes/keys.js'
 import { monitorRoutes } from './routes/monitor.js'
 import { policyRoutes } from './routes/policies.js'
+import { predictRoutes } from './routes/predict.js'
 import type { GatewayServices } from './services.js'
 import './types.js'
 
@@ -63,5 +64,6 @@ export function buildApp(services: GatewayServices, options: BuildAppOptions = {
   keyRoutes(app, services)
   auditRoutes(app, services)
   monitorRoutes(app, services)
+  predictRoutes(app, services)
   return app
 }

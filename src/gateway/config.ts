@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { RampartError } from '../core/errors.js'
 import { describeIssues } from '../core/policy.js'
+import { chatExtractionSchema, modelsSchema } from '../shield/config.js'
 
 const port = z.coerce.number().int().min(0).max(65_535)
 const positiveInt = z.coerce.number().int().positive()
@@ -61,6 +62,10 @@ export const gatewayConfigSchema = z
     workers: z.coerce.number().int().min(1).max(64).default(1),
     /** Share of proxied chat completions captured for monitoring, 0..1; 0 (off) unless you opt in, since captures keep prompts and answers (sealed). */
     captureSampleRate: z.coerce.number().min(0).max(1).default(0),
+    /** Classical models behind `/v1/models/{name}/predict`, with their shield settings (shield/config.ts). */
+    models: modelsSchema,
+    /** Extraction detection on the chat proxy (off unless set). */
+    chatExtraction: chatExtractionSchema.optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()
@@ -77,13 +82,15 @@ export function envName(key: string): string {
 }
 
 const SETTING_KEYS = Object.keys(gatewayConfigSchema.shape) as (keyof GatewayConfig)[]
+/** Settings given as JSON in their environment variable. */
+const JSON_SETTINGS = new Set<string>(['webhooks', 'models', 'chatExtraction'])
 
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const key of SETTING_KEYS) {
     const value = env[envName(key)]
     if (value === undefined || value === '') continue
-    out[key] = key === 'webhooks' ? parseJsonSetting(value, envName(key)) : value
+    out[key] = JSON_SETTINGS.has(key) ? parseJsonSetting(value, envName(key)) : value
   }
   return out
 }

@@ -10,6 +10,7 @@ import {
   policyCreateSchema,
 } from './schemas.js'
 import { monitorOpenApiPaths } from '../monitor/ops/openapi.js'
+import { shieldOpenApiPaths } from '../shield/api-schemas.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -56,6 +57,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/healthz': { get: { summary: 'Liveness', responses: { '200': ok('ok') } } },
       '/readyz': { get: { summary: 'Readiness (store, Redis)', responses: { '200': ok('ready'), '503': ok('not ready') } } },
       ...monitorOpenApiPaths(),
+      ...shieldOpenApiPaths(),
     },
   }
 }

@@ -9,6 +9,9 @@ import type { RateLimiter } from '../ratelimit/types.js'
 import { createOutboxDispatcher, type OutboxDispatcher } from '../alerts/outbox.js'
 import { createWebhookNotifier } from '../alerts/notifier.js'
 import type { Notifier } from '../alerts/notifier.js'
+import { ShieldService } from '../shield/service.js'
+import { MemoryShieldState } from '../shield/state.js'
+import { RedisShieldState } from '../store/redis/shield-state.js'
 import { AlertService } from './alert-service.js'
 import { openBackends } from './backends.js'
 import { LOG_REDACT, buildApp } from './app.js'
@@ -65,6 +68,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   let dispatcher: OutboxDispatcher | undefined
   let upstream: Upstream | undefined
   let monitor: MonitorOps | undefined
+  let shield: ShieldService | undefined
   // Components built before the app log through it once it exists (the app owns the pino instance).
   let appLog: FastifyInstance['log'] | undefined
   const log = {
@@ -121,6 +125,22 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       logger: log,
       ...options.monitor,
     })
+    if (config.models.length > 0 || config.chatExtraction !== undefined) {
+      // With Redis, detection state is shared by the replicas and kept over restarts.
+      const state =
+        config.redis === undefined ? new MemoryShieldState() : new RedisShieldState({ url: config.redis, onError: (err) => log.error({ err: err.message }, 'model shield: Redis failed') })
+      if (state instanceof RedisShieldState) await state.ready()
+      shield = new ShieldService(config.models, config.chatExtraction, {
+        state,
+        alerts,
+        audit,
+        keys: store,
+        forgetKey: (id) => auth.forget(id),
+        limiter,
+        capture: monitor,
+        registry: metrics.registry,
+      })
+    }
     const services: GatewayServices = {
       config,
       store,
@@ -133,6 +153,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       upstream,
       verifyAudit: backends.verifyAudit,
       monitor,
+      ...(shield === undefined ? {} : { shield }),
       ...(config.redis === undefined ? {} : { readiness: async () => void (await limiter!.ping?.()) }),
     }
     const app = buildApp(services, {
@@ -161,6 +182,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
           }
           // Before the outbox stops: a run finishing now may still queue an alarm webhook.
           await monitor?.stop()
+          await shield?.close()
           await dispatcher?.stop({ flush: true })
           await limiter?.close()
           await upstream?.close()
@@ -169,6 +191,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     }
   } catch (error) {
     await monitor?.stop().catch(() => undefined)
+    await shield?.close().catch(() => undefined)
     await dispatcher?.stop({ flush: false }).catch(() => undefined)
     await limiter?.close().catch(() => undefined)
     await upstream?.close().catch(() => undefined)

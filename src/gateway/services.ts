@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { MonitorOps } from '../monitor/ops/monitor-ops.js'
+import type { ShieldService } from '../shield/service.js'
 import type { Store } from '../store/types.js'
 import type { AlertService, AuditWriter, Sealer } from './alert-service.js'
 import type { GatewayConfig } from './config.js'
@@ -26,4 +27,6 @@ export interface GatewayServices {
   logger?: FastifyBaseLogger
   /** Capture, schedules and alarms (monitor/ops); the /v1/monitor routes exist only with it. */
   monitor?: MonitorOps
+  /** The model shield: configured models behind `/v1/models/{name}/predict` and the chat proxy's extraction detection. */
+  shield?: ShieldService
 }

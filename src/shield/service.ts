@@ -9,6 +9,7 @@
 import { Counter, type Registry } from 'prom-client'
 import { RampartError } from '../core/errors.js'
 import type { Finding, ScanResult } from '../core/types.js'
+import type { CaptureInput, CapturedValue } from '../monitor/capture.js'
 import type { AdversarialVerdict } from './adversarial.js'
 import type { ChatExtractionConfig, ModelConfig, Reaction } from './config.js'
 import type { ExtractionSignal } from './extraction.js'
@@ -34,7 +35,7 @@ export interface ShieldServiceDeps {
   forgetKey?: (keyId: string) => void
   limiter?: { consume(key: string, opts: { limitPerMinute: number; dailyQuota: number | null }): Promise<{ allowed: boolean; retryAfterSeconds?: number; resetMs: number }> }
   /** Inference capture for the monitor (sampled). */
-  capture?: { sampled(): boolean; captureInBackground(tenant: string, record: { inferenceId: string; modelId: string; input: unknown; output: unknown; guard?: { decision: string; flagged: boolean; scores: Record<string, number> } }): void }
+  capture?: { sampled(): boolean; captureInBackground(tenant: string, record: CaptureInput): void }
   registry?: Registry
   /** Builds the model client (tests substitute the function; default: HTTP). */
   predictFor?: (model: ModelConfig) => (instances: FeatureInput[]) => Promise<number[][]>
@@ -206,7 +207,7 @@ export class ShieldService {
         this.deps.capture!.captureInBackground(client.tenant, {
           inferenceId: instances.length === 1 ? requestId : `${requestId}:${i}`,
           modelId: name,
-          input: instances[i] as unknown,
+          input: instances[i] as CapturedValue,
           output: { ...output, ...(a === undefined ? {} : { adversarial: a }) },
           ...(a === undefined ? {} : { guard: { decision: a.flagged ? 'flag' : 'allow', flagged: a.flagged, scores: { adversarial: round(1 - a.pValue) } } }),
         })

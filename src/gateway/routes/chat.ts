@@ -82,6 +82,8 @@ export function chatRoutes(app: FastifyInstance, services: GatewayServices): voi
     const body = parseInput(chatRequestSchema, request.body, 'body')
     const { guard } = await services.guards.forTenant(principal.tenant)
     const input = await guardMessages(services, guard, principal, request, body)
+    // The model shield counts every prompt, refused ones too: an extraction attempt is one either way.
+    await services.shield?.observeChat(principal, request.id, body.model, textOf([...body.messages].reverse().find((m) => m.role === 'user')?.content), input.findings)
     const headers = (v: Verdict) => {
       void reply.header('x-rampart-decision', v.decision)
       if (v.decision !== 'allow') void reply.header('x-rampart-flagged', 'true').header('x-rampart-reason', encodeURIComponent(reasonOf(v.findings)))
