@@ -25,7 +25,9 @@ async function all(gen: AsyncGenerator<DataRecord>): Promise<DataRecord[]> {
 function splitRows(bytes: Buffer, format: 'csv' | 'lines', chunk: number): { prefix: Buffer; rows: Buffer[] } {
   const parts = new Map<number, Buffer[]>()
   const splitter = new RowSplitter(format, {
-    piece: (row, buf, s, e) => parts.set(row, [...(parts.get(row) ?? []), Buffer.from(buf.subarray(s, e))]),
+    piece: (row, buf, s, e) => {
+      parts.set(row, [...(parts.get(row) ?? []), Buffer.from(buf.subarray(s, e))])
+    },
     endRow: () => {},
   })
   for (let i = 0; i < bytes.length; i += chunk) splitter.push(bytes.subarray(i, i + chunk))

@@ -58,3 +58,20 @@ describe('row fingerprint (MurmurHash3 x86_32)', () => {
     )
   })
 })
+
+describe('quote counting fused with the fingerprint', () => {
+  it('counts the quotes of any piece and leaves the fingerprint unchanged (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(0x22, 0x61, 0x2c, 0x0a, 0x00, 0xa2, 0x22), { maxLength: 120 }), fc.nat(7), (bytes, shift) => {
+        const buf = Buffer.alloc(bytes.length + 16)
+        buf.set(bytes, shift)
+        const f = new RowFingerprint()
+        f.reset()
+        const quotes = f.updateCountingQuotes(buf, shift, shift + bytes.length)
+        expect(quotes).toBe(bytes.filter((b) => b === 0x22).length)
+        expect(f.digest()).toBe(reference(Uint8Array.from(bytes)))
+      }),
+      { numRuns: 300 },
+    )
+  })
+})

@@ -8,6 +8,15 @@
  * reads and a shift for an unaligned row), which is several times faster than composing bytes.
  */
 
+const QUOTE = 0x22
+
+/** Bytes equal to `"` in a 32-bit word: exact zero-byte count of w ^ 0x22222222. */
+function quotesIn(w: number): number {
+  const x = w ^ 0x22222222
+  const z = ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x) & 0x80808080
+  return z === 0 ? 0 : Math.imul(z >>> 7, 0x01010101) >>> 24
+}
+
 const C1 = 0xcc9e2d51
 const C2 = 0x1b873593
 
@@ -57,13 +66,30 @@ export class RowFingerprint {
 
   /** Adds bytes [start, end) of `buf`. */
   update(buf: Buffer, start: number, end: number): void {
+    this.hash(buf, start, end, false)
+  }
+
+  /**
+   * Adds bytes [start, end) and returns how many of them are `"` — counted in the same pass over
+   * the words (SWAR), so a CSV reader learns its quote state without reading the line twice.
+   */
+  updateCountingQuotes(buf: Buffer, start: number, end: number): number {
+    return this.hash(buf, start, end, true)
+  }
+
+  private hash(buf: Buffer, start: number, end: number, count: boolean): number {
     this.length += end - start
+    let quotes = 0
     let i = start
     let h = this.h
     // Complete a word left over from the previous piece.
     if (this.tailBytes > 0) {
-      while (this.tailBytes < 4 && i < end) this.tail |= (buf[i++] as number) << (8 * this.tailBytes++)
-      if (this.tailBytes < 4) return
+      while (this.tailBytes < 4 && i < end) {
+        const b = buf[i++] as number
+        if (b === QUOTE) quotes++
+        this.tail |= b << (8 * this.tailBytes++)
+      }
+      if (this.tailBytes < 4) return quotes
       h = mixH(h, this.tail)
       this.tail = 0
       this.tailBytes = 0
@@ -75,22 +101,39 @@ export class RowFingerprint {
       const o = i & 3
       let wi = i >>> 2
       if (o === 0) {
-        for (; n < words; n++) h = mixH(h, u32[wi++] as number)
+        if (count)
+          for (; n < words; n++) {
+            const w = u32[wi++] as number
+            quotes += quotesIn(w)
+            h = mixH(h, w)
+          }
+        else for (; n < words; n++) h = mixH(h, u32[wi++] as number)
       } else {
         const sh = 8 * o
         let cur = u32[wi] as number
         // The last word may need the view's word past the end: that one is composed from bytes below.
         for (; n < words && wi + 1 < u32.length; n++) {
           const next = u32[++wi] as number
-          h = mixH(h, (cur >>> sh) | (next << (32 - sh)))
+          const w = (cur >>> sh) | (next << (32 - sh))
+          if (count) quotes += quotesIn(w)
+          h = mixH(h, w)
           cur = next
         }
       }
       i += 4 * n
     }
-    for (; n < words; n++, i += 4) h = mixH(h, (buf[i] as number) | ((buf[i + 1] as number) << 8) | ((buf[i + 2] as number) << 16) | ((buf[i + 3] as number) << 24))
-    for (; i < end; i++) this.tail |= (buf[i] as number) << (8 * this.tailBytes++)
+    for (; n < words; n++, i += 4) {
+      const w = (buf[i] as number) | ((buf[i + 1] as number) << 8) | ((buf[i + 2] as number) << 16) | ((buf[i + 3] as number) << 24)
+      if (count) quotes += quotesIn(w)
+      h = mixH(h, w)
+    }
+    for (; i < end; i++) {
+      const b = buf[i] as number
+      if (b === QUOTE) quotes++
+      this.tail |= b << (8 * this.tailBytes++)
+    }
     this.h = h
+    return quotes
   }
 
   /** The fingerprint of everything added since `reset` (unsigned 32-bit). */

@@ -11,9 +11,10 @@
 export interface RowSink {
   /**
    * Bytes [start, end) of `buf` belong to the prefix (row -1) or to row `row`; a part may arrive in
-   * several pieces. Offsets instead of views: this runs once per row on files of gigabytes.
+   * several pieces. Offsets instead of views: this runs once per row on files of gigabytes. A sink
+   * that reads the bytes anyway may return how many `"` they hold, which spares a second pass.
    */
-  piece(row: number, buf: Buffer, start: number, end: number): void
+  piece(row: number, buf: Buffer, start: number, end: number): number | void
   /** Row `row` is complete (called in order; the prefix is row -1 and is never ended). */
   endRow(row: number): void
 }
@@ -60,19 +61,26 @@ export class RowSplitter {
   }
 
   push(chunk: Buffer): void {
-    let buf = chunk
-    if (this.carry !== undefined) {
-      buf = Buffer.concat([this.carry, chunk])
-      this.carry = undefined
-    }
     let start = 0
-    let nl = buf.indexOf(NL, start)
-    while (nl !== -1) {
-      this.line(buf, start, nl + 1)
+    if (this.carry !== undefined) {
+      // Finish the line held back from the last chunk without copying the whole new chunk.
+      const nl = chunk.indexOf(NL)
+      if (nl === -1) {
+        this.carry = Buffer.concat([this.carry, chunk])
+        return
+      }
+      const line = Buffer.concat([this.carry, chunk.subarray(0, nl + 1)])
+      this.carry = undefined
+      this.line(line, 0, line.length)
       start = nl + 1
-      nl = buf.indexOf(NL, start)
     }
-    if (start < buf.length) this.carry = Buffer.from(buf.subarray(start))
+    let nl = chunk.indexOf(NL, start)
+    while (nl !== -1) {
+      this.line(chunk, start, nl + 1)
+      start = nl + 1
+      nl = chunk.indexOf(NL, start)
+    }
+    if (start < chunk.length) this.carry = Buffer.from(chunk.subarray(start))
   }
 
   end(): void {
@@ -83,6 +91,12 @@ export class RowSplitter {
     }
     this.quoteBuf = undefined
     if (this.current >= 0) this.sink.endRow(this.current)
+  }
+
+  /** Quotes in [start, end) as the sink counted them, or counted here. */
+  private quotesOf(counted: number | void, buf: Buffer, start: number, end: number): number {
+    if (this.format !== 'csv') return 0
+    return typeof counted === 'number' ? counted : this.countQuotes(buf, start, end)
   }
 
   /** Quotes in [start, end): one forward scan per buffer, so lines without quotes cost nothing. */
@@ -101,25 +115,21 @@ export class RowSplitter {
 
   private line(buf: Buffer, start: number, end: number): void {
     if (this.openQuote) {
-      this.sink.piece(this.current, buf, start, end)
-      if (this.countQuotes(buf, start, end) % 2 === 1) this.openQuote = false
+      if (this.quotesOf(this.sink.piece(this.current, buf, start, end), buf, start, end) % 2 === 1) this.openQuote = false
       return
     }
     if (isBlankLine(buf, start, end)) {
       this.sink.piece(this.current, buf, start, end)
       return
     }
-    const quotesOdd = this.format === 'csv' && this.countQuotes(buf, start, end) % 2 === 1
     if (this.headerPending) {
       this.headerPending = false
-      this.sink.piece(-1, buf, start, end)
       // A header with a line break inside quotes continues on the next line, still in the prefix.
-      this.openQuote = quotesOdd
+      this.openQuote = this.quotesOf(this.sink.piece(-1, buf, start, end), buf, start, end) % 2 === 1
       return
     }
     if (this.current >= 0) this.sink.endRow(this.current)
     this.current = this.next++
-    this.sink.piece(this.current, buf, start, end)
-    this.openQuote = quotesOdd
+    this.openQuote = this.quotesOf(this.sink.piece(this.current, buf, start, end), buf, start, end) % 2 === 1
   }
 }
