@@ -3,13 +3,14 @@
  *
  * Features are read from the core's normalization views, not from the raw text: the `folded`
  * view (confusables, leetspeak, spacing, case and markdown folded), text smuggled in tag
- * characters (`hidden`) and every decoded payload (`decoded`: base64, hex, URL, entities,
- * rot13). An attack hidden by any of those obfuscations therefore lands on the same buckets
- * as the plain attack.
+ * characters (`hidden`), every decoded payload (`decoded`: base64, hex, URL, entities, rot13,
+ * joined string literals) and the prompt-injection detector's `words` view (words cut, glued,
+ * punctuated or doubled read back, see scanners/prompt_injection/words-view.ts). An attack
+ * hidden by any of those obfuscations therefore lands on the same buckets as the plain attack.
  *
  * Two families, each hashed into the same 2^bits buckets with its own seed:
- *  - words (runs of letters/digits): unigrams and bigrams;
- *  - characters: 3-, 4- and 5-grams over the folded text (spaces included).
+ *  - words (runs of letters/digits): unigrams and bigrams of every view above;
+ *  - characters: 3-, 4- and 5-grams over the folded, hidden and decoded texts (spaces included).
  * A feature's value is 1 / sqrt(n) where n is the number of features of its family in the
  * text (counts, L2-style length normalization without a per-call dictionary), so the score
  * of a text is `bias + Σ w[word features] / sqrt(nw) + Σ w[char features] / sqrt(nc)`.
@@ -19,6 +20,7 @@
  */
 import { foldForMatching } from '../../core/normalize.js'
 import type { TextViews } from '../../core/text-views.js'
+import { wordsViewOf } from '../../scanners/prompt_injection/lexicon.js'
 
 /** Characters of each view that are featurized (the rest is ignored). */
 export const MAX_FEATURE_CHARS = 16_384
@@ -77,10 +79,11 @@ export class FeatureBuffer {
   fill(views: TextViews): this {
     this.words = 0
     this.count = 0 // while filling: number of char features in charIdx
-    this.addText(views.folded.text)
+    this.addText(views.folded.text, true)
     const hidden = views.hidden.text
-    if (hidden.length >= 4) this.addText(foldForMatching(hidden).text)
-    for (const seg of views.decoded) this.addText(foldForMatching(seg.text).text)
+    if (hidden.length >= 4) this.addText(foldForMatching(hidden).text, true)
+    for (const seg of views.decoded) this.addText(foldForMatching(seg.text).text, true)
+    this.addText(wordsViewOf(views).text, false)
     // Lay out: words first, then chars.
     const chars = this.count
     if (this.words + chars > this.indices.length) {
@@ -93,8 +96,8 @@ export class FeatureBuffer {
     return this
   }
 
-  /** Adds the features of one folded text. */
-  private addText(t: string): void {
+  /** Adds the word features of one folded text, and its character features when `chars`. */
+  private addText(t: string, chars: boolean): void {
     const n = Math.min(t.length, MAX_FEATURE_CHARS)
     this.reserve(n + 2, 3 * n + 3)
     const shift = 32 - this.bits
@@ -122,7 +125,7 @@ export class FeatureBuffer {
       }
     }
     // Characters: 3-, 4- and 5-grams, the text padded with one space each side.
-    for (let i = -1; i + 2 <= n; i++) {
+    for (let i = -1; chars && i + 2 <= n; i++) {
       let g = SEED_CHAR
       for (let k = 0; k < 5; k++) {
         const p = i + k

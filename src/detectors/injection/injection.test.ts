@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createTextViews } from '../../core/text-views.js'
 import { FeatureBuffer } from './features.js'
+import { createHeuristicDetector } from '../../scanners/prompt_injection/heuristic.js'
 import { loadInjectionModel } from './model.js'
 import { decodeWeights, encodeWeights, quantize } from './weights-format.js'
 import { embedAttacks, prng, trainLogistic, featurize } from './train.js'
@@ -48,7 +49,7 @@ describe('injection features', () => {
 describe('weights format', () => {
   it('round-trips header and int8 weights', () => {
     const { weights, scale } = quantize(Float64Array.from({ length: 1 << 4 }, (_, i) => (i - 8) / 4))
-    const header = { format: 1 as const, bits: 4, scale, bias: -1, calibration: { a: 1, b: 0 }, ensemble: { bias: 0, model: 1, heuristic: 1 }, thresholds: { model: 0.5, ensemble: 0.5 }, training: {} }
+    const header = { format: 2 as const, bits: 4, scale, bias: -1, heuristic: 2.5, calibration: { a: 1, b: 0 }, thresholds: { model: 0.5, ensemble: 0.5 }, training: {} }
     const back = decodeWeights(encodeWeights(header, weights))
     expect(back.header).toEqual(header)
     expect(Array.from(back.weights)).toEqual(Array.from(weights))
@@ -105,11 +106,18 @@ describe('training', () => {
 
 describe('shipped model', () => {
   const model = loadInjectionModel()
-  const probability = (t: string): number => model.probability(model.logit(createTextViews(t)))
+  const heuristic = createHeuristicDetector()
+  const probability = (t: string): number => {
+    const views = createTextViews(t)
+    return model.probability(model.stack(model.logit(views), heuristic.analyze(t, views).score))
+  }
 
   it('loads from models/injection without network', () => {
+    expect(model.header.format).toBe(2)
     expect(model.header.bits).toBe(18)
     expect(model.header.thresholds.ensemble).toBeGreaterThan(0)
+    // Stacked on the heuristic: its log-odds carries real weight.
+    expect(model.header.heuristic).toBeGreaterThan(0.5)
   })
 
   it('scores known attacks high and benign prompts low', () => {
@@ -125,12 +133,19 @@ describe('shipped model', () => {
     ]) expect(probability(t), t).toBeLessThan(0.35)
   })
 
-  it('combines with the heuristic monotonically', () => {
-    expect(model.ensembleScore(2, 0.9)).toBeGreaterThan(model.ensembleScore(2, 0.1))
-    expect(model.ensembleScore(2, 0.5)).toBeGreaterThan(model.ensembleScore(-2, 0.5))
-    // The score is the probability re-centred on the selected threshold.
+  it('flags in the ensemble when either the heuristic or the model does', () => {
     const t = model.header.thresholds.ensemble
-    const z = Math.log(t / (1 - t))
-    expect(model.ensembleScore(0, 0.5)).toBeCloseTo(1 / (1 + Math.exp(-(model.header.ensemble.bias - z))), 10)
+    const atThreshold = (Math.log(t / (1 - t)) - model.header.calibration.b) / model.header.calibration.a
+    // The model at its ensemble threshold scores 0.5, whatever the heuristic says below 0.5.
+    expect(model.ensembleScore(atThreshold, 0.1)).toBeCloseTo(0.5, 10)
+    // A heuristic verdict is never lowered by the model.
+    expect(model.ensembleScore(-20, 0.8)).toBe(0.8)
+    expect(model.ensembleScore(atThreshold + 1, 0.1)).toBeGreaterThan(0.5)
+    expect(model.ensembleScore(atThreshold - 1, 0.1)).toBeLessThan(0.5)
+  })
+
+  it('adds the heuristic log-odds to the n-gram logit', () => {
+    expect(model.stack(1, 0.5)).toBeCloseTo(1, 10)
+    expect(model.stack(1, 0.9)).toBeCloseTo(1 + model.header.heuristic * Math.log(9), 10)
   })
 })

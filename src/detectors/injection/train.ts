@@ -4,7 +4,7 @@
  * hyper-parameters and seed give the same weights on the same Node version (no Math.random,
  * a fixed data order, a seeded PRNG).
  */
-import { createTextViews } from '../../core/text-views.js'
+import { createTextViews, type TextViews } from '../../core/text-views.js'
 import { FeatureBuffer } from './features.js'
 import { createRng } from '../../adversarial/rng.js'
 
@@ -22,6 +22,8 @@ export interface FeatureMatrix {
   indices: Int32Array
   /** Number of word features of each row (they come first). */
   words: Int32Array
+  /** One dense input per row (the heuristic's log-odds), when the model is stacked on it. */
+  dense?: Float64Array
 }
 
 export interface TrainParams {
@@ -34,25 +36,41 @@ export interface TrainParams {
   /** Weight the classes so that attacks and benign rows count equally. */
   balance: boolean
   seed: number
+  /** Step of the intercept and of the dense input's weight, as a fraction of the learning rate. */
+  biasStep?: number
+  denseStep?: number
+  /** Starting weight of the dense input. */
+  denseInit?: number
 }
 
 export interface LinearModel {
   bits: number
   weights: Float64Array
   bias: number
+  /** Weight of the dense input (0 when the matrix has none). */
+  dense: number
 }
 
 /** The seeded PRNG of the training runs: the mutators' own (mulberry32), so one generator serves both. */
 export const prng = createRng
 
-export function featurize(texts: readonly string[], bits: number, onProgress?: (done: number) => void): FeatureMatrix {
+export interface FeaturizeOptions {
+  /** A dense input per row, computed from the same views (the heuristic's log-odds). */
+  dense?: (text: string, views: TextViews) => number
+  onProgress?: (done: number) => void
+}
+
+export function featurize(texts: readonly string[], bits: number, options: FeaturizeOptions = {}): FeatureMatrix {
   const buf = new FeatureBuffer(bits)
   const offsets = new Int32Array(texts.length + 1)
   const words = new Int32Array(texts.length)
+  const dense = options.dense === undefined ? undefined : new Float64Array(texts.length)
   let all = new Int32Array(1 << 20)
   let n = 0
   for (let r = 0; r < texts.length; r++) {
-    buf.fill(createTextViews(texts[r]!))
+    const views = createTextViews(texts[r]!)
+    buf.fill(views)
+    if (dense !== undefined) dense[r] = options.dense!(texts[r]!, views)
     if (n + buf.count > all.length) {
       const next = new Int32Array(Math.max(all.length * 2, n + buf.count))
       next.set(all.subarray(0, n))
@@ -62,9 +80,11 @@ export function featurize(texts: readonly string[], bits: number, onProgress?: (
     n += buf.count
     words[r] = buf.words
     offsets[r + 1] = n
-    if (onProgress !== undefined && (r + 1) % 1000 === 0) onProgress(r + 1)
+    if (options.onProgress !== undefined && (r + 1) % 1000 === 0) options.onProgress(r + 1)
   }
-  return { bits, offsets, indices: all.slice(0, n), words }
+  const x: FeatureMatrix = { bits, offsets, indices: all.slice(0, n), words }
+  if (dense !== undefined) x.dense = dense
+  return x
 }
 
 function sigmoid(z: number): number {
@@ -83,12 +103,15 @@ export function logitOf(m: LinearModel, x: FeatureMatrix, r: number): number {
   for (let i = mid; i < b; i++) sc += w[x.indices[i]!]!
   const nw = mid - a
   const nc = b - mid
-  return m.bias + (nw > 0 ? sw / Math.sqrt(nw) : 0) + (nc > 0 ? sc / Math.sqrt(nc) : 0)
+  const d = x.dense === undefined ? 0 : m.dense * x.dense[r]!
+  return m.bias + d + (nw > 0 ? sw / Math.sqrt(nw) : 0) + (nc > 0 ? sc / Math.sqrt(nc) : 0)
 }
 
 /** Trains on the rows `rows` (indices into x/labels), in a seeded order. */
 export function trainLogistic(x: FeatureMatrix, labels: ArrayLike<number>, rows: readonly number[], p: TrainParams): LinearModel {
-  const m: LinearModel = { bits: p.bits, weights: new Float64Array(1 << p.bits), bias: 0 }
+  const m: LinearModel = { bits: p.bits, weights: new Float64Array(1 << p.bits), bias: 0, dense: x.dense === undefined ? 0 : (p.denseInit ?? 1) }
+  const biasStep = p.biasStep ?? 1
+  const denseStep = p.denseStep ?? 0
   const w = m.weights
   let pos = 0
   for (const r of rows) pos += labels[r] === 1 ? 1 : 0
@@ -110,7 +133,8 @@ export function trainLogistic(x: FeatureMatrix, labels: ArrayLike<number>, rows:
     for (const r of order) {
       const y = labels[r] === 1 ? 1 : 0
       const g = (sigmoid(logitOf(m, x, r)) - y) * (y === 1 ? cw1 : cw0)
-      m.bias -= lr * g
+      m.bias -= biasStep * lr * g
+      if (x.dense !== undefined) m.dense -= denseStep * lr * g * x.dense[r]!
       const a = x.offsets[r]!
       const b = x.offsets[r + 1]!
       const mid = a + x.words[r]!
@@ -227,7 +251,25 @@ export interface DirectiveRow {
   host: number
 }
 
-/** Benign rows of at most 400 characters with one of BENIGN_DIRECTIVES before or after them; seeded. */
+/**
+ * A user revising their own earlier words, written for Rampart: "forget", "ignore", "disregard"
+ * and "before" are attack words in the training data, but here they only take back the user's
+ * own request.
+ */
+export const BENIGN_REVISIONS: readonly string[] = [
+  'Actually, forget what I asked earlier and give me the short version.',
+  'Never mind my last question.',
+  'Scratch that, I meant the figures for 2019.',
+  'Ignore my typo above, I meant "their".',
+  'Disregard my previous message, the meeting is on Friday.',
+  'Forget the last part, just fix the grammar.',
+  'Please ignore the draft I sent before and use this one.',
+  'Oops, forget that. Make it more formal.',
+  'Ignore what I wrote before about the budget.',
+  'Sorry, disregard my earlier request.',
+]
+
+/** Benign rows of at most 400 characters with one of BENIGN_DIRECTIVES or BENIGN_REVISIONS before or after them; seeded. */
 export function addBenignDirectives(rows: readonly LabeledRow[], count: number, seed: number): DirectiveRow[] {
   const hosts: number[] = []
   rows.forEach((r, i) => {
@@ -238,7 +280,8 @@ export function addBenignDirectives(rows: readonly LabeledRow[], count: number, 
   const rand = prng(seed)
   for (let k = 0; k < count; k++) {
     const h = hosts[Math.floor(rand() * hosts.length)]!
-    const d = BENIGN_DIRECTIVES[Math.floor(rand() * BENIGN_DIRECTIVES.length)]!
+    const pick = Math.floor(rand() * (BENIGN_DIRECTIVES.length + BENIGN_REVISIONS.length))
+    const d = pick < BENIGN_DIRECTIVES.length ? BENIGN_DIRECTIVES[pick]! : BENIGN_REVISIONS[pick - BENIGN_DIRECTIVES.length]!
     const text = rand() < 0.7 ? `${rows[h]!.text} ${d}` : `${d}\n\n${rows[h]!.text}`
     out.push({ text, host: h })
   }

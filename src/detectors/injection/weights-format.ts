@@ -11,21 +11,25 @@
  */
 
 export interface ModelHeader {
-  format: 1
+  format: 2
   /** log2 of the number of hashed buckets. */
   bits: number
   /** Dequantization scale of the int8 weights. */
   scale: number
   /** Intercept of the raw logit. */
   bias: number
-  /** Platt calibration of the raw logit z: p = sigmoid(a·z + b). */
+  /**
+   * Weight of the heuristic detector's log-odds in the raw logit: the model is stacked on the
+   * heuristic, z = bias + heuristic · logit(heuristic score) + Σ w · features.
+   */
+  heuristic: number
+  /** Platt calibration of the raw logit z: p = sigmoid(a·z + b), fitted on leave-one-source-out logits. */
   calibration: { a: number; b: number }
   /**
-   * The ensemble: p = sigmoid(bias + model·z + heuristic·logit(heuristic score)), fitted on
-   * leave-one-source-out predictions.
+   * Decision thresholds on the calibrated probability, selected at training time (see
+   * MODEL_CARD.md): `model` for the model alone, `ensemble` for the model's side of the
+   * ensemble (flagged when the heuristic flags or the model's probability reaches it).
    */
-  ensemble: { bias: number; model: number; heuristic: number }
-  /** Decision thresholds selected at training time (see MODEL_CARD.md). */
   thresholds: { model: number; ensemble: number }
   /** Hyper-parameters and data the weights came from (informational). */
   training: Record<string, string | number | boolean>
@@ -51,7 +55,7 @@ export function decodeWeights(bytes: Uint8Array): { header: ModelHeader; weights
   if (bytes.byteLength < 8 || dv.getUint32(0, true) !== MAGIC) throw new Error('injection model: not a RPIM weights file')
   const len = dv.getUint32(4, true)
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len))) as ModelHeader
-  if (header.format !== 1) throw new Error(`injection model: unsupported format ${String(header.format)}`)
+  if (header.format !== 2) throw new Error(`injection model: unsupported format ${String(header.format)} (this version reads format 2; retrain with npm run train:injection)`)
   const start = (8 + len + 3) & ~3
   const n = 1 << header.bits
   if (bytes.byteLength !== start + n) throw new Error(`injection model: expected ${start + n} bytes, got ${bytes.byteLength}`)

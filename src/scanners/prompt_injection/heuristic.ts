@@ -7,8 +7,7 @@
 import { foldForMatching, type NormalizedText } from '../../core/normalize.js'
 import type { TextViews } from '../../core/text-views.js'
 import { ATTACK_TRIGRAMS, STOPWORDS_LIST, trigramKey, wordHash } from './attack-shapes.js'
-import { wordsLexicon } from './lexicon.js'
-import { buildWordsView, type WordsView } from './words-view.js'
+import { wordsLexicon, wordsViewOf } from './lexicon.js'
 import { FAKE_DELIMITER_RE, type InjectionType, NON_LATIN_EXTRACTION_RE, NON_LATIN_OVERRIDE_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
 
 /** One signal that fired, with where (UTF-16 offsets into the original text). */
@@ -70,6 +69,9 @@ const DATA_CONTEXT_RE = /(?:^|\n|\|)\s*(?:subject|from|to|date|received date|ema
 const NON_ASCII_RE = /[^\x00-\x7f]/
 // The same document cues on the folded view, so look-alike letters cannot hide them.
 const FOLDED_CONTEXT_RE = /(?:^|[ .,])(?:subject|email from|received date|content) ?:|\b(?:hi|hello|dear) [a-z]+ ?,/
+// The same cues on the words view, where a cut name or header is whole again (`Hi Dav id,`,
+// `SU BJECT:`) but commas are gone: a greeting must be followed by the start of a sentence.
+const WORDS_CONTEXT_RE = /(?:^|[ .:;!?])(?:subject|email from|received date|content) ?:|\b(?:hi|hello|dear) [a-z]+ (?:your|you|we|i|the|thank|thanks|this|our)\b/
 const SPLIT_WHOLE_WORDS = new Set(['ignore', 'disregard', 'forget', 'all', 'the', 'your', 'previous', 'prior', 'above', 'instructions'])
 const CODE_RE = /\b(?:def|function|return|import|const|let|var|class|public|private|void|int|#include)\b[^\n]*[({=;:]|=>|\)\s*\{|;\s*\n/
 
@@ -148,18 +150,6 @@ const TEXT_WORDS = new Words()
 const PAYLOAD_WORDS = new Words()
 const VIEW_WORDS = new Words()
 
-// One words view per scan, shared by the heuristic and the model (the ensemble runs both).
-const wordsViews = new WeakMap<TextViews, WordsView>()
-
-/** The words view of a scan's text (words-view.ts), built once per TextViews. */
-export function wordsViewOf(views: TextViews): WordsView {
-  let v = wordsViews.get(views)
-  if (v === undefined) {
-    v = buildWordsView(views.folded, wordsLexicon())
-    wordsViews.set(views, v)
-  }
-  return v
-}
 
 /**
  * The words of a folded text — runs of [a-z0-9], at most 4,000 — as hashes with start offsets,
@@ -609,7 +599,7 @@ export function createHeuristicDetector(): InjectionDetector {
         byType[h.type] += h.weight
         if (INDIRECT_IDS.has(h.id)) indirect = true
       }
-      if (indirect && (text.length >= 600 || DATA_CONTEXT_RE.test(nt) || FOLDED_CONTEXT_RE.test(folded.text))) z += EXTRA_WEIGHTS.dataContext
+      if (indirect && (text.length >= 600 || DATA_CONTEXT_RE.test(nt) || FOLDED_CONTEXT_RE.test(folded.text) || (wv.changes > 0 && WORDS_CONTEXT_RE.test(wv.text)))) z += EXTRA_WEIGHTS.dataContext
       // One shared 3-gram is coincidence; resemblance starts at two.
       z += EXTRA_WEIGHTS.shapePerMatch * Math.max(0, Math.min(shapes, EXTRA_WEIGHTS.shapeCap) - 1)
       let type: InjectionType = 'INJECTION'

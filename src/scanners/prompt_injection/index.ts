@@ -6,10 +6,12 @@ import { createEnsembleDetector, createModelDetector } from './model.js'
 export const promptInjectionOptionsSchema = z
   .object({
     /**
-     * Which detector scores the text: `heuristic` (weighted signals), `model` (the trained
-     * hashed n-gram model alone) or `ensemble` (the model combined with the heuristic's signals).
+     * Which detector scores the text: `heuristic` (weighted hand-written signals), `model` (the
+     * trained hashed n-gram model stacked on the heuristic's score) or `ensemble` (flagged when
+     * either flags; the default: it keeps every hand-written hard negative quiet, see
+     * models/injection/MODEL_CARD.md).
      */
-    detector: z.enum(['heuristic', 'model', 'ensemble']).default('heuristic'),
+    detector: z.enum(['heuristic', 'model', 'ensemble']).default('ensemble'),
     /** Also report each signal that fired as its own finding with a span (score = the text's score). */
     reportSignals: z.boolean().default(false),
   })

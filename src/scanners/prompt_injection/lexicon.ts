@@ -9,7 +9,8 @@
 import { createRequire } from 'node:module'
 import { ATTACK_SHAPES, STOPWORDS_LIST } from './attack-shapes.js'
 import { SIGNALS } from './patterns.js'
-import { wordHash, type WordsLexicon } from './words-view.js'
+import type { TextViews } from '../../core/text-views.js'
+import { buildWordsView, wordHash, type WordsLexicon, type WordsView } from './words-view.js'
 
 /** Words seen fewer times than this in the corpus are left out (typos, names, noise). */
 const MIN_COUNT = 20
@@ -17,13 +18,16 @@ const MIN_COUNT = 20
 const MAX_LENGTH = 24
 
 /**
- * Words worth re-joining even from two common pieces (`for get`, `pass word`, `any thing`): the
- * verbs and objects of instruction overrides and extraction requests.
+ * Words worth re-joining even from two common pieces (`for get`, `pass word`, `out put`, `form at`):
+ * the verbs and objects of instruction overrides and extraction requests, and compounds of two
+ * common words that those requests use.
  */
 const STRONG = `
 ignore ignoring disregard forget forgetting override overwrite bypass instructions instruction previous previously prompt prompts
 password passcode system secret secrets reveal guidelines restrictions jailbreak jailbroken developer unrestricted unfiltered
 uncensored everything anything confidential hidden initial original directives commands settings policy policies filter filters
+output input format without within nothing something yourself cannot another answer before beginning become
+begin below above reply respond response include instead
 `
 
 /** The words of the signals' patterns, anchors and lead words, and of the attack shapes. */
@@ -47,6 +51,46 @@ export function detectorWords(): Set<string> {
   return words
 }
 
+/**
+ * 32-bit hash → number, open addressing in typed arrays: a Map keyed by numbers above 2^30
+ * boxes every key, and this lookup runs once per word of every scanned text.
+ */
+class HashTable {
+  private readonly keys: Uint32Array
+  private readonly values: Float64Array
+  private readonly used: Uint8Array
+  private readonly shift: number
+
+  constructor(size: number) {
+    let cap = 1024
+    while (cap < size * 2) cap *= 2
+    this.keys = new Uint32Array(cap)
+    this.values = new Float64Array(cap)
+    this.used = new Uint8Array(cap)
+    this.shift = 32 - Math.log2(cap)
+  }
+
+  set(key: number, value: number): void {
+    const mask = this.keys.length - 1
+    let i = Math.imul(key, 0x9e3779b1) >>> this.shift
+    while (this.used[i] === 1 && this.keys[i] !== key) i = (i + 1) & mask
+    this.used[i] = 1
+    this.keys[i] = key
+    this.values[i] = value
+  }
+
+  /** The value of `key`, NaN when absent. */
+  get(key: number): number {
+    const mask = this.keys.length - 1
+    let i = Math.imul(key, 0x9e3779b1) >>> this.shift
+    while (this.used[i] === 1) {
+      if (this.keys[i] === key) return this.values[i] as number
+      i = (i + 1) & mask
+    }
+    return Number.NaN
+  }
+}
+
 interface SubtlexEntry {
   word: string
   count: number
@@ -65,19 +109,30 @@ function build(): WordsLexicon {
     if (w.length === 1 && w !== 'a' && w !== 'i') continue
     counts.set(w, (counts.get(w) ?? 0) + e.count)
   }
-  // The detector's own words count as uncommon but known.
-  for (const w of detectorWords()) if (/^[a-z]+$/.test(w) && w.length <= MAX_LENGTH && !counts.has(w)) counts.set(w, MIN_COUNT)
-  const logp = new Map<number, number>()
+  // The detector's own words count as uncommon but known, except compounds of two known words
+  // (`systemprompt`): as words of their own they would glue `system prompt` together.
+  const isCompound = (w: string): boolean => {
+    for (let k = 3; k <= w.length - 3; k++) if (counts.has(w.slice(0, k)) && counts.has(w.slice(k))) return true
+    return false
+  }
+  for (const w of detectorWords()) if (/^[a-z]+$/.test(w) && w.length <= MAX_LENGTH && !counts.has(w) && !isCompound(w)) counts.set(w, MIN_COUNT)
+  const logp = new HashTable(counts.size)
   let maxLength = 0
   const logTotal = Math.log10(total)
   for (const [w, c] of counts) {
     logp.set(wordHash(w), Math.log10(c) - logTotal)
     if (w.length > maxLength) maxLength = w.length
   }
-  const strong = new Set(STRONG.split(/\s+/).filter((w) => w !== '').map(wordHash))
+  const strongWords = STRONG.split(/\s+/).filter((w) => w !== '')
+  const strong = new HashTable(strongWords.length)
+  for (const w of strongWords) strong.set(wordHash(w), 1)
+  // Common words a strong word starts with (`for` of `forget`, `out` of `output`).
+  const prefixes = new HashTable(strongWords.length * 8)
+  for (const w of strongWords) for (let k = 1; k < w.length; k++) if (counts.has(w.slice(0, k))) prefixes.set(wordHash(w.slice(0, k)), 1)
   return {
-    logp: (h) => logp.get(h) ?? Number.NaN,
-    strong: (h) => strong.has(h),
+    logp: (h) => logp.get(h),
+    strong: (h) => strong.get(h) === 1,
+    strongPrefix: (h) => prefixes.get(h) === 1,
     maxLength,
   }
 }
@@ -88,4 +143,17 @@ let lexicon: WordsLexicon | undefined
 export function wordsLexicon(): WordsLexicon {
   lexicon ??= build()
   return lexicon
+}
+
+// One words view per scan, shared by the heuristic and the trained model (the ensemble runs both).
+const wordsViews = new WeakMap<TextViews, WordsView>()
+
+/** The words view of a scan's text (words-view.ts), built once per TextViews. */
+export function wordsViewOf(views: TextViews): WordsView {
+  let v = wordsViews.get(views)
+  if (v === undefined) {
+    v = buildWordsView(views.folded, wordsLexicon())
+    wordsViews.set(views, v)
+  }
+  return v
 }

@@ -22,21 +22,29 @@ async function devMetrics(options: GuardOptions) {
   return detectionMetrics(scored)
 }
 
+const policy = (detector: string): GuardOptions => ({ policy: { version: 1, input: { prompt_injection: { options: { detector } } }, output: {} } })
+
 describe.skipIf(!existsSync(devFile))('prompt_injection on prompt-injection/dev.jsonl', () => {
-  it('keeps precision ≥ 0.95, F1 ≥ 0.85 and FPR ≤ 1 % with the default policy settings', async () => {
+  it('default settings (the ensemble): F1 ≥ 0.95, FPR ≤ 0.5 %, benign-hard FPR ≤ 1.5 % (measured: 0.958, 0.27 %, 0.65 %)', async () => {
     const m = await devMetrics({ only: ['prompt_injection'] })
     expect(m.rows).toBe(1_523)
-    expect(m.precision).toBeGreaterThanOrEqual(0.95)
-    expect(m.f1).toBeGreaterThanOrEqual(0.85)
-    expect(m.fpr).toBeLessThanOrEqual(0.01)
+    expect(m.precision).toBeGreaterThanOrEqual(0.98)
+    expect(m.f1).toBeGreaterThanOrEqual(0.95)
+    expect(m.fpr).toBeLessThanOrEqual(0.005)
+    expect(m.benignHard?.fpr).toBeLessThanOrEqual(0.015)
   })
-})
 
-describe.skipIf(!existsSync(devFile))('prompt_injection ensemble detector on prompt-injection/dev.jsonl', () => {
-  it('keeps F1 ≥ 0.92, FPR ≤ 0.6 % and benign-hard FPR ≤ 2 % (measured: 0.929, 0.36 %, 0.97 %)', async () => {
-    const m = await devMetrics({ policy: { version: 1, input: { prompt_injection: { options: { detector: 'ensemble' } } }, output: {} } })
-    expect(m.f1).toBeGreaterThanOrEqual(0.92)
-    expect(m.fpr).toBeLessThanOrEqual(0.006)
-    expect(m.benignHard?.fpr).toBeLessThanOrEqual(0.02)
+  it('heuristic: F1 ≥ 0.90, FPR ≤ 0.5 % (measured: 0.911, 0.27 %)', async () => {
+    const m = await devMetrics(policy('heuristic'))
+    expect(m.f1).toBeGreaterThanOrEqual(0.9)
+    expect(m.fpr).toBeLessThanOrEqual(0.005)
+    expect(m.benignHard?.fpr).toBeLessThanOrEqual(0.015)
+  })
+
+  it('model: F1 ≥ 0.94, FPR ≤ 0.5 % (measured: 0.955, 0.09 %)', async () => {
+    const m = await devMetrics(policy('model'))
+    expect(m.f1).toBeGreaterThanOrEqual(0.94)
+    expect(m.fpr).toBeLessThanOrEqual(0.005)
+    expect(m.benignHard?.fpr).toBeLessThanOrEqual(0.015)
   })
 })

@@ -23,6 +23,8 @@ export interface WordsLexicon {
   logp(hash: number): number
   /** True for words worth re-joining even from common pieces (`for get`, `pass word`). */
   strong(hash: number): boolean
+  /** True for a common word that begins a strong word (`for` of `forget`): only then may two common words be re-joined. */
+  strongPrefix(hash: number): boolean
   /** Longest known word, in characters. */
   readonly maxLength: number
 }
@@ -90,9 +92,20 @@ function separatorKind(text: string, from: number, to: number): number {
   return 2
 }
 
+function popcount8(x: number): number {
+  let n = 0
+  for (let v = x; v !== 0; v &= v - 1) n++
+  return n
+}
+
 /** Reusable buffers (building a view is synchronous). */
 class Scratch {
   tokens = new Int32Array(2048)
+  /** Per token: hash, log10 probability (NaN unknown), letters-only flag, kind of the separator after it. */
+  hashes = new Uint32Array(1024)
+  logps = new Float64Array(1024)
+  letters = new Uint8Array(1024)
+  seps = new Uint8Array(1024)
   codes = new Uint16Array(4096)
   starts = new Int32Array(4096)
   ends = new Int32Array(4096)
@@ -100,6 +113,25 @@ class Scratch {
   best = new Float64Array(256)
   back = new Int32Array(256)
   known = new Uint8Array(256)
+
+  growTokens(): void {
+    const next = new Int32Array(this.tokens.length * 2)
+    next.set(this.tokens)
+    this.tokens = next
+    const cap = this.tokens.length >> 1
+    const h = new Uint32Array(cap)
+    h.set(this.hashes)
+    this.hashes = h
+    const l = new Float64Array(cap)
+    l.set(this.logps)
+    this.logps = l
+    const t = new Uint8Array(cap)
+    t.set(this.letters)
+    this.letters = t
+    const p = new Uint8Array(cap)
+    p.set(this.seps)
+    this.seps = p
+  }
 
   push(code: number, start: number, end: number): void {
     if (this.length === this.codes.length) {
@@ -133,7 +165,11 @@ const scratch = new Scratch()
 /** Cost of an unknown stretch of letters in a split, per letter (log10). */
 const UNKNOWN_PER_LETTER = -2
 const MAX_SEGMENT_CHARS = 160
+/** Shorter unknown words are left whole: most are names, typos or foreign words, not glued words. */
+const MIN_SEGMENT_LETTERS = 7
 const ONE_LETTER_PENALTY = -3
+/** How much rarer (log10) than its pieces read apart a strong word may be and still be re-joined. */
+const STRONG_MARGIN = 2
 
 /**
  * The most probable split of letters `letters[0, n)` into lexicon words and unknown stretches
@@ -318,46 +354,55 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
   const f = leet.text
   const n = f.length
   const sc = scratch
-  // Tokens: [start, end) pairs into the folded text.
+  // Tokens: [start, end) pairs into the folded text, with their hash, probability and letters flag.
   let count = 0
   let i = 0
   while (i < n) {
     while (i < n && !isWordCode(f.charCodeAt(i))) i++
     if (i >= n) break
     const s = i
-    while (i < n && isWordCode(f.charCodeAt(i))) i++
-    if (2 * count + 2 > sc.tokens.length) {
-      const next = new Int32Array(sc.tokens.length * 2)
-      next.set(sc.tokens)
-      sc.tokens = next
+    let h = FNV_OFFSET
+    let letters = 1
+    while (i < n) {
+      const c = f.charCodeAt(i)
+      if (!isWordCode(c)) break
+      h = Math.imul(h ^ c, FNV_PRIME)
+      if (!isLetter(c)) letters = 0
+      i++
     }
+    if (2 * count + 2 > sc.tokens.length) sc.growTokens()
     sc.tokens[2 * count] = s
     sc.tokens[2 * count + 1] = i
+    sc.hashes[count] = h >>> 0
+    sc.logps[count] = lex.logp(h >>> 0)
+    sc.letters[count] = letters
     count++
   }
+  for (let k = 0; k + 1 < count; k++) sc.seps[k] = separatorKind(f, sc.tokens[2 * k + 1] as number, sc.tokens[2 * k + 2] as number)
+  if (count > 0) sc.seps[count - 1] = 0
   const tb = sc.tokens
   sc.length = 0
   let changes = leet.changes
   let pendingGap = -1 // folded index of the gap before the next word, -1 at the start
   let pendingMark = 0 // sentence mark to write before the next word (0: none)
 
-  const hashRange = (from: number, to: number): number => {
-    let h = FNV_OFFSET
-    for (let q = from; q < to; q++) h = Math.imul(h ^ f.charCodeAt(q), FNV_PRIME)
-    return h >>> 0
-  }
-  const lettersOnly = (from: number, to: number): boolean => {
-    for (let q = from; q < to; q++) if (!isLetter(f.charCodeAt(q))) return false
-    return true
-  }
   /** After a word ending at token `k`: note the separator that follows it. */
+  // Odd separators count as changes only where they are dense (≥ 3 of 6 in a row): punctuation
+  // put between words on purpose, not a hyphen or a URL here and there in prose.
+  let odd = 0
+  let recent = 0 // bit mask of the last 6 separators, 1 = odd
+  let dense = false
   const endWord = (k: number): void => {
     const e = tb[2 * k + 1] as number
     pendingGap = e
     if (k + 1 >= count) return
-    const kind = separatorKind(f, e, tb[2 * k + 2] as number)
+    const kind = sc.seps[k] as number
     if (kind === 1) pendingMark = f.charCodeAt(e)
-    else if (kind === 2) changes++
+    recent = ((recent << 1) | (kind === 2 ? 1 : 0)) & 0x3f
+    if (kind === 2) {
+      odd++
+      if (!dense && popcount8(recent) >= 3) dense = true
+    }
   }
   /** Writes the separator before a word (a space, after a kept sentence mark). */
   const startWord = (): void => {
@@ -372,13 +417,15 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
     const s = tb[2 * k] as number
     const e = tb[2 * k + 1] as number
     const len = e - s
-    const h = hashRange(s, e)
-    const lp = lex.logp(h)
+    const h = sc.hashes[k] as number
+    const lp = sc.logps[k] as number
     const known = !Number.isNaN(lp)
     let done = false
 
-    // Re-join pieces cut by stray spaces: three pieces, then two.
-    for (let span = 3; span >= 2 && !done; span--) {
+    // Re-join pieces cut by stray spaces: three pieces, then two. Common words are re-joined
+    // only into a strong word, so a pair of them is tried only after a strong word's prefix.
+    const mayJoin = sc.letters[k] === 1 && k + 1 < count && sc.seps[k] === 0 && sc.letters[k + 1] === 1 && (!known || lp < RARE_LOGP || Number.isNaN(sc.logps[k + 1] as number) || (sc.logps[k + 1] as number) < RARE_LOGP || lex.strongPrefix(h))
+    for (let span = 3; span >= 2 && !done && mayJoin; span--) {
       if (k + span > count) continue
       let ok = true
       let jh = h
@@ -386,13 +433,13 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
       let partsLp = known ? lp : -Infinity
       let rare = !known || lp < RARE_LOGP
       for (let q = 1; q < span && ok; q++) {
+        ok = sc.seps[k + q - 1] === 0 && sc.letters[k + q] === 1
+        if (!ok) break
         const ps = tb[2 * (k + q)] as number
         const pe = tb[2 * (k + q) + 1] as number
-        ok = separatorKind(f, tb[2 * (k + q) - 1] as number, ps) === 0 && lettersOnly(ps, pe)
-        if (!ok) break
         for (let c = ps; c < pe; c++) jh = Math.imul(jh ^ f.charCodeAt(c), FNV_PRIME)
         joinedLen += pe - ps
-        const plp = lex.logp(hashRange(ps, pe))
+        const plp = sc.logps[k + q] as number
         if (Number.isNaN(plp)) {
           partsLp = -Infinity
           rare = true
@@ -401,12 +448,14 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
           if (plp < RARE_LOGP) rare = true
         }
       }
-      if (!ok || joinedLen > lex.maxLength || !lettersOnly(s, e)) continue
+      if (!ok || joinedLen > lex.maxLength) continue
       const joined = jh >>> 0
       const jlp = lex.logp(joined)
       if (Number.isNaN(jlp)) continue
       // Pieces of an attack's cut word are fragments (rare or unknown); two common words stay two.
-      if (!((rare && jlp > partsLp + 1) || (lex.strong(joined) && jlp > partsLp))) continue
+      // A strong word is re-joined even when the pieces are common words and the whole is rarer
+      // than the pair (`out put`, `form at`), up to a hundredfold.
+      if (!((rare && jlp > partsLp + 1) || (lex.strong(joined) && jlp > partsLp - STRONG_MARGIN))) continue
       startWord()
       const last = tb[2 * (k + span) - 1] as number
       for (let c = s; c < last; c++) {
@@ -420,7 +469,7 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
     }
     if (done) continue
 
-    if (!known && len >= 3 && len <= MAX_SEGMENT_CHARS && lettersOnly(s, e)) {
+    if (!known && len >= 3 && len <= MAX_SEGMENT_CHARS && sc.letters[k] === 1) {
       // A doubled letter undone (`instructionss`, `alll`, `theee`): one letter dropped, up to three times.
       const kept = undouble(f, s, e, lex)
       if (kept > 0) {
@@ -436,13 +485,13 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
       if (k + 1 < count) {
         const ns = tb[2 * k + 2] as number
         const ne = tb[2 * k + 3] as number
-        if (ne - ns <= 2 && ns - e === 1 && f.charCodeAt(e) === 0x20 && lettersOnly(ns, ne) && Number.isNaN(lex.logp(hashRange(ns, ne)))) {
+        if (ne - ns <= 2 && ns - e === 1 && f.charCodeAt(e) === 0x20 && sc.letters[k + 1] === 1 && Number.isNaN(sc.logps[k + 1] as number)) {
           next = k + 1
           runEnd = ne
         }
       }
       const m = fillLetters(f, s, runEnd)
-      if (m >= 6 || next >= 0) {
+      if (m >= MIN_SEGMENT_LETTERS || next >= 0) {
         const coverage = segment(letterBuf, m, lex, UNKNOWN_PER_LETTER * m)
         if (coverage >= 0.7) {
           // Pieces from the back pointers, emitted front to back.
@@ -473,6 +522,7 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
     for (let c = s; c < e; c++) sc.push(f.charCodeAt(c), c, c + 1)
     endWord(k)
   }
+  if (dense) changes += odd
   const text = codesToString(sc.codes, 0, sc.length)
   return new DerivedView(text, folded, sc.starts.slice(0, sc.length), sc.ends.slice(0, sc.length), changes)
 }
