@@ -6,6 +6,7 @@
  * - uniform: rows drawn uniformly over each feature's public range;
  * - papernot: Jacobian-based dataset augmentation (Papernot et al., "Practical Black-Box Attacks
  *   against Machine Learning", 2017) from a few real seeds, λ steps along the replica's gradient sign;
+ * - natural: the attacker's own real rows, queried as they are;
  * - boundary: line searches between seeds the model labels differently (Tramèr et al., "Stealing
  *   Machine Learning Models via Prediction APIs", 2016), then points scattered around each crossing.
  */
@@ -94,7 +95,10 @@ abstract class BaseAttacker implements Attacker {
 
   observe(row: Row, answer: ArrayLike<number>): void {
     this.inputs.push(this.space.encode(row))
-    this.answers.push(this.softLabels ? Float64Array.from(answer) : oneHot(argmax(answer), answer.length))
+    // A hardened answer may hold only the top class, rounded: renormalize what is there.
+    let sum = 0
+    for (let i = 0; i < answer.length; i++) sum += answer[i] as number
+    this.answers.push(this.softLabels && sum > 0 ? Float64Array.from(answer, (v) => v / sum) : oneHot(argmax(answer), answer.length))
   }
 
   protected train(classes = 2, seed = 11): Mlp {
@@ -118,6 +122,25 @@ export class UniformAttacker extends BaseAttacker {
     for (const f of this.space.schema.numeric) row[f.name] = f.min + this.random.next() * (f.max - f.min)
     for (const c of this.space.schema.categorical) row[c.name] = c.values[this.random.int(c.values.length)] as string
     return row
+  }
+}
+
+/**
+ * Queries natural rows it holds (Knockoff Nets' setting, with in-distribution data): no query-pattern
+ * test can tell it from a customer, so it measures what output hardening alone takes away.
+ */
+export class NaturalAttacker extends BaseAttacker {
+  readonly name = 'natural'
+  readonly #rows: Row[]
+  #next = 0
+
+  constructor(space: AttackerSpace, rows: readonly Row[], seed: number, softLabels = true) {
+    super(space, seed, softLabels)
+    this.#rows = shuffle([...rows], this.random)
+  }
+
+  next(): Row {
+    return this.#rows[this.#next++ % this.#rows.length] as Row
   }
 }
 
