@@ -596,13 +596,13 @@ async function hiddenKiller(log: (s: string) => void): Promise<IntegrityBenchRes
 
 export function formatIntegrityTable(r: IntegrityBenchResult): string {
   const lines = [
-    '| dataset | poison | rows | Rampart P / R / F1 | adj. P | kNN P / R / F1 | self-conf. P / R / F1 | trigger rank | trigger rows R / P | scan s |',
-    '| --- | --- | ---: | --- | ---: | --- | --- | ---: | --- | ---: |',
+    '| dataset | poison | rows | Rampart P / R / F1 | kNN P / R / F1 | self-conf. P / R / F1 | adj. F1 Rampart / kNN / self-conf. | trigger rank | trigger rows R / P | scan s |',
+    '| --- | --- | ---: | --- | --- | --- | --- | ---: | --- | ---: |',
   ]
   const s = (x: Score) => `${x.precision.toFixed(3)} / ${x.recall.toFixed(3)} / ${x.f1.toFixed(3)}`
   for (const run of r.runs) {
     lines.push(
-      `| ${run.dataset} | ${run.kind} | ${run.poisoned} | ${s(run.rampart)} | ${run.rampart.adjustedPrecision.toFixed(3)} | ${s(run.knn)} | ${s(run.selfConfidence)} | ${run.triggerRank ?? ''} | ${run.triggerRows ? `${run.triggerRows.recall.toFixed(3)} / ${run.triggerRows.precision.toFixed(3)}` : ''} | ${(run.scanMs / 1000).toFixed(1)} |`,
+      `| ${run.dataset} | ${run.kind} | ${run.poisoned} | ${s(run.rampart)} | ${s(run.knn)} | ${s(run.selfConfidence)} | ${[run.rampart, run.knn, run.selfConfidence].map((x) => x.adjustedF1.toFixed(3)).join(' / ')} | ${run.triggerRank ?? ''} | ${run.triggerRows ? `${run.triggerRows.recall.toFixed(3)} / ${run.triggerRows.precision.toFixed(3)}` : ''} | ${(run.scanMs / 1000).toFixed(1)} |`,
     )
   }
   if (r.hiddenKiller) {

@@ -23,6 +23,8 @@ export interface CrossValOptions {
   maxIterations?: number
   /** Rows kept out of every training set (still scored). */
   exclude?: ReadonlySet<number>
+  /** Per fold, a model to start from (one trained on the same fold's complement converges in a few steps). */
+  warmStart?: readonly SoftmaxModel[]
   onFold?: (done: number, total: number) => void
 }
 
@@ -51,7 +53,8 @@ export function crossValidatedProbabilities(X: Csr, y: Int32Array, classes: numb
   for (let f = 0; f < folds; f++) {
     const train: number[] = []
     for (let i = 0; i < y.length; i++) if (fold[i] !== f && fold[i] !== -1 && options.exclude?.has(i) !== true) train.push(i)
-    const model = trainSoftmax(X, y, Int32Array.from(train), classes, { l2: options.l2, maxIterations: options.maxIterations })
+    const init = options.warmStart?.[f]
+    const model = trainSoftmax(X, y, Int32Array.from(train), classes, { l2: options.l2, maxIterations: options.maxIterations, ...(init ? { init } : {}) })
     models.push(model)
     for (let i = 0; i < y.length; i++) {
       if (fold[i] !== f && !(f === 0 && fold[i] === -1)) continue

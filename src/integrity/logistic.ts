@@ -21,6 +21,8 @@ export interface TrainOptions {
   tolerance?: number
   /** L-BFGS history length. */
   memory?: number
+  /** Start from this model (same features and classes) instead of zero weights. */
+  init?: SoftmaxModel
 }
 
 /** Writes class probabilities of row i into `out` (length = classes). */
@@ -117,6 +119,10 @@ export function trainSoftmax(X: Csr, y: Int32Array, train: Int32Array, classes: 
   const freq = new Float64Array(K).fill(1)
   for (let t = 0; t < train.length; t++) freq[y[train[t] as number] as number] = (freq[y[train[t] as number] as number] as number) + 1
   for (let k = 0; k < K; k++) x[X.dims * K + k] = Math.log((freq[k] as number) / (train.length + K))
+  if (options.init !== undefined && options.init.dims === X.dims && options.init.classes === K) {
+    x.set(options.init.weights, 0)
+    x.set(options.init.bias, X.dims * K)
+  }
   const g = new Float64Array(P)
   let f = lossAndGradient(x, g, X, y, train, K, options.l2)
   const S: Float64Array[] = []
