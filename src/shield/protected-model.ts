@@ -116,14 +116,14 @@ export class ProtectedModel {
       outcome.adversarial = raw.map((p, i) => profile.adversarial.assess(encoded[i] as Float64Array, p, squeeze ? (answers[instances.length + i] as ArrayLike<number>) : undefined))
     }
     if (this.#codec !== undefined) {
-      const key: ClientKey = { ...client, model: this.name }
-      for (let i = 0; i < instances.length; i++) {
+      const events = instances.map((_, i): QueryEvent => {
         const x = Float32Array.from(encoded[i] as Float64Array)
         const p = raw[i] as number[]
         const nb = profile.index.neighbours(x, profile.extraction.k)
-        const event: QueryEvent = { x, label: argmaxOf(p), margin: Math.fround(marginOf(p)), nearest: Math.fround(nb.nearest), kth: Math.fround(nb.kth) }
-        outcome.extraction = (await this.state.record(key, this.#codec, event)).status
-      }
+        return { x, label: argmaxOf(p), margin: Math.fround(marginOf(p)), nearest: Math.fround(nb.nearest), kth: Math.fround(nb.kth) }
+      })
+      const recorded = await this.state.recordMany({ ...client, model: this.name }, this.#codec, events)
+      outcome.extraction = recorded.at(-1)?.status
     }
     return outcome
   }

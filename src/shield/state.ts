@@ -36,6 +36,8 @@ export interface RecordResult<S> {
 export interface ShieldStateStore {
   /** Appends one event for the client and returns the status after it (events are applied in log order). */
   record<D, E, S>(key: ClientKey, codec: DetectorCodec<D, E, S>, event: E): Promise<RecordResult<S>>
+  /** `record` for a batch: the events stay together in the log, in order; one status per event. */
+  recordMany<D, E, S>(key: ClientKey, codec: DetectorCodec<D, E, S>, events: readonly E[]): Promise<RecordResult<S>[]>
   /**
    * Marks the client flagged with `detail`; true only for the first caller, on whichever replica,
    * so the alert and the reaction happen once.
@@ -61,6 +63,10 @@ export class MemoryShieldState implements ShieldStateStore {
   constructor(private readonly maxClients = 100_000) {}
 
   async record<D, E, S>(key: ClientKey, codec: DetectorCodec<D, E, S>, event: E): Promise<RecordResult<S>> {
+    return (await this.recordMany(key, codec, [event]))[0] as RecordResult<S>
+  }
+
+  async recordMany<D, E, S>(key: ClientKey, codec: DetectorCodec<D, E, S>, events: readonly E[]): Promise<RecordResult<S>[]> {
     const id = `${codec.kind}|${clientId(key)}`
     let entry = this.#clients.get(id)
     if (entry === undefined) {
@@ -70,10 +76,13 @@ export class MemoryShieldState implements ShieldStateStore {
       this.#clients.delete(id)
     }
     this.#clients.set(id, entry)
-    // Through the same text form as Redis, so both backends compute on identical values.
-    const status = codec.apply(entry.detector as D, codec.decodeEvent(codec.encodeEvent(event)))
-    entry.seq++
-    return { status, seq: entry.seq }
+    const detector = entry.detector as D
+    return events.map((event) => {
+      // Through the same text form as Redis, so both backends compute on identical values.
+      const status = codec.apply(detector, codec.decodeEvent(codec.encodeEvent(event)))
+      entry.seq++
+      return { status, seq: entry.seq }
+    })
   }
 
   async claimFlag(key: ClientKey, detail: Record<string, unknown>): Promise<boolean> {

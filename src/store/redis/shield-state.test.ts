@@ -102,3 +102,18 @@ describe.skipIf(!up)('model-shield state in Redis', () => {
     expect([one.seq, two.seq, three.seq]).toEqual([1, 1, 1])
   })
 })
+
+describe.skipIf(!up)('model-shield state in Redis, batches', () => {
+  it('keeps a batch together and in order, one status per event, across chunks', async () => {
+    const key: ClientKey = { tenant: 't3', model: 'chat:m', keyId: 'k-batch' }
+    const memory = new MemoryShieldState()
+    const events = Array.from({ length: 2300 }, (_, i) => promptEvent(`Question ${i % 50} about item ${i}`))
+    const expected = await memory.recordMany(key, codec, events)
+    const a = open(500)
+    const got = await a.recordMany(key, codec, events)
+    expect(got.map((r) => r.seq)).toEqual(expected.map((r) => r.seq))
+    expect(got.at(-1)?.status).toEqual(expected.at(-1)?.status)
+    const b = open(500)
+    expect((await b.record(key, codec, promptEvent('next'))).status).toEqual((await memory.record(key, codec, promptEvent('next'))).status)
+  })
+})

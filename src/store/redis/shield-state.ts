@@ -3,8 +3,8 @@
  * restarts. Each client has an append-only event log (a list) and a meta hash (log base, latest
  * snapshot, flag), both under one hash tag so the scripts stay valid on Redis Cluster.
  *
- * APPEND (one round trip per query) pushes the event and returns every event the caller has not
- * applied yet, its own included — or, when the caller has no state or its state predates the kept
+ * APPEND (one round trip per request) pushes the request's events and returns every event the
+ * caller has not applied yet, its own included — or, when the caller has no state or its state predates the kept
  * log, the latest snapshot and the events after it. The caller applies them in order; since the
  * detectors are deterministic, every gateway computes the same status for the same event.
  * SNAPSHOT stores a newer state and drops the log entries it covers (keeping a tail, so a replica
@@ -15,14 +15,14 @@ import { RampartError } from '../../core/errors.js'
 import { clientId, type ClientKey, type DetectorCodec, type RecordResult, type ShieldStateStore } from '../../shield/state.js'
 
 const APPEND_LUA = `
-local len = redis.call('RPUSH', KEYS[1], ARGV[1])
+local len = redis.call('RPUSH', KEYS[1], unpack(ARGV, 3))
 local meta = redis.call('HMGET', KEYS[2], 'base', 'snapSeq')
 local base = tonumber(meta[1]) or 0
 local snapSeq = tonumber(meta[2]) or 0
 local seq = base + len
-local from = tonumber(ARGV[2])
+local from = tonumber(ARGV[1])
 local snap = ''
-if from < 0 or from < base or from >= seq then
+if from < 0 or from < base or from > seq - (#ARGV - 2) then
   if snapSeq > 0 then
     snap = redis.call('HGET', KEYS[2], 'snap')
     from = snapSeq
@@ -31,8 +31,8 @@ if from < 0 or from < base or from >= seq then
   end
 end
 local entries = redis.call('LRANGE', KEYS[1], from - base, -1)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return {seq, from, snap, entries}
 `
 
@@ -54,7 +54,7 @@ return 1
 
 type AppendReply = [number, number, string, string[]]
 type ShieldClient = Redis & {
-  rampartShieldAppend(log: string, meta: string, event: string, from: string, ttlMs: string): Promise<AppendReply>
+  rampartShieldAppend(log: string, meta: string, from: string, ttlMs: string, ...events: string[]): Promise<AppendReply>
   rampartShieldSnapshot(log: string, meta: string, seq: string, snapshot: string, keep: string, ttlMs: string): Promise<number>
 }
 
@@ -77,7 +77,6 @@ export interface RedisShieldStateOptions {
 interface Local {
   detector: unknown
   seq: number
-  status: unknown
   /** Calls for one client run one after another in this process (their replies must apply in order). */
   queue: Promise<unknown>
 }
@@ -123,26 +122,36 @@ export class RedisShieldState implements ShieldStateStore {
     return { log: `${this.#prefix}${tag}:log`, meta: `${this.#prefix}${tag}:meta`, flag: `${this.#prefix}{flag|${clientId(key)}}` }
   }
 
-  record<D, E, S>(key: ClientKey, codec: DetectorCodec<D, E, S>, event: E): Promise<RecordResult<S>> {
+  async record<D, E, S>(key: ClientKey, codec: DetectorCodec<D, E, S>, event: E): Promise<RecordResult<S>> {
+    return (await this.recordMany(key, codec, [event]))[0] as RecordResult<S>
+  }
+
+  recordMany<D, E, S>(key: ClientKey, codec: DetectorCodec<D, E, S>, events: readonly E[]): Promise<RecordResult<S>[]> {
     const id = `${codec.kind}|${clientId(key)}`
     let local = this.#local.get(id)
     if (local === undefined) {
-      local = { detector: undefined, seq: -1, status: undefined, queue: Promise.resolve() }
+      local = { detector: undefined, seq: -1, queue: Promise.resolve() }
       if (this.#local.size >= 100_000) this.#local.delete(this.#local.keys().next().value as string)
       this.#local.set(id, local)
     }
     const entry = local
-    const run = entry.queue.then(() => this.#record(key, codec, event, entry))
+    // Lua's unpack takes a few thousand values at most: long batches go in chunks, still in order.
+    const run = entry.queue.then(async () => {
+      const results: RecordResult<S>[] = []
+      for (let i = 0; i < events.length; i += 1000) results.push(...(await this.#record(key, codec, events.slice(i, i + 1000), entry)))
+      return results
+    })
     entry.queue = run.catch(() => undefined)
     return run
   }
 
-  async #record<D, E, S>(key: ClientKey, codec: DetectorCodec<D, E, S>, event: E, local: Local): Promise<RecordResult<S>> {
+  async #record<D, E, S>(key: ClientKey, codec: DetectorCodec<D, E, S>, events: readonly E[], local: Local): Promise<RecordResult<S>[]> {
+    if (events.length === 0) return []
     if (this.#redis.status === 'wait') await this.ready()
     const keys = this.#keys(codec.kind, key)
     let reply: AppendReply
     try {
-      reply = await this.#redis.rampartShieldAppend(keys.log, keys.meta, codec.encodeEvent(event), String(local.detector === undefined ? -1 : local.seq), String(this.#ttlMs))
+      reply = await this.#redis.rampartShieldAppend(keys.log, keys.meta, String(local.detector === undefined ? -1 : local.seq), String(this.#ttlMs), ...events.map((e) => codec.encodeEvent(e)))
     } catch (cause) {
       throw new RampartError('RAMPART_ERR_STORE', `model shield: Redis did not answer (${(cause as Error).message})`, { cause })
     }
@@ -155,15 +164,17 @@ export class RedisShieldState implements ShieldStateStore {
       local.detector = codec.create()
       local.seq = Number(from)
     }
-    let status = local.status as S
+    const results: RecordResult<S>[] = []
+    const ownFrom = Number(seq) - events.length
     let snapshotDue = false
     for (const text of entries) {
-      status = codec.apply(local.detector as D, codec.decodeEvent(text))
+      const status = codec.apply(local.detector as D, codec.decodeEvent(text))
       local.seq++
+      if (local.seq > ownFrom) results.push({ status, seq: local.seq })
       if (local.seq % this.#snapshotEvery === 0) snapshotDue = true
     }
-    local.status = status
-    if (local.seq !== Number(seq)) {
+    if (local.seq !== Number(seq) || results.length !== events.length) {
+      local.detector = undefined
       throw new RampartError('RAMPART_ERR_STORE', `model shield: log of ${clientId(key)} ended at ${local.seq}, expected ${seq}`)
     }
     if (snapshotDue) {
@@ -171,7 +182,7 @@ export class RedisShieldState implements ShieldStateStore {
         .rampartShieldSnapshot(keys.log, keys.meta, String(local.seq), codec.snapshot(local.detector as D), String(this.#snapshotEvery), String(this.#ttlMs))
         .catch(() => undefined)
     }
-    return { status, seq: Number(seq) }
+    return results
   }
 
   async claimFlag(key: ClientKey, detail: Record<string, unknown>): Promise<boolean> {
