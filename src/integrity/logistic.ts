@@ -1,6 +1,6 @@
 /**
  * Multinomial logistic regression on sparse rows, fitted by L-BFGS on the exact objective
- * mean cross-entropy + (l2 / 2)·‖W‖² (the intercepts are not penalized). Full-batch, so the same
+ * mean cross-entropy + (l2 / 2)·‖W‖² (the intercepts are not penalized; class 0 is the reference). Full-batch, so the same
  * data gives the same model — no learning rate to tune, and probabilities stay calibrated enough
  * for confident learning's per-class thresholds.
  */
@@ -62,33 +62,38 @@ export function softmaxInPlace(z: Float64Array, K: number): void {
   for (let k = 0; k < K; k++) z[k] = (z[k] as number) / sum
 }
 
-/** Loss and gradient at params (weights then biases), over the training rows. */
+/**
+ * Loss and gradient at params, over the training rows. Class 0 is the reference: its logit is
+ * fixed at 0, so params hold K − 1 weight columns (row-major by feature) then K − 1 intercepts.
+ * Same model family as the symmetric softmax, one column less to fit (half the work for two classes).
+ */
 function lossAndGradient(params: Float64Array, grad: Float64Array, X: Csr, y: Int32Array, train: Int32Array, K: number, l2: number): number {
-  const D = X.dims
-  const wSize = D * K
+  const Kp = K - 1
+  const wSize = X.dims * Kp
   grad.fill(0)
   const z = new Float64Array(K)
   let loss = 0
   for (let t = 0; t < train.length; t++) {
     const i = train[t] as number
-    for (let k = 0; k < K; k++) z[k] = params[wSize + k] as number
+    z[0] = 0
+    for (let k = 0; k < Kp; k++) z[k + 1] = params[wSize + k] as number
     const start = X.indptr[i] as number
     const end = X.indptr[i + 1] as number
     for (let p = start; p < end; p++) {
-      const base = (X.indices[p] as number) * K
+      const base = (X.indices[p] as number) * Kp
       const x = X.values[p] as number
-      for (let k = 0; k < K; k++) z[k] = (z[k] as number) + x * (params[base + k] as number)
+      for (let k = 0; k < Kp; k++) z[k + 1] = (z[k + 1] as number) + x * (params[base + k] as number)
     }
     softmaxInPlace(z, K)
     const yi = y[i] as number
     loss -= Math.log(Math.max(z[yi] as number, 1e-300))
     z[yi] = (z[yi] as number) - 1
     for (let p = start; p < end; p++) {
-      const base = (X.indices[p] as number) * K
+      const base = (X.indices[p] as number) * Kp
       const x = X.values[p] as number
-      for (let k = 0; k < K; k++) grad[base + k] = (grad[base + k] as number) + x * (z[k] as number)
+      for (let k = 0; k < Kp; k++) grad[base + k] = (grad[base + k] as number) + x * (z[k + 1] as number)
     }
-    for (let k = 0; k < K; k++) grad[wSize + k] = (grad[wSize + k] as number) + (z[k] as number)
+    for (let k = 0; k < Kp; k++) grad[wSize + k] = (grad[wSize + k] as number) + (z[k + 1] as number)
   }
   const m = train.length
   let reg = 0
@@ -110,7 +115,8 @@ function dot(a: Float64Array, b: Float64Array): number {
 /** Fits on the rows listed in `train` (labels in y must be 0..classes-1 there). */
 export function trainSoftmax(X: Csr, y: Int32Array, train: Int32Array, classes: number, options: TrainOptions): SoftmaxModel {
   const K = classes
-  const P = X.dims * K + K
+  const Kp = K - 1
+  const P = X.dims * Kp + Kp
   const maxIter = options.maxIterations ?? 150
   const tol = options.tolerance ?? 1e-6
   const mem = options.memory ?? 6
@@ -118,10 +124,12 @@ export function trainSoftmax(X: Csr, y: Int32Array, train: Int32Array, classes: 
   // Start the intercepts at the log class frequencies: the first steps then work on the features.
   const freq = new Float64Array(K).fill(1)
   for (let t = 0; t < train.length; t++) freq[y[train[t] as number] as number] = (freq[y[train[t] as number] as number] as number) + 1
-  for (let k = 0; k < K; k++) x[X.dims * K + k] = Math.log((freq[k] as number) / (train.length + K))
-  if (options.init !== undefined && options.init.dims === X.dims && options.init.classes === K) {
-    x.set(options.init.weights, 0)
-    x.set(options.init.bias, X.dims * K)
+  for (let k = 1; k < K; k++) x[X.dims * Kp + k - 1] = Math.log((freq[k] as number) / (freq[0] as number))
+  const init = options.init
+  if (init !== undefined && init.dims === X.dims && init.classes === K) {
+    // Models here keep class 0 at zero, but any softmax model is shifted to that reference.
+    for (let f = 0; f < X.dims; f++) for (let k = 1; k < K; k++) x[f * Kp + k - 1] = (init.weights[f * K + k] as number) - (init.weights[f * K] as number)
+    for (let k = 1; k < K; k++) x[X.dims * Kp + k - 1] = (init.bias[k] as number) - (init.bias[0] as number)
   }
   const g = new Float64Array(P)
   let f = lossAndGradient(x, g, X, y, train, K, options.l2)
@@ -198,5 +206,9 @@ export function trainSoftmax(X: Csr, y: Int32Array, train: Int32Array, classes: 
     f = fNew
     if (improvement < tol) break
   }
-  return { dims: X.dims, classes: K, weights: x.slice(0, X.dims * K), bias: x.slice(X.dims * K) }
+  const weights = new Float64Array(X.dims * K)
+  for (let f = 0; f < X.dims; f++) for (let k = 1; k < K; k++) weights[f * K + k] = x[f * Kp + k - 1] as number
+  const bias = new Float64Array(K)
+  for (let k = 1; k < K; k++) bias[k] = x[X.dims * Kp + k - 1] as number
+  return { dims: X.dims, classes: K, weights, bias }
 }
