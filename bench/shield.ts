@@ -223,7 +223,7 @@ export async function runShieldBench(options: ShieldBenchOptions = {}): Promise<
   const hardening: ShieldBenchResult['hardening'] = []
   for (const h of hardenings) {
     const hardener = new OutputHardener(h.options, 99)
-    const victimAccuracy = testRows.filter((r, i) => argmax(hardener.vector(predict(r))) === testLabels[i]).length / testRows.length
+    const victimAccuracy = testRows.filter((r, i) => hardener.label(predict(r)) === testLabels[i]).length / testRows.length
     const replica: Record<string, number> = {}
     for (const { kind, make } of replicaKinds) {
       const values: number[] = []

@@ -42,3 +42,11 @@ describe('output hardening', () => {
     expect([...a.vector(probs)]).toEqual([...b.vector(probs)])
   })
 })
+
+describe('output hardening decisions', () => {
+  it('rounding never changes the label, even when it ties the confidences', () => {
+    const h = new OutputHardener({ decimals: 1 })
+    expect(h.harden([0.46, 0.54], ['no', 'yes'])).toEqual({ label: 'yes', probabilities: { no: 0.5, yes: 0.5 } })
+    expect(h.label([0.46, 0.54])).toBe(1)
+  })
+})

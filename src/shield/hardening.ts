@@ -41,6 +41,14 @@ export class OutputHardener {
 
   /** The probabilities the client would see, full vector (zeros for withheld classes, noise and rounding applied). */
   vector(probs: ArrayLike<number>): Float64Array {
+    return this.#apply(probs).vector
+  }
+
+  /**
+   * The hardened vector and the label it answers: the top class after noise, before top-k and
+   * rounding, so rounding two close confidences to a tie never changes the model's decision.
+   */
+  #apply(probs: ArrayLike<number>): { vector: Float64Array; top: number } {
     const n = probs.length
     let v: Float64Array = Float64Array.from(probs)
     const noise = this.options.noise
@@ -55,6 +63,7 @@ export class OutputHardener {
         v[newTop] = t
       }
     }
+    const top = argmaxOf(v)
     const k = this.options.labelOnly === true ? 1 : Math.min(n, this.options.topK ?? n)
     if (k < n) {
       const order = [...v.keys()].sort((a, b) => (v[b] as number) - (v[a] as number) || a - b)
@@ -64,15 +73,20 @@ export class OutputHardener {
       const f = 10 ** this.options.decimals
       v = v.map((p) => Math.round(p * f) / f)
     }
-    if (this.options.labelOnly === true) v = v.map((p) => (p > 0 ? 1 : 0))
-    return v
+    if (this.options.labelOnly === true) v = v.map((_, i) => (i === top ? 1 : 0))
+    return { vector: v, top }
+  }
+
+  /** The label the client is told: the model's top class (after noise when it may flip it). */
+  label(probs: ArrayLike<number>): number {
+    return this.#apply(probs).top
   }
 
   /** The answer as the API returns it. */
   harden(probs: ArrayLike<number>, classes?: readonly string[]): HardenedOutput {
-    const v = this.vector(probs)
+    const { vector: v, top } = this.#apply(probs)
     const name = (i: number) => classes?.[i] ?? String(i)
-    const label = name(argmaxOf(v))
+    const label = name(top)
     if (this.options.labelOnly === true) return { label }
     const probabilities: Record<string, number> = {}
     v.forEach((p, i) => {

@@ -76,7 +76,7 @@ export interface BuildProfileOptions {
   /** Natural clients simulated for PRADA's δ, and their length (default 30 × 600). */
   pradaClients?: number
   pradaQueries?: number
-  /** How far below the lowest natural W δ sits (default 0.03). */
+  /** How far below the lowest natural W δ sits (default 0.05: 30 simulated clients see fewer dips than a hundred real ones). */
   pradaMargin?: number
   prada?: Partial<PradaOptions>
 }
@@ -200,7 +200,7 @@ export class ShieldProfile {
         if (step.w !== undefined) minW = Math.min(minW, step.w)
       }
     }
-    const pradaDelta = Math.max(0.5, minW - (options.pradaMargin ?? 0.03))
+    const pradaDelta = Math.max(0.5, minW - (options.pradaMargin ?? 0.05))
 
     return new ShieldProfile({
       version: 1,
