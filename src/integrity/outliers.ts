@@ -174,12 +174,22 @@ export function textView(texts: readonly string[], tokens: readonly Int32Array[]
     let digits = 0
     let upper = 0
     let nonAscii = 0
-    for (const ch of t) {
+    for (let k = 0; k < t.length; k++) {
+      const c = t.charCodeAt(k)
+      // ASCII by code range (most text); the rest through Unicode classes.
+      if (c < 128) {
+        if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+          letters++
+          if (c <= 90) upper++
+        } else if (c >= 48 && c <= 57) digits++
+        continue
+      }
+      nonAscii++
+      const ch = t[k] as string
       if (/\p{L}/u.test(ch)) {
         letters++
         if (ch !== ch.toLowerCase()) upper++
       } else if (/\p{N}/u.test(ch)) digits++
-      if ((ch.codePointAt(0) as number) > 127) nonAscii++
     }
     const ids = tokens[i] as Int32Array
     const words = tokenize(t)
