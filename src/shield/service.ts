@@ -165,8 +165,11 @@ export class ShieldService {
    */
   async #flagged(client: ShieldClient, requestId: string, model: string, reaction: { action: Reaction }, finding: Omit<Finding, 'scanner' | 'action' | 'score'>, summary: string): Promise<boolean> {
     const key: ClientKey = { ...client, model }
+    const id = clientId(key)
+    // Known flagged here already: the alert and reaction happened (on this replica or another).
+    if (this.#flags.get(id)?.detail !== undefined) return reaction.action === 'block'
     const detail = { model, action: reaction.action, ...(finding.detail ?? {}), at: new Date().toISOString() }
-    this.#remember(clientId(key), { detail, until: Infinity })
+    this.#remember(id, { detail, until: Infinity })
     if (!(await this.deps.state.claimFlag(key, detail))) return reaction.action === 'block'
     const action = reaction.action === 'block' ? 'block' : 'flag'
     const findings: Finding[] = [{ scanner: 'shield', action, score: 1, ...finding }]

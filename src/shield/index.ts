@@ -1,0 +1,13 @@
+/** The model shield's public surface (re-exported by the package's index). */
+export { shieldModel, type ShieldModelOptions, type ShieldedAnswer, type ShieldedModel } from './wrap.js'
+export { ShieldProfile, type BuildProfileOptions, type ShieldProfileJson, type ExtractionCalibration } from './profile.js'
+export { encoderFromBaseline } from './baseline-features.js'
+export { FeatureEncoder, type FeatureInput, type FeatureSpec } from './features.js'
+export { ProtectedModel, type ProtectedModelOptions, type PredictOutcome } from './protected-model.js'
+export { MemoryShieldState, type ShieldStateStore, type ClientKey } from './state.js'
+export { RedisShieldState, type RedisShieldStateOptions } from '../store/redis/shield-state.js'
+export { OutputHardener, type HardeningOptions, type HardenedOutput } from './hardening.js'
+export { ExtractionDetector, type ExtractionFlag, type ExtractionStatus, type ExtractionSignal } from './extraction.js'
+export { LlmExtractionDetector, promptEvent, type LlmFlag, type LlmStatus } from './llm-extraction.js'
+export type { AdversarialVerdict } from './adversarial.js'
+export { shapiroWilk, type ShapiroWilkResult } from './stats/shapiro-wilk.js'
