@@ -119,7 +119,7 @@ export function trainSoftmax(X: Csr, y: Int32Array, train: Int32Array, classes: 
   const P = X.dims * Kp + Kp
   const maxIter = options.maxIterations ?? 150
   const tol = options.tolerance ?? 1e-6
-  const mem = options.memory ?? 6
+  const mem = options.memory ?? 5
   const x = new Float64Array(P)
   // Start the intercepts at the log class frequencies: the first steps then work on the features.
   const freq = new Float64Array(K).fill(1)
@@ -183,15 +183,17 @@ export function trainSoftmax(X: Csr, y: Int32Array, train: Int32Array, classes: 
       step *= 0.5
     }
     if (!(fNew < f)) break
-    const s = new Float64Array(P)
-    const yv = new Float64Array(P)
+    // Reuse the oldest pair's arrays when the history is full (these are the size of the model).
+    const full = S.length === mem
+    const s = full ? (S[0] as Float64Array) : new Float64Array(P)
+    const yv = full ? (Yv[0] as Float64Array) : new Float64Array(P)
     for (let p = 0; p < P; p++) {
       s[p] = (xNew[p] as number) - (x[p] as number)
       yv[p] = (gNew[p] as number) - (g[p] as number)
     }
     const sy = dot(s, yv)
     if (sy > 1e-12) {
-      if (S.length === mem) {
+      if (full) {
         S.shift()
         Yv.shift()
         rho.shift()
@@ -199,6 +201,11 @@ export function trainSoftmax(X: Csr, y: Int32Array, train: Int32Array, classes: 
       S.push(s)
       Yv.push(yv)
       rho.push(1 / sy)
+    } else if (full) {
+      // The recycled pair was overwritten: drop it rather than keep a stale curvature pair.
+      S.shift()
+      Yv.shift()
+      rho.shift()
     }
     const improvement = (f - fNew) / Math.max(Math.abs(f), 1e-12)
     x.set(xNew)

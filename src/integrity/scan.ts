@@ -268,8 +268,13 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
     for (let i = 0; i < ds.rows; i++) if ((ds.y[i] as number) >= 0) labelledRows.push(i)
     const triggerOptions = {
       minScore: options.triggerMinScore,
-      refit: (exclude: ReadonlySet<number>) =>
-        trainSoftmax(X, ds.y, Int32Array.from(labelledRows.filter((i) => !exclude.has(i))), K, { l2: 1 / (C * Math.max(1, labelledRows.length - exclude.size)), maxIterations: 60 }),
+      // A refit sees at most 20,000 rows (every k-th), which bounds its cost on large files.
+      refit: (exclude: ReadonlySet<number>) => {
+        const rows = labelledRows.filter((i) => !exclude.has(i))
+        const step = Math.max(1, rows.length / 20_000)
+        const sample = step === 1 ? rows : Array.from({ length: Math.floor(rows.length / step) }, (_, k) => rows[Math.floor(k * step)] as number)
+        return trainSoftmax(X, ds.y, Int32Array.from(sample), K, { l2: 1 / (C * sample.length), maxIterations: 40 })
+      },
     }
     const triggers = isText ? findTextTriggers(textEnc as TextEncoding, ds.y, oos, triggerOptions) : findTabularTriggers(tabEnc as TabularEncoding, ds.y, oos, triggerOptions)
     report.triggers = triggers.map((t) => ({

@@ -45,7 +45,7 @@ export interface TriggerOptions {
    * judged again by a model that never saw a single row carrying them (default: no second look).
    */
   refit?: (exclude: ReadonlySet<number>) => SoftmaxModel
-  /** Candidates given the second look (default 5). */
+  /** Candidates given the second look (default 3). */
   refitTop?: number
 }
 
@@ -58,8 +58,10 @@ type Scored = Trigger & { parts: number[]; allRows: number[] }
  */
 function rejudge(scored: Scored[], X: Csr, y: Int32Array, K: number, options: TriggerOptions, minScore: number): Scored[] {
   if (options.refit === undefined) return scored
-  const top = options.refitTop ?? 5
-  const ranked = dedupe(scored, Infinity).filter((t) => t.score >= minScore / 3)
+  const top = options.refitTop ?? 3
+  // Only the strongest few can matter: dedupe those, not every candidate (pairwise row-set overlaps).
+  const strongest = scored.filter((t) => t.score >= minScore / 3).sort((a, b) => b.score - a.score).slice(0, 10 * top)
+  const ranked = dedupe(strongest, Infinity)
   const out = new Float64Array(K)
   return ranked.map((t, rank) => {
     if (rank >= top) return t
