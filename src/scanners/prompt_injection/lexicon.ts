@@ -129,8 +129,15 @@ function build(): WordsLexicon {
   // Common words a strong word starts with (`for` of `forget`, `out` of `output`).
   const prefixes = new HashTable(strongWords.length * 8)
   for (const w of strongWords) for (let k = 1; k < w.length; k++) if (counts.has(w.slice(0, k))) prefixes.set(wordHash(w.slice(0, k)), 1)
+  // Words whose restoration may complete a signal: the detector's own words, but not the hundred
+  // or so commonest words of English (`the`, `you`, `have`), which ordinary text restores all the time.
+  const relevant = new HashTable(4096)
+  const common = (w: string): boolean => (counts.get(w) ?? 0) > total * 1e-3
+  for (const w of detectorWords()) if (w.length >= 3 && !common(w)) relevant.set(wordHash(w), 1)
+  for (const w of strongWords) relevant.set(wordHash(w), 1)
   return {
     logp: (h) => logp.get(h),
+    relevant: (h) => relevant.get(h) === 1,
     strong: (h) => strong.get(h) === 1,
     strongPrefix: (h) => prefixes.get(h) === 1,
     maxLength,
@@ -145,15 +152,16 @@ export function wordsLexicon(): WordsLexicon {
   return lexicon
 }
 
-// One words view per scan, shared by the heuristic and the trained model (the ensemble runs both).
-const wordsViews = new WeakMap<TextViews, WordsView>()
+// The words view of the last scanned text: the heuristic and the trained model ask for it one
+// after the other within one scan (a WeakMap per scan cost more than building the view).
+let lastViews: TextViews | undefined
+let lastWords: WordsView | undefined
 
 /** The words view of a scan's text (words-view.ts), built once per TextViews. */
 export function wordsViewOf(views: TextViews): WordsView {
-  let v = wordsViews.get(views)
-  if (v === undefined) {
-    v = buildWordsView(views.folded, wordsLexicon())
-    wordsViews.set(views, v)
+  if (views !== lastViews || lastWords === undefined) {
+    lastWords = buildWordsView(views.folded, wordsLexicon())
+    lastViews = views
   }
-  return v
+  return lastWords
 }

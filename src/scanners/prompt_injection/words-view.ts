@@ -25,6 +25,8 @@ export interface WordsLexicon {
   strong(hash: number): boolean
   /** True for a common word that begins a strong word (`for` of `forget`): only then may two common words be re-joined. */
   strongPrefix(hash: number): boolean
+  /** True for a word the detector's signals are written with: restoring one is a change worth re-reading the text for. */
+  relevant(hash: number): boolean
   /** Longest known word, in characters. */
   readonly maxLength: number
 }
@@ -47,8 +49,8 @@ class DerivedView implements NormalizedText {
   constructor(
     readonly text: string,
     private readonly base: NormalizedText,
-    private readonly starts: Int32Array,
-    private readonly ends: Int32Array,
+    /** Start then end (in `base`) of each unit of `text`: [s0, e0, s1, e1, …]. */
+    private readonly spans: Int32Array | Uint16Array,
     readonly changes: number,
   ) {}
 
@@ -57,14 +59,16 @@ class DerivedView implements NormalizedText {
     if (n === 0) return this.base.toOriginal(0, 0)
     const s = Math.max(0, Math.min(start, n - 1))
     const e = Math.max(s + 1, Math.min(end, n))
-    return this.base.toOriginal(this.starts[s] as number, this.ends[e - 1] as number)
+    return this.base.toOriginal(this.spans[2 * s] as number, this.spans[2 * (e - 1) + 1] as number)
   }
 }
 
 export interface WordsView extends NormalizedText {
   /**
-   * Number of places where the view differs from the folded text read word by word: re-joined,
-   * cut or undoubled words, and odd punctuation between words. 0: the view adds nothing.
+   * Number of places where the view reads differently from the folded text in a way a signal
+   * could care about: re-joined, cut or undoubled words that give one of the detector's words
+   * (`ig nore` → `ignore`, not `man dates` → `mandates`), leet words read back, and odd
+   * punctuation between words where it is dense. 0: the view adds nothing to match on.
    */
   readonly changes: number
 }
@@ -90,6 +94,47 @@ function separatorKind(text: string, from: number, to: number): number {
     if (c === 0x2c) return 3
   }
   return 2
+}
+
+/** The word-boundary state of the view being built (building is synchronous). */
+const state = {
+  f: '',
+  count: 0,
+  /** Folded index of the gap before the next word, -1 at the start. */
+  pendingGap: -1,
+  /** Sentence mark to write before the next word (0: none). */
+  pendingMark: 0,
+  // Odd separators count as changes only where they are dense (≥ 3 of 6 in a row): punctuation
+  // put between words on purpose, not a hyphen or a URL here and there in prose.
+  odd: 0,
+  /** Bit mask of the last 6 separators, 1 = odd. */
+  recent: 0,
+  dense: false,
+}
+
+/** After a word ending at token `k`: note the separator that follows it. */
+function endWord(sc: Scratch, k: number): void {
+  const st = state
+  const e = sc.tokens[2 * k + 1] as number
+  st.pendingGap = e
+  if (k + 1 >= st.count) return
+  const kind = sc.seps[k] as number
+  if (kind === 1) st.pendingMark = st.f.charCodeAt(e)
+  st.recent = ((st.recent << 1) | (kind === 2 ? 1 : 0)) & 0x3f
+  if (kind === 2) {
+    st.odd++
+    if (!st.dense && popcount8(st.recent) >= 3) st.dense = true
+  }
+}
+
+/** Writes the separator before a word: a space, after a kept sentence mark. */
+function startWord(sc: Scratch): void {
+  const st = state
+  if (st.pendingGap >= 0 && sc.length > 0) {
+    if (st.pendingMark !== 0) sc.push(st.pendingMark, st.pendingGap, st.pendingGap + 1)
+    sc.push(0x20, st.pendingGap, st.pendingGap + 1)
+  }
+  st.pendingMark = 0
 }
 
 function popcount8(x: number): number {
@@ -133,23 +178,20 @@ class Scratch {
     this.seps = p
   }
 
+  /** Room for `units` output units (push does not check). */
+  reserve(units: number): void {
+    if (this.codes.length >= units) return
+    this.codes = new Uint16Array(units)
+    this.starts = new Int32Array(units)
+    this.ends = new Int32Array(units)
+  }
+
   push(code: number, start: number, end: number): void {
-    if (this.length === this.codes.length) {
-      const cap = this.codes.length * 2
-      const c = new Uint16Array(cap)
-      c.set(this.codes)
-      const s = new Int32Array(cap)
-      s.set(this.starts)
-      const e = new Int32Array(cap)
-      e.set(this.ends)
-      this.codes = c
-      this.starts = s
-      this.ends = e
-    }
-    this.codes[this.length] = code
-    this.starts[this.length] = start
-    this.ends[this.length] = end
-    this.length++
+    const l = this.length
+    this.codes[l] = code
+    this.starts[l] = start
+    this.ends[l] = end
+    this.length = l + 1
   }
 
   dp(n: number): void {
@@ -382,36 +424,16 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
   if (count > 0) sc.seps[count - 1] = 0
   const tb = sc.tokens
   sc.length = 0
+  sc.reserve(3 * n + 8)
+  const st = state
+  st.f = f
+  st.count = count
+  st.pendingGap = -1
+  st.pendingMark = 0
+  st.odd = 0
+  st.recent = 0
+  st.dense = false
   let changes = leet.changes
-  let pendingGap = -1 // folded index of the gap before the next word, -1 at the start
-  let pendingMark = 0 // sentence mark to write before the next word (0: none)
-
-  /** After a word ending at token `k`: note the separator that follows it. */
-  // Odd separators count as changes only where they are dense (≥ 3 of 6 in a row): punctuation
-  // put between words on purpose, not a hyphen or a URL here and there in prose.
-  let odd = 0
-  let recent = 0 // bit mask of the last 6 separators, 1 = odd
-  let dense = false
-  const endWord = (k: number): void => {
-    const e = tb[2 * k + 1] as number
-    pendingGap = e
-    if (k + 1 >= count) return
-    const kind = sc.seps[k] as number
-    if (kind === 1) pendingMark = f.charCodeAt(e)
-    recent = ((recent << 1) | (kind === 2 ? 1 : 0)) & 0x3f
-    if (kind === 2) {
-      odd++
-      if (!dense && popcount8(recent) >= 3) dense = true
-    }
-  }
-  /** Writes the separator before a word (a space, after a kept sentence mark). */
-  const startWord = (): void => {
-    if (pendingGap >= 0 && sc.length > 0) {
-      if (pendingMark !== 0) sc.push(pendingMark, pendingGap, pendingGap + 1)
-      sc.push(0x20, pendingGap, pendingGap + 1)
-    }
-    pendingMark = 0
-  }
 
   for (let k = 0; k < count; k++) {
     const s = tb[2 * k] as number
@@ -456,15 +478,15 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
       // A strong word is re-joined even when the pieces are common words and the whole is rarer
       // than the pair (`out put`, `form at`), up to a hundredfold.
       if (!((rare && jlp > partsLp + 1) || (lex.strong(joined) && jlp > partsLp - STRONG_MARGIN))) continue
-      startWord()
+      startWord(sc)
       const last = tb[2 * (k + span) - 1] as number
       for (let c = s; c < last; c++) {
         const code = f.charCodeAt(c)
         if (code !== 0x20) sc.push(code, c, c + 1)
       }
       k += span - 1
-      endWord(k)
-      changes++
+      endWord(sc, k)
+      if (lex.relevant(joined)) changes++
       done = true
     }
     if (done) continue
@@ -473,10 +495,14 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
       // A doubled letter undone (`instructionss`, `alll`, `theee`): one letter dropped, up to three times.
       const kept = undouble(f, s, e, lex)
       if (kept > 0) {
-        startWord()
-        for (let c = 0; c < kept; c++) sc.push(letterBuf[c] as number, posBuf[c] as number, (posBuf[c] as number) + 1)
-        endWord(k)
-        changes++
+        startWord(sc)
+        let uh = FNV_OFFSET
+        for (let c = 0; c < kept; c++) {
+          sc.push(letterBuf[c] as number, posBuf[c] as number, (posBuf[c] as number) + 1)
+          uh = Math.imul(uh ^ (letterBuf[c] as number), FNV_PRIME)
+        }
+        endWord(sc, k)
+        if (lex.relevant(uh >>> 0)) changes++
         continue
       }
       // An unknown run with a stray letter or two after it (`systempromp t`): split them together.
@@ -498,6 +524,7 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
           let pieces = 0
           for (let q = m; q > 0; q = scratch.back[q] as number) cutBuf[pieces++] = q
           let from = 0
+          let relevant = false
           for (let p = pieces - 1; p >= 0; p--) {
             const to = cutBuf[p] as number
             // Unknown letters next to each other form one word.
@@ -506,23 +533,35 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
               from = to
               continue
             }
-            if (from > 0) pendingGap = posBuf[from] as number
-            startWord()
-            for (let c = from; c < to; c++) sc.push(letterBuf[c] as number, posBuf[c] as number, (posBuf[c] as number) + 1)
+            if (from > 0) state.pendingGap = posBuf[from] as number
+            startWord(sc)
+            let ph = FNV_OFFSET
+            for (let c = from; c < to; c++) {
+              sc.push(letterBuf[c] as number, posBuf[c] as number, (posBuf[c] as number) + 1)
+              ph = Math.imul(ph ^ (letterBuf[c] as number), FNV_PRIME)
+            }
+            if (scratch.known[to] === 1 && to - from > 1 && lex.relevant(ph >>> 0)) relevant = true
             from = to
           }
           if (next >= 0) k = next
-          endWord(k)
-          changes++
+          endWord(sc, k)
+          if (relevant) changes++
           continue
         }
       }
     }
-    startWord()
+    startWord(sc)
     for (let c = s; c < e; c++) sc.push(f.charCodeAt(c), c, c + 1)
-    endWord(k)
+    endWord(sc, k)
   }
-  if (dense) changes += odd
+  if (st.dense) changes += st.odd
+  st.f = ''
   const text = codesToString(sc.codes, 0, sc.length)
-  return new DerivedView(text, folded, sc.starts.slice(0, sc.length), sc.ends.slice(0, sc.length), changes)
+  // One exact-size array for both ends of every unit, 16-bit when the folded text allows.
+  const spans = n <= 0xffff ? new Uint16Array(2 * sc.length) : new Int32Array(2 * sc.length)
+  for (let q = 0; q < sc.length; q++) {
+    spans[2 * q] = sc.starts[q] as number
+    spans[2 * q + 1] = sc.ends[q] as number
+  }
+  return new DerivedView(text, folded, spans, changes)
 }
