@@ -1,7 +1,10 @@
 /**
- * Prompt-injection benchmark: Rampart's `prompt_injection` scanner side by side with the
- * offline detectors of `@andersmyrmel/vard` and `@presidio-dev/hai-guardrails`, in one run, on
- * `prompt-injection/dev.jsonl` from RAMPART_DATA_DIR (default ../shared/data).
+ * Prompt-injection benchmark: Rampart's `prompt_injection` scanner — every detector
+ * configuration (`heuristic`, `model`, `ensemble`) — side by side with the offline detectors of
+ * `@andersmyrmel/vard` and `@presidio-dev/hai-guardrails`, in one run, on
+ * `prompt-injection/dev.jsonl` from RAMPART_DATA_DIR (default ../shared/data): precision, recall,
+ * F1, FPR (all benign and benign-hard rows), recall per mutation family, p50/p99 latency and
+ * throughput on one core (the whole file, and prompts under 500 characters).
  *
  *   npx tsx bench/injection.ts          # prints the table, writes bench/results/injection.json
  */
@@ -45,26 +48,40 @@ export interface ToolResult {
   latencyP99Ms: number
   /** Sequential calls per second on one core over the whole file. */
   throughputPerSec: number
+  /** Sequential calls per second on one core over the rows of under 500 characters. */
+  shortThroughputPerSec: number
   errors: number
 }
+
+/** Rampart's detector configurations, in the order the tables list them. */
+export const RAMPART_DETECTORS = ['heuristic', 'model', 'ensemble'] as const
+export type RampartDetector = (typeof RAMPART_DETECTORS)[number]
+/** The name a configuration has in the tables. */
+export const rampartName = (d: RampartDetector): string => `rampart (${d})`
 
 export interface InjectionBenchResult {
   dataset: string
   rows: number
   tools: ToolResult[]
-  /** Rampart's value divided by each peer's: f1 (higher is better), p99 latency (lower is better). */
+  /** The default configuration (what `createGuard({ only: ['prompt_injection'] })` runs). */
+  defaultDetector: string
+  /** The default configuration's value divided by each peer's: f1 (higher is better), p99 latency (lower is better). */
   ratios: Record<string, { f1: number; latencyP99: number; throughput: number }>
+  /** Each Rampart configuration's F1 minus the best peer's F1 (peers that score the whole file). */
+  f1MarginOverBestPeer: Record<string, number>
   /**
-   * Rampart scanner latency on 2 KB prompts built from dev rows, milliseconds: over all calls,
-   * and over each prompt's median of 15 calls (which removes scheduler and GC noise from a
-   * shared machine and leaves the cost of the prompt itself).
+   * Rampart scanner latency on 2 KB prompts built from dev rows, per configuration,
+   * milliseconds: over all calls, and over each prompt's median of 15 calls (which removes
+   * scheduler and GC noise from a shared machine and leaves the cost of the prompt itself).
    */
-  rampart2kb: { p50Ms: number; p99Ms: number; p99OfMediansMs: number }
+  rampart2kb: Record<string, { p50Ms: number; p99Ms: number; p99OfMediansMs: number }>
   /**
    * Recall on the dev attacks after one mutation each (detector → family → recall), for
    * the detectors that score the whole file. The same attacks unmodified are the `plain` column.
    */
   obfuscatedRecall: Record<string, Record<string, number>>
+  /** Per detector: the lowest and highest recall over the mutation families (`plain` excluded). */
+  familyRecallRange: Record<string, { min: number; minFamily: string; max: number; maxFamily: string }>
   generatedAt: string
 }
 
@@ -152,13 +169,22 @@ async function loadHaiGuardrails(): Promise<{ pattern: (t: string) => boolean; h
   }
 }
 
+/** A one-scanner guard running `prompt_injection` with one detector configuration. */
+function rampartGuard(detector: RampartDetector): ReturnType<typeof createGuard> {
+  return createGuard({ policy: { version: 1, input: { prompt_injection: { options: { detector } } }, output: {} } })
+}
+
 async function contenders(): Promise<Contender[]> {
-  const rampart = await createGuard({ only: ['prompt_injection'] })
+  const rampart: Contender[] = []
+  for (const d of RAMPART_DETECTORS) {
+    const guard = await rampartGuard(d)
+    rampart.push({ name: rampartName(d), detect: async (text) => (await guard.scanInput(text)).decision === 'block' })
+  }
   // vard's default preset (moderate, threshold 0.7); maxLength raised so long documents are scored, not refused.
   const vardGuard = vard.moderate().maxLength(1_000_000)
   const hai = await loadHaiGuardrails()
   return [
-    { name: 'rampart', detect: async (text) => (await rampart.scanInput(text)).decision === 'block' },
+    ...rampart,
     { name: '@andersmyrmel/vard', detect: (text) => !vardGuard.safeParse(text).safe },
     { name: 'hai-guardrails (pattern)', detect: hai.pattern },
     { name: 'hai-guardrails (heuristic)', detect: hai.heuristic, sample: 30 },
@@ -186,6 +212,19 @@ async function evaluate(c: Contender, rows: Row[]): Promise<ToolResult> {
     metrics.add({ label: r.label === 1 ? 1 : 0, flagged, kind: r.kind, family: r.kind })
   }
   const total = performance.now() - t0
+  // Throughput on short prompts (< 500 characters), three passes after the warm-up above.
+  const short = rows.filter((r) => r.text.length < 500)
+  const s0 = performance.now()
+  for (let pass = 0; pass < 3; pass++) {
+    for (const r of short) {
+      try {
+        await c.detect(r.text)
+      } catch {
+        // Counted above.
+      }
+    }
+  }
+  const shortTotal = performance.now() - s0
   times.sort((a, b) => a - b)
   const m = metrics.result()
   const recallByKind: Record<string, number> = {}
@@ -201,6 +240,7 @@ async function evaluate(c: Contender, rows: Row[]): Promise<ToolResult> {
     latencyP50Ms: round(quantile(times, 0.5), 4),
     latencyP99Ms: round(quantile(times, 0.99), 4),
     throughputPerSec: Math.round((rows.length / total) * 1000),
+    shortThroughputPerSec: short.length === 0 ? 0 : Math.round(((3 * short.length) / shortTotal) * 1000),
     errors,
   }
 }
@@ -210,8 +250,8 @@ function round(x: number, digits = 3): number {
   return Math.round(x * f) / f
 }
 
-async function rampart2kb(rows: Row[]): Promise<InjectionBenchResult['rampart2kb']> {
-  const guard = await createGuard({ only: ['prompt_injection'] })
+async function rampart2kb(rows: Row[], detector: RampartDetector): Promise<InjectionBenchResult['rampart2kb'][string]> {
+  const guard = await rampartGuard(detector)
   const prompts: string[] = []
   let cur = ''
   for (const r of rows) {
@@ -238,6 +278,12 @@ async function rampart2kb(rows: Row[]): Promise<InjectionBenchResult['rampart2kb
   return { p50Ms: round(quantile(times, 0.5), 4), p99Ms: round(quantile(times, 0.99), 4), p99OfMediansMs: round(quantile(medians, 0.99), 4) }
 }
 
+/** The detector `prompt_injection` runs with its default options (the default configuration). */
+async function configuredDetector(): Promise<RampartDetector> {
+  const { promptInjectionOptionsSchema } = await import('../src/scanners/prompt_injection/index.js')
+  return promptInjectionOptionsSchema.parse({}).detector
+}
+
 /** Runs the benchmark and returns its results (also printed unless `print: false`). */
 export async function runInjectionBench(options: InjectionBenchOptions = {}): Promise<InjectionBenchResult> {
   const file = join(dataDirFrom(options.dataDir), 'prompt-injection', 'dev.jsonl')
@@ -257,9 +303,11 @@ export async function runInjectionBench(options: InjectionBenchOptions = {}): Pr
     if (subset !== rows) r.name = `${r.name} [${subset.length}-row sample]`
     tools.push(r)
   }
-  const ours = tools[0] as ToolResult
+  const defaultDetector = await configuredDetector()
+  const ours = tools.find((t) => t.name === rampartName(defaultDetector)) as ToolResult
+  const peers = tools.filter((t) => !t.name.startsWith('rampart'))
   const ratios: InjectionBenchResult['ratios'] = {}
-  for (const t of tools.slice(1)) {
+  for (const t of peers) {
     ratios[t.name] = {
       f1: round(t.f1 === 0 ? Infinity : ours.f1 / t.f1),
       // Significant digits, not decimals: against a detector 10,000× slower the ratio is tiny, not 0.
@@ -267,47 +315,67 @@ export async function runInjectionBench(options: InjectionBenchOptions = {}): Pr
       throughput: round(ours.throughputPerSec / Math.max(1, t.throughputPerSec)),
     }
   }
+  // Peers evaluated on a sample are not comparable on F1 (their F1 is on 30 rows).
+  const bestPeerF1 = Math.max(0, ...peers.filter((t) => !t.name.includes('sample')).map((t) => t.f1))
+  const f1MarginOverBestPeer: Record<string, number> = {}
+  for (const d of RAMPART_DETECTORS) f1MarginOverBestPeer[rampartName(d)] = round((tools.find((t) => t.name === rampartName(d))?.f1 ?? 0) - bestPeerF1)
+  const latency2kb: InjectionBenchResult['rampart2kb'] = {}
+  for (const d of RAMPART_DETECTORS) latency2kb[rampartName(d)] = await rampart2kb(rows, d)
+  const obfuscated = await obfuscatedRecall(all, rows)
+  const familyRecallRange: InjectionBenchResult['familyRecallRange'] = {}
+  for (const [name, perFamily] of Object.entries(obfuscated)) {
+    const entries = Object.entries(perFamily).filter(([f]) => f !== 'plain')
+    const min = entries.reduce((a, b) => (b[1] < a[1] ? b : a))
+    const max = entries.reduce((a, b) => (b[1] > a[1] ? b : a))
+    familyRecallRange[name] = { min: min[1], minFamily: min[0], max: max[1], maxFamily: max[0] }
+  }
   const result: InjectionBenchResult = {
     dataset: file,
     rows: rows.length,
     tools,
+    defaultDetector: rampartName(defaultDetector),
     ratios,
-    rampart2kb: await rampart2kb(rows),
-    obfuscatedRecall: await obfuscatedRecall(all, rows),
+    f1MarginOverBestPeer,
+    rampart2kb: latency2kb,
+    obfuscatedRecall: obfuscated,
+    familyRecallRange,
     generatedAt: new Date().toISOString(),
   }
   if (options.print !== false) printTable(result)
   return result
 }
 
-/** The results as a markdown table (README-ready). */
+/** The results as markdown tables (README-ready). */
 export function formatInjectionTable(result: InjectionBenchResult): string {
   const kinds = ['direct-injection', 'indirect-injection', 'jailbreak']
   const lines = [
-    `Prompt injection — ${result.rows} rows of dev.jsonl`,
+    `Prompt injection — ${result.rows} rows of dev.jsonl (default configuration: ${result.defaultDetector})`,
     '',
-    `| detector | precision | recall | F1 | FPR | FPR benign-hard | ${kinds.map((k) => `recall ${k}`).join(' | ')} | p50 ms | p99 ms | calls/s |`,
-    `| --- | ${'--- | '.repeat(8 + kinds.length).trim()}`,
+    `| detector | precision | recall | F1 | FPR | FPR benign-hard | ${kinds.map((k) => `recall ${k}`).join(' | ')} | p50 ms | p99 ms | calls/s | calls/s (< 500 chars) |`,
+    `| --- | ${'--- | '.repeat(9 + kinds.length).trim()}`,
   ]
   for (const t of result.tools) {
     lines.push(
       `| ${t.name} | ${t.precision.toFixed(3)} | ${t.recall.toFixed(3)} | ${t.f1.toFixed(3)} | ${t.fpr.toFixed(3)} | ${t.fprBenignHard.toFixed(3)} | ${kinds
         .map((k) => (t.recallByKind[k] ?? 0).toFixed(3))
-        .join(' | ')} | ${t.latencyP50Ms.toFixed(3)} | ${t.latencyP99Ms.toFixed(3)} | ${t.throughputPerSec} |`,
+        .join(' | ')} | ${t.latencyP50Ms.toFixed(3)} | ${t.latencyP99Ms.toFixed(3)} | ${t.throughputPerSec} | ${t.shortThroughputPerSec} |`,
     )
   }
   lines.push('')
+  for (const [name, margin] of Object.entries(result.f1MarginOverBestPeer)) lines.push(`${name}: F1 ${margin >= 0 ? '+' : ''}${margin.toFixed(3)} over the best peer`)
   for (const [peer, r] of Object.entries(result.ratios)) {
-    lines.push(`Rampart / ${peer}: F1 ×${r.f1}, p99 latency ×${r.latencyP99}, throughput ×${r.throughput}`)
+    lines.push(`${result.defaultDetector} / ${peer}: F1 ×${r.f1}, p99 latency ×${r.latencyP99}, throughput ×${r.throughput}`)
   }
-  lines.push(
-    `Rampart prompt_injection on 2 KB prompts: p50 ${result.rampart2kb.p50Ms} ms, p99 ${result.rampart2kb.p99Ms} ms (p99 of per-prompt medians ${result.rampart2kb.p99OfMediansMs} ms)`,
-  )
+  lines.push('', '2 KB prompts (one-scanner guard, 300 prompts × 15 calls):', '')
+  lines.push('| detector | p50 ms | p99 ms | p99 of per-prompt medians ms |', '| --- | --- | --- | --- |')
+  for (const [name, l] of Object.entries(result.rampart2kb)) lines.push(`| ${name} | ${l.p50Ms} | ${l.p99Ms} | ${l.p99OfMediansMs} |`)
   const families = Object.keys(OBFUSCATIONS)
   lines.push('', 'Recall on dev attacks (≤ 2,000 characters) after one mutation (src/adversarial/mutate.ts, seed 0, test templates)', '')
-  lines.push(`| detector | ${families.join(' | ')} |`, `| --- | ${families.map(() => '---').join(' | ')} |`)
+  lines.push(`| detector | ${families.join(' | ')} | min | max |`, `| --- | ${families.map(() => '---').join(' | ')} | --- | --- |`)
   for (const [name, perFamily] of Object.entries(result.obfuscatedRecall)) {
-    lines.push(`| ${name} | ${families.map((f) => (perFamily[f] ?? 0).toFixed(3)).join(' | ')} |`)
+    const range = result.familyRecallRange[name]
+    const span = range === undefined ? ' | |' : ` | ${range.min.toFixed(3)} (${range.minFamily}) | ${range.max.toFixed(3)} (${range.maxFamily}) |`
+    lines.push(`| ${name} | ${families.map((f) => (perFamily[f] ?? 0).toFixed(3)).join(' | ')}${span}`)
   }
   return lines.join('\n')
 }
