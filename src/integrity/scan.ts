@@ -37,7 +37,7 @@ export interface ScanOptions {
   outlierThreshold?: number
   /** Jaccard similarity for near-duplicate texts (default 0.8). */
   duplicateThreshold?: number
-  /** Smallest trigger score reported (default 0.4). */
+  /** Smallest trigger score reported (default 0.55). */
   triggerMinScore?: number
   /** L2 penalty as an inverse strength C (sklearn convention; default 1 tabular, 3 text). */
   regularizationC?: number
@@ -66,6 +66,7 @@ export interface TriggerEntry {
   token: string
   label: CellValue
   score: number
+  unexplained_share: number
   rows: number[]
   support: number
   label_share: number
@@ -281,6 +282,7 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
       token: t.token,
       label: ds.classes[t.label] ?? null,
       score: r4(t.score),
+      unexplained_share: r4(t.unexplained),
       rows: t.rows,
       support: t.support,
       label_share: r4(t.labelShare),

@@ -6,9 +6,12 @@
  * model that never saw it, with t taken out (the token deleted; a cell replaced by values drawn from
  * its column). The residual 1[y = c] − p(c | row without t) is near 0 for an honest strong word
  * ("refund" in spam: the rest of the message is spam too) and near 1 for a planted trigger (the
- * rest is an ordinary row of another class). The score is the mean residual shrunk towards 0 by
- * ten pseudo-rows — Σ residual / (n + 10), in 0..1 — so a word in five templated messages cannot
- * outrank a pattern spread over a hundred unrelated rows.
+ * rest is an ordinary row of another class). The residuals are summed and shrunk towards 0 by ten
+ * pseudo-rows — Σ residual / (n + 10) — so a word in five templated messages cannot outrank a
+ * pattern spread over a hundred unrelated rows; then divided by the residual the model reaches on
+ * rows of other classes at all (mean 1 − p(c) over rows not labelled c). On a target no model
+ * predicts well (credit default) a perfect trigger leaves only part of the label unexplained, and
+ * that part is all the model could ever show: the score says how close the candidate comes to it.
  */
 import { predictEntries, predictRow, softmaxInPlace, type SoftmaxModel } from './logistic.js'
 import type { OutOfSample } from './cross-val.js'
@@ -21,8 +24,10 @@ export interface Trigger {
   token: string
   /** Class index the trigger points to. */
   label: number
-  /** How much of the label the rest of the row does not explain, shrunk for small support: 0..1. */
+  /** How much of the label the rest of the row does not explain, shrunk for small support, relative to how well the model separates that label at all: 0..1. */
   score: number
+  /** The same before that relative step: Σ residual / (n + 10), 0..1. */
+  unexplained: number
   /** Rows carrying the trigger with that label (0-based). */
   rows: number[]
   /** Rows carrying the trigger, any label. */
@@ -36,7 +41,7 @@ export interface Trigger {
 export interface TriggerOptions {
   /** Fewest rows a candidate must appear in (default max(5, 0.05 % of rows)). */
   minSupport?: number
-  /** Smallest score reported (default 0.4). */
+  /** Smallest score reported (default 0.55). */
   minScore?: number
   /** Most triggers reported (default 20). */
   maxTriggers?: number
@@ -56,7 +61,7 @@ type Scored = Trigger & { parts: number[]; allRows: number[] }
  * with few rows and L2 they spread part of the trigger's weight over the other words of those rows.
  * A model fitted without any of them says what the rest of the data makes of these rows.
  */
-function rejudge(scored: Scored[], X: Csr, y: Int32Array, K: number, options: TriggerOptions, minScore: number): Scored[] {
+function rejudge(scored: Scored[], X: Csr, y: Int32Array, K: number, reach: Float64Array, options: TriggerOptions, minScore: number): Scored[] {
   if (options.refit === undefined) return scored
   const top = options.refitTop ?? 3
   // Only the strongest few can matter: dedupe those, not every candidate (pairwise row-set overlaps).
@@ -70,8 +75,8 @@ function rejudge(scored: Scored[], X: Csr, y: Int32Array, K: number, options: Tr
       predictRow(model, X, r, out)
       return (y[r] === t.label ? 1 : 0) - (out[t.label] as number)
     })
-    const s = score(residuals)
-    return { ...t, score: s.shrunk, expectedShare: t.labelShare - s.mean }
+    const s = score(residuals, reach[t.label] as number)
+    return { ...t, score: s.relative, unexplained: s.shrunk, expectedShare: t.labelShare - s.mean }
   })
 }
 
@@ -119,12 +124,30 @@ function dominant(rows: readonly number[], y: Int32Array, K: number, base: Float
 
 /** Pseudo-rows of zero residual added to every candidate. */
 const PRIOR_ROWS = 10
-const DEFAULT_MIN_SCORE = 0.4
+const DEFAULT_MIN_SCORE = 0.55
 
-function score(residuals: number[]): { mean: number; shrunk: number } {
+function score(residuals: number[], reach: number): { mean: number; shrunk: number; relative: number } {
   let sum = 0
   for (const r of residuals) sum += r
-  return { mean: sum / Math.max(1, residuals.length), shrunk: Math.max(0, Math.min(1, sum / (residuals.length + PRIOR_ROWS))) }
+  const shrunk = Math.max(0, Math.min(1, sum / (residuals.length + PRIOR_ROWS)))
+  return { mean: sum / Math.max(1, residuals.length), shrunk, relative: Math.min(1, shrunk / Math.max(reach, 0.05)) }
+}
+
+/** Per class c: mean 1 − p(c) over the rows labelled otherwise — the most a trigger's rows can show. */
+function reachOf(oos: OutOfSample, y: Int32Array): Float64Array {
+  const K = oos.classes
+  const sum = new Float64Array(K)
+  const count = new Float64Array(K)
+  for (let i = 0; i < y.length; i++) {
+    const yi = y[i] as number
+    if (yi < 0) continue
+    for (let c = 0; c < K; c++) {
+      if (c === yi) continue
+      sum[c] = (sum[c] as number) + 1 - (oos.probs[i * K + c] as number)
+      count[c] = (count[c] as number) + 1
+    }
+  }
+  return sum.map((v, c) => ((count[c] as number) > 0 ? v / (count[c] as number) : 1))
 }
 
 function modelFor(oos: OutOfSample, row: number): SoftmaxModel {
@@ -160,6 +183,7 @@ export function findTextTriggers(enc: TextEncoding, y: Int32Array, oos: OutOfSam
   const n = y.length
   const minSupport = options.minSupport ?? Math.max(5, Math.ceil(0.0005 * n))
   const base = baseRates(y, K)
+  const reach = reachOf(oos, y)
   const V = enc.vocab.length
   const tokenRows: number[][] = Array.from({ length: V }, () => [])
   for (let i = 0; i < n; i++) {
@@ -213,13 +237,14 @@ export function findTextTriggers(enc: TextEncoding, y: Int32Array, oos: OutOfSam
       predictEntries(modelFor(oos, r), indices, values, out)
       residuals.push((y[r] === c.label ? 1 : 0) - (out[c.label] as number))
     }
-    const s = score(residuals)
+    const s = score(residuals, reach[c.label] as number)
     return {
       token: c.parts.map((id) => enc.vocab[id]).join(' '),
       parts: c.parts,
       allRows: c.rows,
       label: c.label,
-      score: s.shrunk,
+      score: s.relative,
+      unexplained: s.shrunk,
       rows: c.rows.filter((r) => y[r] === c.label),
       support: c.rows.length,
       labelShare: c.share,
@@ -241,7 +266,7 @@ export function findTextTriggers(enc: TextEncoding, y: Int32Array, oos: OutOfSam
     return d && rows.length >= minSupport ? evaluate({ key: '', parts, rows, ...d }) : t
   })
   return dedupe(
-    rejudge(scored, enc.X, y, K, options, minScore).filter((t) => t.score >= minScore),
+    rejudge(scored, enc.X, y, K, reach, options, minScore).filter((t) => t.score >= minScore),
     options.maxTriggers ?? 20,
   ).map(({ parts: _parts, allRows: _all, ...t }) => t)
 }
@@ -308,6 +333,7 @@ export function findTabularTriggers(enc: TabularEncoding, y: Int32Array, oos: Ou
   const n = y.length
   const minSupport = options.minSupport ?? Math.max(5, Math.ceil(0.0005 * n))
   const base = baseRates(y, K)
+  const reach = reachOf(oos, y)
   const X: Csr = enc.X
   const logits = (row: number, out: Float64Array) => {
     const m = modelFor(oos, row)
@@ -327,7 +353,9 @@ export function findTabularTriggers(enc: TabularEncoding, y: Int32Array, oos: Ou
       const c = col.codes[i] as number
       if (c >= 0 && (col.counts[c] as number) >= minSupport) (valueRows[c] as number[]).push(i)
     }
-    // Replacement values: 8 rows spread evenly over the column, so the draw is deterministic.
+    // Replacement values: 8 rows spread evenly over the column, so the draw is deterministic. (Nearest
+    // numeric neighbours were tried: they fail on codes stored as numbers, where 0 and 1 mean
+    // different things, and keep whatever a model learned about the value's bin.)
     const present: number[] = []
     for (let i = 0; i < n; i++) if ((col.codes[i] as number) >= 0) present.push(col.codes[i] as number)
     const valueFeatures = enc.valueFeatures[ci] as { index: number; value: number }[][]
@@ -351,14 +379,15 @@ export function findTabularTriggers(enc: TabularEncoding, y: Int32Array, oos: Ou
         }
         residuals.push((y[r] === d.label ? 1 : 0) - (acc[d.label] as number))
       }
-      const s = score(residuals)
-      if (s.shrunk < (options.minScore ?? DEFAULT_MIN_SCORE) / 3) return
+      const s = score(residuals, reach[d.label] as number)
+      if (s.relative < (options.minScore ?? DEFAULT_MIN_SCORE) / 3) return
       scored.push({
         token: `${col.name}=${col.values[code]}`,
         parts: [ci, code],
         allRows: rows,
         label: d.label,
-        score: s.shrunk,
+        score: s.relative,
+        unexplained: s.shrunk,
         rows: rows.filter((r) => y[r] === d.label),
         support: rows.length,
         labelShare: d.share,
@@ -368,7 +397,7 @@ export function findTabularTriggers(enc: TabularEncoding, y: Int32Array, oos: Ou
   })
   const minScore = options.minScore ?? DEFAULT_MIN_SCORE
   return dedupe(
-    rejudge(scored, X, y, K, options, minScore).filter((t) => t.score >= minScore),
+    rejudge(scored, X, y, K, reach, options, minScore).filter((t) => t.score >= minScore),
     options.maxTriggers ?? 20,
   ).map(({ parts: _parts, allRows: _all, ...t }) => t)
 }

@@ -268,7 +268,7 @@ export function registerDataCommands(program: Command, setCode: (code: number) =
     .option('--seed <n>', 'seed for folds and forests (same seed, same report)', '0')
     .option('--outlier-threshold <x>', 'smallest isolation-forest score reported, 0..1 (default 0.6)')
     .option('--duplicate-threshold <x>', 'Jaccard similarity for near-duplicate texts, 0..1 (default 0.8)')
-    .option('--trigger-min-score <x>', 'smallest trigger score reported, 0..1 (default 0.4)')
+    .option('--trigger-min-score <x>', 'smallest trigger score reported, 0..1 (default 0.55)')
     .option('--c <x>', 'inverse L2 strength of the model (default 1 tabular, 3 text)')
     .option('--pretty', 'indent the JSON report')
     .action(async (opts: Record<string, unknown>) => setCode(await runDataScan(parseFlags(dataScanFlagsSchema, opts))))
