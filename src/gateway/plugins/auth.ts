@@ -42,6 +42,13 @@ export class Authenticator {
   /** Key id → principal read from the store, re-read after `cacheMs` (revocation, role changes). */
   private readonly records = new Map<string, { until: number; principal: Promise<Principal> }>()
 
+  /**
+   * Set by the dashboard (dashboard/sessions.ts): the key id behind a valid session cookie
+   * (CSRF checked there), undefined when the request carries no session. Consulted only when no
+   * API key is presented; the principal, roles and limits are then the key's, exactly as with Bearer.
+   */
+  sessionKeyId: ((request: FastifyRequest) => Promise<string | undefined>) | undefined
+
   constructor(private readonly options: AuthOptions) {}
 
   forget(keyId: string): void {
@@ -99,7 +106,9 @@ export class Authenticator {
       const config = request.routeOptions.config
       if (config.public === true || request.routeOptions.url === undefined) return
       if (config.metricsRoute === 'metrics' && this.options.metricsPublic) return
-      const principal = await this.authenticate(presentedKey(request))
+      const key = presentedKey(request)
+      const sessionKeyId = key === undefined ? await this.sessionKeyId?.(request) : undefined
+      const principal = sessionKeyId === undefined ? await this.authenticate(key) : await this.principal(sessionKeyId)
       request.principal = principal
       const roles = config.roles
       if (roles !== undefined && !roles.includes(principal.role)) {
