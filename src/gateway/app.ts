@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { RampartError } from '../core/errors.js'
+import { dashboardRoutes } from './dashboard/index.js'
 import { openApiDocument } from './openapi.js'
 import { registerErrorHandling } from './plugins/errors.js'
 import { alertRoutes } from './routes/alerts.js'
@@ -54,6 +55,8 @@ export function buildApp(services: GatewayServices, options: BuildAppOptions = {
     request.log.warn({ code: error.code, keyId: request.principal?.keyId, route: request.routeOptions.url, ip: request.ip }, 'request denied')
   })
   services.auth.register(app)
+  // First, so that the dashboard's traffic hook sees every guarded route.
+  dashboardRoutes(app, services)
 
   app.get('/openapi.json', { config: { public: true } }, async () => openApiDocument())
   healthRoutes(app, services)

@@ -9,6 +9,7 @@ import {
   keyCreateSchema,
   policyCreateSchema,
 } from './schemas.js'
+import { dashboardOpenApiPaths, sessionSecurityScheme } from './dashboard/openapi.js'
 import { monitorOpenApiPaths } from '../monitor/ops/openapi.js'
 import { shieldOpenApiPaths } from '../shield/api-schemas.js'
 
@@ -32,7 +33,7 @@ export function openApiDocument(): Record<string, unknown> {
     openapi: '3.1.0',
     info: { title: 'Rampart gateway', version, description: 'Guard API, OpenAI-compatible proxy, alerts, policies, keys and audit. Authenticate with `Authorization: Bearer rk_…` or `x-api-key`.' },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' }, session: sessionSecurityScheme },
     },
     paths: {
       '/v1/guard': { post: { summary: 'Scan a prompt or a response with the tenant policy (ApplyGuardrail)', ...secured('admin,app'), requestBody: body(guardRequestSchema), responses: { '200': ok('The scan result, as `rampart scan` prints it', guardResponseSchema), ...errors, '413': errorResponse } } },
@@ -58,6 +59,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/readyz': { get: { summary: 'Readiness (store, Redis)', responses: { '200': ok('ready'), '503': ok('not ready') } } },
       ...monitorOpenApiPaths(),
       ...shieldOpenApiPaths(),
+      ...dashboardOpenApiPaths(),
     },
   }
 }
