@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Action, Direction, Finding, ScanResult } from '../core/types.js'
-import { applyRedactions } from '../core/spans.js'
+import { applyRedactions, resolveRedactionSpans } from '../core/spans.js'
+import { createVault } from '../core/vault.js'
 import { createGuard, type Guard } from '../guard.js'
 import type { AlertRecord, AlertStore, AuditInput, Severity } from '../store/types.js'
 
@@ -56,6 +57,7 @@ export function severityOf(decision: Action, findings: readonly Finding[]): Seve
  */
 export class AlertService {
   private redactorPromise: Promise<Guard> | undefined
+  private readonly alertOn: ReadonlySet<Action>
 
   constructor(
     private readonly deps: {
@@ -64,8 +66,13 @@ export class AlertService {
       audit: AuditWriter
       publisher?: AlertPublisher | undefined
       onAlert?: (alert: AlertRecord) => void
+      /** Decisions that raise an alert (config `alertOn`); flag and block when absent. */
+      alertOn?: readonly Action[]
     },
-  ) {}
+  ) {
+    this.alertOn = new Set(deps.alertOn ?? ['flag', 'block'])
+  }
+
 
   private redactor(): Promise<Guard> {
     this.redactorPromise ??= createGuard({
@@ -79,6 +86,15 @@ export class AlertService {
   }
 
   async excerpt(text: string, findings: readonly Finding[]): Promise<string> {
+    return (await this.excerptWithSpans(text, findings)).excerpt
+  }
+
+  /**
+   * The excerpt, and where each finding's span lands in it (UTF-16 offsets into the excerpt, past
+   * the leading "…" and the redaction placeholders), so a reader can highlight what was flagged
+   * without the original text. `undefined` for a finding without a span or outside the excerpt.
+   */
+  async excerptWithSpans(text: string, findings: readonly Finding[]): Promise<{ excerpt: string; spans: ([number, number] | undefined)[] }> {
     const spans = findings.filter((f) => f.start !== undefined && f.end !== undefined)
     let from = 0
     let to = Math.min(text.length, EXCERPT_MAX)
@@ -88,17 +104,40 @@ export class AlertService {
     }
     // Redact on the full text first: a secret cut in half by the window would not be recognised.
     const secretsAndPii = (await (await this.redactor()).scanInput(text)).findings
-    const redacted = applyRedactions(text, secretsAndPii.filter((f) => f.action === 'redact' && f.start !== undefined && f.end! > from && f.start! < to).map((f) => ({ ...f, start: Math.max(f.start!, from), end: Math.min(f.end!, to) })))
+    const redactions = secretsAndPii.filter((f) => f.action === 'redact' && f.start !== undefined && f.end! > from && f.start! < to).map((f) => ({ ...f, start: Math.max(f.start!, from), end: Math.min(f.end!, to) }))
+    const redacted = applyRedactions(text, redactions)
     const shift = redacted.length - text.length
-    return `${from > 0 ? '…' : ''}${redacted.slice(from, to + shift)}${to < text.length ? '…' : ''}`
+    const lead = from > 0 ? 1 : 0
+    const excerpt = `${lead === 1 ? '…' : ''}${redacted.slice(from, to + shift)}${to < text.length ? '…' : ''}`
+    // The same spans and placeholders applyRedactions used (a fresh vault numbers them alike), to move offsets past them.
+    const vault = createVault()
+    const moves = resolveRedactionSpans(redactions, text.length).map((r) => ({ start: r.start, end: r.end, length: vault.placeholderFor(r.type, text.slice(r.start, r.end)).length }))
+    const at = (offset: number, edge: 'start' | 'end'): number => {
+      let moved = offset
+      for (const m of moves) {
+        if (m.end <= offset) moved += m.length - (m.end - m.start)
+        else if (m.start < offset) return (edge === 'start' ? m.start : m.start + m.length) + (moved - offset)
+      }
+      return moved
+    }
+    const bodyEnd = lead + (to + shift - from)
+    return {
+      excerpt,
+      spans: findings.map((f) => {
+        if (f.start === undefined || f.end === undefined || f.end <= from || f.start >= to) return undefined
+        const s = lead + at(Math.max(f.start, from), 'start') - from
+        const e = lead + at(Math.min(f.end, to), 'end') - from
+        return s < e && e <= bodyEnd ? [s, e] : undefined
+      }),
+    }
   }
 
-  /** Raises an alert when the verdict is not `allow`; returns it (with the excerpt in clear). */
+  /** Raises an alert when the verdict is one of `alertOn`; returns it (with the excerpt in clear). */
   async raise(input: RaiseInput): Promise<AlertView | undefined> {
     const { result } = input
-    if (result.decision === 'allow') return undefined
+    if (!this.alertOn.has(result.decision)) return undefined
     const id = randomUUID()
-    const excerpt = await this.excerpt(input.text, result.findings)
+    const { excerpt, spans } = await this.excerptWithSpans(input.text, result.findings)
     const record: AlertRecord = {
       id,
       createdAt: new Date().toISOString(),
@@ -109,7 +148,11 @@ export class AlertService {
       decision: result.decision,
       severity: severityOf(result.decision, result.findings),
       scanners: [...new Set(result.findings.filter((f) => f.action !== 'allow').map((f) => f.scanner))],
-      findings: result.findings,
+      // Where each span sits in the excerpt, for highlighting (offsets only, never the text).
+      findings: result.findings.map((f, i) => {
+        const span = spans[i]
+        return span === undefined ? f : { ...f, detail: { ...f.detail, excerptStart: span[0], excerptEnd: span[1] } }
+      }),
       excerpt: await this.deps.sealer.seal(excerpt, excerptAad(id)),
       source: input.source,
       acknowledgedAt: null,

@@ -23,6 +23,13 @@ describe('gateway configuration', () => {
     expect(envName('upstreamTimeoutMs')).toBe('RAMPART_UPSTREAM_TIMEOUT_MS')
   })
 
+  it('reads alertOn as a list from a file or a comma-separated variable, and rejects unknown decisions', () => {
+    expect(loadGatewayConfig({ env: {} }).alertOn).toEqual(['flag', 'block'])
+    expect(loadGatewayConfig({ env: { RAMPART_ALERT_ON: 'flag, redact,block' } }).alertOn).toEqual(['flag', 'redact', 'block'])
+    expect(() => loadGatewayConfig({ env: { RAMPART_ALERT_ON: 'flag,panic' } })).toThrow(/alertOn/)
+    expect(() => loadGatewayConfig({ env: { RAMPART_ALERT_ON: ' ' } })).toThrow(/at least one/)
+  })
+
   it('names the bad setting and where it came from', () => {
     expect(() => loadGatewayConfig({ env: { RAMPART_PORT: 'eighty' } })).toThrow(/config\.port.*RAMPART_PORT/s)
     expect(() => loadGatewayConfig({ env: {}, flags: { upstream: 'ftp://x' } })).toThrow(/config\.upstream.*--upstream/s)

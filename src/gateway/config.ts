@@ -54,6 +54,18 @@ export const gatewayConfigSchema = z
     kmsRegion: z.string().min(1).optional(),
     kmsEndpoint: z.url().optional(),
     webhooks: z.array(webhookSchema).default([]),
+    /**
+     * Decisions that raise an alert for the team. Redaction alone is routine data protection (a
+     * name or an email in a prompt), not an incident, so by default it is counted in the metrics
+     * and marked to the end user but raises no alert; add `redact` to alert on it too.
+     * A comma-separated list in flags and `RAMPART_ALERT_ON`.
+     */
+    alertOn: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : v),
+        z.array(z.enum(['flag', 'redact', 'block'])).min(1, 'name at least one of flag, redact, block'),
+      )
+      .default(['flag', 'block']),
     /** Let `/metrics` answer without a key (for a Prometheus on a private network). */
     metricsPublic: bool.default(false),
     /** How long a verified API key is trusted before the store is asked again (revocation delay across replicas). */

@@ -44,6 +44,26 @@ describe.each(backends.map((b) => [b.name, b] as const))('gateway on %s', (_name
       expect(res.headers.get('x-rampart-flagged')).toBeNull()
     })
 
+    it('redacts personal data without raising an alert unless alertOn names redact', async () => {
+      const text = 'Please write to jane.doe@example.com about the invoice'
+      const quiet = (await (await gw.call('/v1/guard', { key: app, body: { text } })).json()) as { decision: string; alertId?: string }
+      expect(quiet.decision).toBe('redact')
+      expect(quiet.alertId).toBeUndefined()
+
+      const store = await backend.create()
+      const loud = await startTestGateway({ storeUrl: store.url, alertOn: 'flag,redact,block' })
+      try {
+        const res = await loud.call('/v1/guard', { key: await loud.key('app'), body: { text } })
+        const body = (await res.json()) as { decision: string; alertId?: string }
+        expect(body.decision).toBe('redact')
+        expect(body.alertId).toEqual(expect.any(String))
+        expect(res.headers.get('x-rampart-alert-id')).toBe(body.alertId)
+      } finally {
+        await loud.close()
+        await store.dispose()
+      }
+    })
+
     it('blocks an injection, raises an alert the analyst sees, and marks the response', async () => {
       const res = await gw.call('/v1/guard', { key: app, body: { text: `Hi. ${INJECTION} My email is jane.doe@example.com`, direction: 'input' } })
       expect(res.status).toBe(200)

@@ -28,8 +28,9 @@ export const STORE_ADAPTERS: readonly StoreAdapter[] = [
   {
     schemes: ['sqlite'],
     async open(url, options) {
-      const { openSqliteStore, sqlitePathFromUrl } = await import('./sqlite/sqlite-store.js')
-      return openSqliteStore(sqlitePathFromUrl(url), options.timeoutMs === undefined ? {} : { busyTimeoutMs: options.timeoutMs })
+      const { openSqliteStore, sqliteUrlParts } = await import('./sqlite/sqlite-store.js')
+      const { path, synchronous } = sqliteUrlParts(url)
+      return openSqliteStore(path, { synchronous, ...(options.timeoutMs === undefined ? {} : { busyTimeoutMs: options.timeoutMs }) })
     },
   },
   {

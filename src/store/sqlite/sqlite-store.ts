@@ -68,6 +68,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number
   /** Schema steps; tests pass a longer list to exercise upgrades. */
   migrations?: readonly Migration[]
+  /** Commit durability (see sqliteUrlParts); default `normal`. */
+  synchronous?: SqliteSync
 }
 
 type Row = Record<string, unknown>
@@ -78,14 +80,45 @@ const SQLITE_DIALECT: SqlDialect = {
   hasScanner: (p) => `EXISTS (SELECT 1 FROM json_each(alerts.scanners) WHERE json_each.value = ${p})`,
 }
 
-/** `sqlite:/abs/file.db`, `sqlite:///abs/file.db`, `sqlite:relative.db` or `sqlite::memory:`. */
+/** How hard a commit waits for the disk (SQLite's `synchronous` pragma, in WAL mode). */
+export type SqliteSync = 'normal' | 'full'
+
+/** `sqlite:/abs/file.db`, `sqlite:///abs/file.db`, `sqlite:relative.db` or `sqlite::memory:`, optionally `?synchronous=full`. */
 export function sqlitePathFromUrl(url: string): string {
+  return sqliteUrlParts(url).path
+}
+
+/**
+ * The path and settings of a SQLite store URL. The only setting is `synchronous`:
+ * - `normal` (default): in WAL mode a commit survives the process crashing or being killed
+ *   (the gateway restarting loses nothing); only an operating-system crash or power loss can
+ *   roll back the last commits. A commit costs ~0.05 ms instead of an fsync (~1.5 ms here),
+ *   and better-sqlite3 is synchronous, so an fsync per alert would stall every request.
+ * - `full`: an fsync per commit, so commits also survive power loss; for hosts without a
+ *   battery-backed disk that must keep every last audit entry through a power cut.
+ */
+export function sqliteUrlParts(url: string): { path: string; synchronous: SqliteSync } {
   const rest = url.replace(/^sqlite:/i, '')
-  const path = rest.startsWith('//') ? rest.slice(2) : rest
+  const q = rest.indexOf('?')
+  const pathPart = q === -1 ? rest : rest.slice(0, q)
+  const path = pathPart.startsWith('//') ? pathPart.slice(2) : pathPart
   if (path.length === 0) {
     throw new RampartError('RAMPART_ERR_STORE_URL', 'store URL: sqlite: needs a file path, e.g. sqlite:/var/lib/rampart/rampart.db or sqlite::memory:', { path: 'store.url' })
   }
-  return path
+  let synchronous: SqliteSync = 'normal'
+  if (q !== -1) {
+    for (const [name, value] of new URLSearchParams(rest.slice(q + 1))) {
+      if (name !== 'synchronous') {
+        throw new RampartError('RAMPART_ERR_STORE_URL', `store URL: unknown sqlite setting "${name}" (the only one is synchronous=normal|full)`, { path: 'store.url' })
+      }
+      const v = value.toLowerCase()
+      if (v !== 'normal' && v !== 'full') {
+        throw new RampartError('RAMPART_ERR_STORE_URL', `store URL: synchronous must be normal or full, got "${value}"`, { path: 'store.url' })
+      }
+      synchronous = v
+    }
+  }
+  return { path, synchronous }
 }
 
 export class SqliteStore implements Store {
@@ -444,7 +477,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
   try {
     db = new Database(path)
     db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
     db.pragma('foreign_keys = ON')
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`)
     return new SqliteStore(db, options.migrations ?? SQLITE_MIGRATIONS)

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { at, describeStoreConformance, testSeal } from '../conformance.js'
 import { openStore } from '../open.js'
 import { SQLITE_MIGRATIONS } from './migrations.js'
-import { openSqliteStore, sqlitePathFromUrl } from './sqlite-store.js'
+import { openSqliteStore, sqlitePathFromUrl, sqliteUrlParts } from './sqlite-store.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-sqlite-'))
 let n = 0
@@ -31,6 +31,15 @@ describe('sqlite adapter', () => {
     expect(sqlitePathFromUrl('sqlite:data/r.db')).toBe('data/r.db')
     expect(sqlitePathFromUrl('sqlite::memory:')).toBe(':memory:')
     expect(() => sqlitePathFromUrl('sqlite:')).toThrow(expect.objectContaining({ code: 'RAMPART_ERR_STORE_URL' }))
+  })
+
+  it('reads the commit durability from the URL: normal by default, full on request, nothing else', () => {
+    expect(sqliteUrlParts('sqlite:/var/r.db')).toEqual({ path: '/var/r.db', synchronous: 'normal' })
+    expect(sqliteUrlParts('sqlite:///var/r.db?synchronous=FULL')).toEqual({ path: '/var/r.db', synchronous: 'full' })
+    expect(sqliteUrlParts('sqlite:r.db?synchronous=normal')).toEqual({ path: 'r.db', synchronous: 'normal' })
+    expect(() => sqliteUrlParts('sqlite:r.db?synchronous=off')).toThrow(/synchronous must be normal or full, got "off"/)
+    expect(() => sqliteUrlParts('sqlite:r.db?cache=shared')).toThrow(/unknown sqlite setting "cache"/)
+    expect(() => sqliteUrlParts('sqlite:?synchronous=full')).toThrow(expect.objectContaining({ code: 'RAMPART_ERR_STORE_URL' }))
   })
 
   it('works in memory', async () => {
