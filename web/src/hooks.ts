@@ -8,8 +8,11 @@ export interface Loaded<T> {
   reload: () => void
 }
 
-/** GET a path, again when it changes, and every `refreshMs` when given (the page stays current). */
-export function useApi<T>(path: string | undefined, refreshMs?: number): Loaded<T> {
+/**
+ * GET a path, again when it or `key` changes (the API's strict query schemas refuse cache-busting
+ * parameters, so a caller names what makes its data stale), and every `refreshMs` when given.
+ */
+export function useApi<T>(path: string | undefined, refreshMs?: number, key?: unknown): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined)
   const [error, setError] = useState<Error | undefined>(undefined)
   const [loading, setLoading] = useState(false)
@@ -32,7 +35,7 @@ export function useApi<T>(path: string | undefined, refreshMs?: number): Loaded<
     return () => {
       live = false
     }
-  }, [path, tick])
+  }, [path, tick, key])
   useEffect(() => {
     if (refreshMs === undefined) return
     const t = setInterval(() => setTick((n) => n + 1), refreshMs)

@@ -94,7 +94,8 @@ suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skip
     const cookie = (await context.cookies()).find((c) => c.name === SESSION_COOKIE)
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
     // The key itself is nowhere in the page's storage.
-    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie)).not.toContain('rk_')
+    // (A string: the root tsconfig has no DOM types.)
+    expect(await page.evaluate<string>('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie')).not.toContain('rk_')
   })
 
   it('a prompt blocked by the proxy appears in the live feed with its warning, opens with its spans highlighted, and is acknowledged', async () => {
@@ -178,7 +179,10 @@ suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skip
     expect(await page.locator('#violations').textContent()).toMatch(/age.*baseline_drift_check/)
     expect(await page.locator('#violations').textContent()).toMatch(/income.*range_check/)
     // The history shows the way in: OK → ALARM.
-    await alarms.locator('.timeline li').filter({ hasText: 'ALARM' }).first().waitFor()
+    await alarms.locator('.timeline li').filter({ has: page.locator('.state-alarm') }).first().waitFor()
+    expect(await alarms.locator('.timeline li').count()).toBe(2)
+    // The drift chart of age has both runs' points and the threshold line.
+    expect(await page.locator('figure.multiple.drifted').textContent()).toMatch(/last 2\.\d+/)
     await shot('06-monitor-alarm')
 
     await page.goto(`${gw.url}/#/overview`)

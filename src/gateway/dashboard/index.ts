@@ -3,7 +3,7 @@ import type { GatewayServices } from '../services.js'
 import { alertStreamRoutes, type AlertStreamOptions } from './alert-stream.js'
 import { overviewRoutes } from './overview.js'
 import { DashboardSessions, sessionRoutes } from './sessions.js'
-import { staticRoutes } from './static.js'
+import { findDashboardDir, staticRoutes } from './static.js'
 import { TrafficCounter } from './traffic.js'
 import { tryPolicyRoutes } from './try-policy.js'
 
@@ -27,5 +27,5 @@ export function dashboardRoutes(app: FastifyInstance, services: GatewayServices,
   overviewRoutes(app, services, traffic)
   alertStreamRoutes(app, services, options.stream)
   tryPolicyRoutes(app, services)
-  staticRoutes(app, options.dir)
+  staticRoutes(app, options.dir ?? findDashboardDir())
 }

@@ -64,7 +64,7 @@ function load(dir: string): Map<string, Asset> {
  * page (hash routes), `/assets/*` the hashed bundles, cached for a year; gzip when accepted. Nothing
  * is fetched from elsewhere, so it works offline.
  */
-export function staticRoutes(app: FastifyInstance, dir = findDashboardDir()): void {
+export function staticRoutes(app: FastifyInstance, dir: string | undefined): void {
   const assets = dir === undefined ? new Map<string, Asset>() : load(dir)
   const send = (request: FastifyRequest, reply: FastifyReply, path: string) => {
     const asset = assets.get(path)

@@ -28,6 +28,14 @@ export interface ChartProps {
 }
 
 const AXIS = '#cbd5e1'
+
+/** Thousands as k; small statistics (drift distances of 0.0001) keep two significant digits. */
+function defaultFormat(v: number): string {
+  const a = Math.abs(v)
+  if (a >= 1000) return `${(v / 1000).toFixed(1)}k`
+  if (a === 0 || a >= 1) return String(Math.round(v * 100) / 100)
+  return String(Number(v.toPrecision(2)))
+}
 const GRID = 'rgba(148, 163, 184, 0.16)'
 
 /**
@@ -39,14 +47,16 @@ export function Chart({ summary, x, series, values, yLabel, height = 220, yForma
   useEffect(() => {
     const el = box.current
     if (el === null) return
-    const fmt = yFormat ?? ((v: number) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(1)}k` : String(Math.round(v * 100) / 100)))
+    const fmt = yFormat ?? defaultFormat
     const bars = uPlot.paths.bars?.({ size: [0.72, 48], gap: 1 })
     const opts: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
       height,
       cursor: { drag: { x: false, y: false }, points: { size: 7 } },
       legend: { live: true },
-      scales: { x: { time: true }, y: { range: (_u, min, max) => [yMin ?? Math.min(0, min), yMax ?? (max <= 0 ? 1 : max * 1.12)] } },
+      // Axes in UTC like every time in the dashboard; a single timestamp gets an hour either side.
+      tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+      scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 3_600, max + 3_600] : [min, max]) }, y: { range: (_u, min, max) => [yMin ?? Math.min(0, min), yMax ?? (max <= 0 ? 1 : max * 1.12)] } },
       axes: [
         { stroke: AXIS, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID } },
         { stroke: AXIS, grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID }, label: yLabel, labelSize: 22, size: 56, values: (_u, splits) => splits.map(fmt) },
@@ -87,7 +97,7 @@ export function BarList({ items, color, unit }: { items: { label: string; value:
               {i.label}
             </span>
             <span class="barlist-value">
-              {i.value} {unit}
+              {i.value} {i.value === 1 ? unit.replace(/s$/, '') : unit}
               {i.hint === undefined ? null : <span class="muted"> · {i.hint}</span>}
             </span>
           </div>

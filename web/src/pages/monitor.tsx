@@ -150,7 +150,7 @@ function ScheduleDetail({ schedule, admin, onRun }: { schedule: ScheduleView; ad
         ) : (
           <div class="small-multiples">
             {features.map((f) => (
-              <DriftChart key={f.name} scheduleId={schedule.id} feature={f.feature} metric={f.name} method={f.method} violation={violations.find((v) => v.feature_name === f.feature && (v.constraint_check_type === 'baseline_drift_check' || v.constraint_check_type === 'text_drift_check'))} />
+              <DriftChart key={f.name} runId={lastChecked.id} scheduleId={schedule.id} feature={f.feature} metric={f.name} method={f.method} violation={violations.find((v) => v.feature_name === f.feature && (v.constraint_check_type === 'baseline_drift_check' || v.constraint_check_type === 'text_drift_check'))} />
             ))}
           </div>
         )}
@@ -187,9 +187,9 @@ function ScheduleDetail({ schedule, admin, onRun }: { schedule: ScheduleView; ad
   )
 }
 
-function DriftChart({ scheduleId, feature, metric, method, violation }: { scheduleId: string; feature: string; metric: string; method: string; violation: Violation | undefined }) {
+function DriftChart({ runId, scheduleId, feature, metric, method, violation }: { runId: string; scheduleId: string; feature: string; metric: string; method: string; violation: Violation | undefined }) {
   const since = useMemo(() => new Date(Date.now() - 30 * DAY_MS).toISOString(), [])
-  const { data } = useApi<MetricSeries>(`/v1/monitor/metrics${query({ scheduleId, name: metric, since })}`)
+  const { data } = useApi<MetricSeries>(`/v1/monitor/metrics${query({ scheduleId, name: metric, since })}`, undefined, runId)
   const threshold = violation?.threshold
   const x = useMemo(() => (data?.points ?? []).map((p) => Date.parse(p.at) / 1000), [data])
   const values = useMemo(() => [(data?.points ?? []).map((p) => p.value), ...(threshold === undefined ? [] : [(data?.points ?? []).map(() => threshold)])], [data, threshold])
@@ -209,7 +209,7 @@ function DriftChart({ scheduleId, feature, metric, method, violation }: { schedu
 
 function AlarmList({ alarms }: { alarms: AlarmRecord[] }) {
   const [open, setOpen] = useState<string | undefined>(undefined)
-  const history = useApi<Page<AlarmHistoryRecord>>(open === undefined ? undefined : `/v1/monitor/alarms/${open}/history${query({ limit: 20 })}`)
+  const history = useApi<Page<AlarmHistoryRecord>>(open === undefined ? undefined : `/v1/monitor/alarms/${open}/history${query({ limit: 20 })}`, undefined, alarms.map((a) => a.stateUpdatedAt).join())
   useEffect(() => {
     if (alarms.length > 0 && open === undefined) setOpen(alarms.find((a) => a.state === 'ALARM')?.id ?? alarms[0]!.id)
   }, [alarms, open])
@@ -227,7 +227,7 @@ function AlarmList({ alarms }: { alarms: AlarmRecord[] }) {
                 {a.statistic}({a.metricName}) {a.comparison.replace('Threshold', '').replace(/([A-Z])/g, ' $1').toLowerCase()} {a.threshold}
               </span>
               <div class="muted small">
-                {a.datapointsToAlarm} of {a.evaluationPeriods} × {a.periodSeconds / 60} min · since {ago(a.stateUpdatedAt)} — {a.stateReason}
+                {a.datapointsToAlarm} of {a.evaluationPeriods} × {a.periodSeconds / 60} min · changed {ago(a.stateUpdatedAt)} — {a.stateReason}
               </div>
             </div>
           </li>

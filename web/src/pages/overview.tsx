@@ -100,7 +100,7 @@ function OverviewBody({ o }: { o: Overview }) {
                     <div>
                       <strong>{a.name}</strong> <span class="muted mono">{a.metricName}</span>
                       <div class="muted small">
-                        since {ago(a.stateUpdatedAt)} — {a.stateReason}
+                        changed {ago(a.stateUpdatedAt)} — {a.stateReason}
                       </div>
                     </div>
                   </li>

@@ -6,6 +6,8 @@ import { ago, score, shortId, when } from '../format.js'
 import { useApi } from '../hooks.js'
 import type { DashboardSession, PolicyDetail, PolicySummary, PolicyTryResult } from '../types.js'
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
 interface PolicyList {
   active: number | null
   items: PolicySummary[]
@@ -122,7 +124,7 @@ function PolicyDiff({ items }: { items: PolicySummary[] }) {
       ) : (
         <>
           <p class="muted small" role="status">
-            {changed === 0 ? 'The two versions have the same source.' : `${lines.filter((l) => l.kind === 'removed').length} lines removed, ${lines.filter((l) => l.kind === 'added').length} added.`}
+            {changed === 0 ? 'The two versions have the same source.' : `${plural(lines.filter((l) => l.kind === 'removed').length, 'line')} removed, ${lines.filter((l) => l.kind === 'added').length} added.`}
           </p>
           <div class="diff" role="table" aria-label={`Differences from v${from} to v${to}`}>
             {lines.map((l, i) => (
