@@ -1,7 +1,9 @@
 import { render } from 'preact'
-import { useEffect, useState } from 'preact/hooks'
+import { useCallback, useEffect, useState } from 'preact/hooks'
 import { ApiError, api, setCsrfToken, whenUnauthenticated } from './api.js'
 import { NavIcon, ShieldIcon } from './components/icons.js'
+import { AlertToasts } from './components/toasts.js'
+import { alertStream, useNewAlerts } from './live.js'
 import { AlertDetailPage, AlertsPage } from './pages/alerts.js'
 import { AuditPage } from './pages/audit.js'
 import { KeysPage } from './pages/keys.js'
@@ -55,6 +57,19 @@ function App() {
       .catch(() => setSession(null))
   }, [])
 
+  // One live alert stream while signed in: the feed, the toasts and the nav badge share it.
+  useEffect(() => {
+    if (!session) return
+    alertStream.start()
+    return () => alertStream.stop()
+  }, [session])
+  const [unseen, setUnseen] = useState(0)
+  const onAlerts = page === 'alerts'
+  useEffect(() => {
+    if (onAlerts) setUnseen(0)
+  }, [onAlerts])
+  useNewAlerts(useCallback(() => !onAlerts && setUnseen((n) => n + 1), [onAlerts]))
+
   useEffect(() => {
     const title = PAGES.find((p) => p.id === page)?.title ?? 'Overview'
     document.title = session ? `${title} · Rampart` : 'Sign in · Rampart'
@@ -97,6 +112,11 @@ function App() {
                 <a href={`#/${p.id}`} aria-current={p.id === current.id ? 'page' : undefined}>
                   <NavIcon name={p.id} />
                   {p.title}
+                  {p.id === 'alerts' && unseen > 0 ? (
+                    <span class="nav-badge" aria-label={`${unseen} new`}>
+                      {unseen}
+                    </span>
+                  ) : null}
                 </a>
               </li>
             ))}
@@ -117,6 +137,7 @@ function App() {
           </button>
         </div>
       </aside>
+      <AlertToasts onAlertsPage={onAlerts} />
       <main id="main" tabIndex={-1}>
         {current.id === 'overview' && <OverviewPage />}
         {current.id === 'alerts' && (arg === undefined ? <AlertsPage /> : <AlertDetailPage id={arg} />)}

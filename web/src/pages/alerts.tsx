@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useState } from 'preact/hooks'
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
 import { api, query } from '../api.js'
 import { WarningIcon } from '../components/icons.js'
 import { Card, DecisionBadge, Empty, ErrorBox, Loading, SeverityBadge } from '../components/ui.js'
 import { ago, score, shortId, when } from '../format.js'
 import { useApi } from '../hooks.js'
+import { useLiveStatus, useNewAlerts } from '../live.js'
 import type { AlertView, Finding, Page, Severity } from '../types.js'
 
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low']
@@ -28,7 +29,7 @@ function matches(a: AlertView, f: Filters, since: string | undefined): boolean {
   )
 }
 
-function reasonOf(a: AlertView): string {
+export function reasonOf(a: AlertView): string {
   const top = [...a.findings].filter((f) => f.action !== 'allow').sort((x, y) => y.score - x.score)[0]
   return top === undefined ? a.scanners.join(', ') : `${top.scanner} · ${top.type}`
 }
@@ -41,7 +42,7 @@ export function AlertsPage() {
   const [fresh, setFresh] = useState<Set<string>>(new Set())
   const [error, setError] = useState<Error | undefined>(undefined)
   const [loading, setLoading] = useState(true)
-  const [live, setLive] = useState<'connecting' | 'live' | 'retrying'>('connecting')
+  const live = useLiveStatus()
   const [announce, setAnnounce] = useState('')
   const since = useMemo(() => {
     const span = WINDOWS[f.window]
@@ -61,18 +62,13 @@ export function AlertsPage() {
       .finally(() => setLoading(false))
   }, [since, f.severity, f.scanner, f.status])
 
-  useEffect(() => {
-    const source = new EventSource('/v1/alerts/stream')
-    source.onopen = () => setLive('live')
-    source.onerror = () => setLive('retrying')
-    source.addEventListener('alert', (e) => {
-      const alert = JSON.parse((e as MessageEvent<string>).data) as AlertView
+  useNewAlerts(
+    useCallback((alert: AlertView) => {
       setItems((list) => (list.some((a) => a.id === alert.id) ? list : [alert, ...list]))
       setFresh((s) => new Set(s).add(alert.id))
       setAnnounce(`New ${alert.severity} alert: ${alert.decision} by ${reasonOf(alert)}`)
-    })
-    return () => source.close()
-  }, [])
+    }, []),
+  )
 
   const shown = items.filter((a) => matches(a, f, since))
   const set = (k: keyof Filters) => (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement | HTMLSelectElement).value })

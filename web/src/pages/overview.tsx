@@ -65,7 +65,7 @@ function OverviewBody({ o }: { o: Overview }) {
         <Stat label="Blocked" value={num(t.blocked)} hint={t.requests === 0 ? '—' : `${pct(t.blocked / t.requests)} of requests`} tone={t.blocked > 0 ? 'danger' : undefined} />
         <Stat label="Alerts" value={num(t.alerts)} hint={<a href="#/alerts">{num(t.unacknowledged)} not acknowledged</a>} tone={t.unacknowledged > 0 ? 'warn' : 'ok'} />
         <Stat
-          label="Alarms in ALARM"
+          label="Alarms firing"
           value={
             <>
               {inAlarm.length > 0 ? <WarningIcon /> : null}
