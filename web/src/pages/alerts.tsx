@@ -309,13 +309,13 @@ export function AlertDetailPage({ id }: { id: string }) {
                 <td>
                   <DecisionBadge decision={f.action} />
                 </td>
-                <td>
+                <td class="nowrap">
                   <span class="scorebar" aria-hidden="true">
                     <span style={{ width: `${Math.round(f.score * 100)}%` }} class={`scorefill hl-${f.action}`} />
                   </span>{' '}
                   {score(f.score)}
                 </td>
-                <td class="mono">{f.start === undefined ? '—' : `${f.start}–${f.end}`}</td>
+                <td class="mono nowrap">{f.start === undefined ? '—' : `${f.start}–${f.end}`}</td>
                 <td>
                   <ul class="chips">
                     {Object.entries(f.detail ?? {})
