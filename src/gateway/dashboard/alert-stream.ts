@@ -59,7 +59,8 @@ export function alertStreamRoutes(app: FastifyInstance, services: GatewayService
     open.add(end)
     const heartbeat = setInterval(() => res.write(`: keep-alive\n\n`), heartbeatMs)
     const lifetime = setTimeout(end, maxAgeMs)
-    request.raw.once('close', end)
+    // The response closes when the client goes away (or when the stream ends): stop polling then.
+    res.once('close', end)
 
     const poll = async () => {
       try {

@@ -134,6 +134,33 @@ describe('dashboard API: sessions, CSRF, overview, alert stream, policy try', ()
     expect((await gw.call('/v1/dashboard/overview', { key: app })).status).toBe(403)
   })
 
+  it('a reconnecting stream resumes after Last-Event-ID, and an open stream does not hold up the gateway when it stops', async () => {
+    const own = await startTestGateway()
+    try {
+      const ownApp = await own.key('app')
+      const ownAnalyst = await own.key('analyst')
+      const before = new Date(Date.now() - 1_000).toISOString()
+      const raised = (await (await own.call('/v1/guard', { key: ownApp, body: { text: ATTACK } })).json()) as { alertId: string }
+      // An EventSource that lost its connection sends the last event id (an alert time): what came after is replayed.
+      const res = await fetch(`${own.url}/v1/alerts/stream`, { headers: { authorization: `Bearer ${ownAnalyst}`, 'last-event-id': before } })
+      const reader = res.body!.getReader()
+      let text = ''
+      while (!text.includes(raised.alertId)) {
+        const { value, done } = await reader.read()
+        if (done) break
+        text += new TextDecoder().decode(value)
+      }
+      expect(text).toContain(`"id":"${raised.alertId}"`)
+      expect(text).toMatch(/^id: \d{4}-\d\d-\d\dT/m)
+      // The stream is still open: stopping the gateway ends it instead of waiting for the client.
+      const stopped = await Promise.race([own.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('hung'), 10_000))])
+      expect(stopped).toBe('closed')
+      expect((await reader.read()).done).toBe(true)
+    } finally {
+      await own.close().catch(() => undefined)
+    }
+  })
+
   it('tries a policy without raising an alert', async () => {
     const before = ((await (await gw.call('/v1/alerts?limit=500', { key: admin })).json()) as { items: unknown[] }).items.length
     const res = await gw.call('/v1/policies/try', { key: analyst, body: { text: ATTACK } })
