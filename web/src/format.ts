@@ -1,3 +1,5 @@
+import type { AlertView } from './types.js'
+
 const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
 const dtf = new Intl.DateTimeFormat('en-GB', { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: 'UTC' })
 const nf = new Intl.NumberFormat('en')
@@ -21,3 +23,9 @@ export const num = (n: number): string => nf.format(n)
 export const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)} %`
 export const score = (x: number): string => x.toFixed(x >= 0.995 || x === 0 ? 2 : 3)
 export const shortId = (id: string): string => (id.length > 12 ? `${id.slice(0, 8)}…` : id)
+
+/** What an alert caught, in a few words: the strongest finding's scanner and type. */
+export function reasonOf(a: AlertView): string {
+  const top = [...a.findings].filter((f) => f.action !== 'allow').sort((x, y) => y.score - x.score)[0]
+  return top === undefined ? a.scanners.join(', ') : `${top.scanner} · ${top.type}`
+}

@@ -140,7 +140,7 @@ function App() {
       <AlertToasts onAlertsPage={onAlerts} />
       <main id="main" tabIndex={-1}>
         {current.id === 'overview' && <OverviewPage />}
-        {current.id === 'alerts' && (arg === undefined ? <AlertsPage /> : <AlertDetailPage id={arg} />)}
+        {current.id === 'alerts' && (arg === undefined ? <AlertsPage tenant={session.tenant} /> : <AlertDetailPage id={arg} />)}
         {current.id === 'monitor' && <MonitorPage session={session} />}
         {current.id === 'policies' && <PoliciesPage session={session} />}
         {current.id === 'keys' && <KeysPage />}

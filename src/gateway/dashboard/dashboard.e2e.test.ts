@@ -52,12 +52,6 @@ suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skip
     return JSON.parse(text) as T
   }
 
-  async function signIn(p: Page, key: string): Promise<void> {
-    await p.goto(gw.url)
-    await p.getByLabel('API key').fill(key)
-    await p.getByRole('button', { name: 'Sign in' }).click()
-  }
-
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true })
     upstream = await startMockUpstream()
@@ -137,6 +131,7 @@ suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skip
       await gw.call('/v1/guard', { key: app, body: { text } })
     await page.goto(`${gw.url}/#/overview`)
     await page.getByRole('heading', { name: 'Requests and verdicts' }).waitFor()
+    expect(await page.locator('#latest .latest-link').count()).toBeGreaterThanOrEqual(1)
     await page.getByRole('button', { name: 'Last hour' }).click()
     await page.locator('.uplot canvas').first().waitFor()
     expect(await page.locator('.uplot').count()).toBeGreaterThanOrEqual(3)
@@ -254,8 +249,18 @@ suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skip
     const p = await ctx.newPage()
     p.setDefaultTimeout(15_000)
     try {
-      await signIn(p, analyst)
+      // Keyboard only: the key field is the first stop, Enter submits; then skip link, Overview, Alerts.
+      await p.goto(gw.url)
+      await p.getByLabel('API key').waitFor()
+      await p.keyboard.press('Tab')
+      await p.keyboard.type(analyst)
+      await p.keyboard.press('Enter')
       await p.getByRole('heading', { name: 'Overview' }).waitFor()
+      for (let i = 0; i < 3; i++) await p.keyboard.press('Tab')
+      expect(await p.evaluate<string>('document.activeElement.textContent')).toMatch(/^Alerts/)
+      await p.keyboard.press('Enter')
+      await p.getByRole('heading', { name: 'Alerts', exact: true }).waitFor()
+      expect(await p.locator('.fixed-filter').textContent()).toContain('default')
       const nav = p.getByRole('navigation', { name: 'Dashboard pages' })
       expect(await nav.getByRole('link').allTextContents()).toEqual(['Overview', 'Alerts', 'Monitor', 'Policies'])
       await p.goto(`${gw.url}/#/keys`)

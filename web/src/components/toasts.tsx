@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks'
-import { reasonOf } from '../pages/alerts.js'
+import { reasonOf } from '../format.js'
 import { useNewAlerts } from '../live.js'
 import type { AlertView } from '../types.js'
 import { WarningIcon } from './icons.js'

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
 import { api, query } from '../api.js'
 import { WarningIcon } from '../components/icons.js'
 import { Card, DecisionBadge, Empty, ErrorBox, Loading, SeverityBadge } from '../components/ui.js'
-import { ago, score, shortId, when } from '../format.js'
+import { ago, reasonOf, score, shortId, when } from '../format.js'
 import { useApi } from '../hooks.js'
 import { useLiveStatus, useNewAlerts } from '../live.js'
 import type { AlertView, Finding, Page, Severity } from '../types.js'
@@ -29,13 +29,9 @@ function matches(a: AlertView, f: Filters, since: string | undefined): boolean {
   )
 }
 
-export function reasonOf(a: AlertView): string {
-  const top = [...a.findings].filter((f) => f.action !== 'allow').sort((x, y) => y.score - x.score)[0]
-  return top === undefined ? a.scanners.join(', ') : `${top.scanner} · ${top.type}`
-}
 
 /** The feed: the newest alerts, then every new one as the gateway raises it (Server-Sent Events). */
-export function AlertsPage() {
+export function AlertsPage({ tenant }: { tenant: string }) {
   const [f, setF] = useState<Filters>({ window: '24h', severity: '', scanner: '', status: '', key: '' })
   const [items, setItems] = useState<AlertView[]>([])
   const [cursor, setCursor] = useState<string | undefined>(undefined)
@@ -132,6 +128,10 @@ export function AlertsPage() {
             <option value="acknowledged">Acknowledged</option>
           </select>
         </label>
+        <div class="fixed-filter">
+          <span>Tenant</span>
+          <strong title="A key sees only its own tenant">{tenant}</strong>
+        </div>
         <label>
           Key id
           <input type="search" value={f.key} onInput={set('key')} placeholder="any key" />

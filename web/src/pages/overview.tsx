@@ -1,10 +1,11 @@
-import { useMemo, useState } from 'preact/hooks'
+import { useCallback, useMemo, useState } from 'preact/hooks'
 import { BarList, Chart, type ChartSeries } from '../components/chart.js'
 import { WarningIcon } from '../components/icons.js'
-import { Card, ErrorBox, Loading, SEVERITY_COLORS, Segmented, Stat, StatePill } from '../components/ui.js'
-import { ago, num, pct, shortId } from '../format.js'
+import { Card, DecisionBadge, ErrorBox, Loading, SEVERITY_COLORS, Segmented, SeverityBadge, Stat, StatePill } from '../components/ui.js'
+import { ago, num, pct, reasonOf, shortId, when } from '../format.js'
 import { useApi } from '../hooks.js'
-import type { Overview, OverviewWindow, Severity } from '../types.js'
+import { useNewAlerts } from '../live.js'
+import type { AlertView, Overview, OverviewWindow, Page, Severity } from '../types.js'
 
 const WINDOWS = [
   { value: '1h', label: 'Last hour' },
@@ -25,7 +26,42 @@ export function OverviewPage() {
       </div>
       <ErrorBox error={error} />
       {data === undefined ? <Loading /> : <OverviewBody o={data} />}
+      <LatestAlerts />
     </>
+  )
+}
+
+/** The newest alerts not yet acknowledged, refreshed as new ones stream in. */
+function LatestAlerts() {
+  const { data, reload } = useApi<Page<AlertView>>('/v1/alerts?acknowledged=false&limit=6', 15_000)
+  useNewAlerts(useCallback(() => reload(), [reload]))
+  return (
+    <Card title="Latest alerts not acknowledged" id="latest" actions={<a href="#/alerts">All alerts →</a>}>
+      {data === undefined ? (
+        <Loading />
+      ) : data.items.length === 0 ? (
+        <p class="empty">Nothing waiting: every alert is acknowledged.</p>
+      ) : (
+        <ul class="latest">
+          {data.items.map((a) => (
+            <li key={a.id}>
+              <a href={`#/alerts/${encodeURIComponent(a.id)}`} class={`latest-link sev-edge-${a.severity}`}>
+                <span class={`sev-text-${a.severity}`}>
+                  <WarningIcon label={`${a.severity} alert`} />
+                </span>
+                <SeverityBadge severity={a.severity} />
+                <DecisionBadge decision={a.decision} />
+                <strong>{reasonOf(a)}</strong>
+                <span class="latest-excerpt">{a.excerpt}</span>
+                <time class="muted small" dateTime={a.createdAt} title={when(a.createdAt)}>
+                  {ago(a.createdAt)}
+                </time>
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
   )
 }
 
