@@ -35,7 +35,8 @@ function applications(n: number, seed: number, ageShift = 0, incomeScale = 1): R
   return Array.from({ length: n }, () => ({ age: 20 + Math.floor(random() * 50) + ageShift, income: Math.round((30_000 + random() * 50_000) * incomeScale), plan: random() < 0.5 ? 'pro' : 'free' }))
 }
 
-suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skipReason})`}`, () => {
+// A real browser on a shared 2-core machine: generous per-test and per-wait limits.
+suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skipReason})`}`, { timeout: 120_000 }, () => {
   let gw: TestGateway
   let upstream: MockUpstream
   let browser: Browser
@@ -44,6 +45,7 @@ suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skip
   let app: string
   let context: BrowserContext
   let page: Page
+  const problems: string[] = []
 
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
   const json = async <T>(res: Response, status: number): Promise<T> => {
@@ -66,7 +68,12 @@ suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skip
     })
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' })
     page = await context.newPage()
-    page.setDefaultTimeout(15_000)
+    page.setDefaultTimeout(30_000)
+    // The page's CSP forbids inline script and style: a violation (or any script error) is a bug.
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`)
+    })
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
   })
   afterAll(async () => {
     await browser?.close()
@@ -247,7 +254,7 @@ suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skip
   it('an analyst is not shown keys or audit, and the keys API refuses the session; an app key cannot sign in', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'dark' })
     const p = await ctx.newPage()
-    p.setDefaultTimeout(15_000)
+    p.setDefaultTimeout(30_000)
     try {
       // Keyboard only: the key field is the first stop, Enter submits; then skip link, Overview, Alerts.
       await p.goto(gw.url)
@@ -283,6 +290,10 @@ suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skip
     } finally {
       await ctx.close()
     }
+  })
+
+  it('no page broke the Content Security Policy or threw', () => {
+    expect(problems).toEqual([])
   })
 
   it('narrow screens get the same pages, stacked', async () => {
