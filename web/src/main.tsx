@@ -1,5 +1,5 @@
 import { render } from 'preact'
-import { useCallback, useEffect, useState } from 'preact/hooks'
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, api, setCsrfToken, whenUnauthenticated } from './api.js'
 import { NavIcon, ShieldIcon } from './components/icons.js'
 import { AlertToasts } from './components/toasts.js'
@@ -69,6 +69,13 @@ function App() {
     if (onAlerts) setUnseen(0)
   }, [onAlerts])
   useNewAlerts(useCallback(() => !onAlerts && setUnseen((n) => n + 1), [onAlerts]))
+
+  // A route change moves focus to the page's content, so keyboard and screen-reader users start there.
+  const route = `${page}/${arg ?? ''}`
+  const firstRoute = useRef(route)
+  useEffect(() => {
+    if (route !== firstRoute.current) document.getElementById('main')?.focus({ preventScroll: false })
+  }, [route])
 
   useEffect(() => {
     const title = PAGES.find((p) => p.id === page)?.title ?? 'Overview'
