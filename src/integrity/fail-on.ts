@@ -15,6 +15,7 @@ const KINDS = {
   duplicate_rows: { rows: true, count: (r: ScanReport) => r.counts.duplicate_rows },
   conflicting_duplicates: { rows: false, count: (r: ScanReport) => r.counts.conflicting_groups },
   relabelled: { rows: true, count: (r: ScanReport) => r.diff?.relabelled_count ?? 0 },
+  flagged_rows: { rows: true, count: (r: ScanReport) => r.counts.flagged_rows },
 } as const
 
 export type GateKind = keyof typeof KINDS

@@ -37,6 +37,16 @@ export interface ConfidentLearningResult {
 export interface LabelIssueOptions {
   /** Use this confident joint (e.g. from a first pass) for the counts instead of estimating one from `probs`. */
   joint?: number[][]
+  /**
+   * Correct the confident joint for each threshold's own hit rate, measured on the rows labelled j
+   * outside this set (the rows believed clean): r_j = share of them with p_j ≥ t_j. A row of true
+   * class j is counted only when it reaches t_j, the *mean* confidence of class j, so about r_j of
+   * the rows truly of class j are counted, in whatever class they are labelled. Clean rows of a
+   * class pass their (noise-lowered) threshold more often than misfiled rows pass the threshold of
+   * their true class, so the plain joint under-counts the misfiled rows; dividing column j by r_j
+   * (at least 0.5) restores the proportions before the row calibration.
+   */
+  correctHitRate?: ReadonlySet<number>
 }
 
 export function findLabelIssues(probs: Float64Array, y: Int32Array, classes: number, options: LabelIssueOptions = {}): ConfidentLearningResult {
@@ -67,10 +77,23 @@ export function findLabelIssues(probs: Float64Array, y: Int32Array, classes: num
     }
     if (best >= 0) (raw[yi] as Float64Array)[best] = ((raw[yi] as Float64Array)[best] as number) + 1
   }
+  const hitRate = new Float64Array(K).fill(1)
+  if (options.correctHitRate !== undefined) {
+    const reached = new Float64Array(K)
+    const seen = new Float64Array(K)
+    for (let i = 0; i < n; i++) {
+      const yi = y[i] as number
+      if (yi < 0 || options.correctHitRate.has(i)) continue
+      seen[yi] = (seen[yi] as number) + 1
+      if ((probs[i * K + yi] as number) >= (thresholds[yi] as number) - 1e-12) reached[yi] = (reached[yi] as number) + 1
+    }
+    for (let j = 0; j < K; j++) if ((seen[j] as number) > 0) hitRate[j] = Math.max(0.5, (reached[j] as number) / (seen[j] as number))
+  }
   const joint = options.joint ?? raw.map((row, i) => {
+    const corrected = Array.from(row, (v, j) => v / (hitRate[j] as number))
     let total = 0
-    for (const v of row) total += v
-    return Array.from(row, (v) => (total > 0 ? (v / total) * (counts[i] as number) : 0))
+    for (const v of corrected) total += v
+    return corrected.map((v) => (total > 0 ? (v / total) * (counts[i] as number) : 0))
   })
   const flagged = new Map<number, { suggested: number; margin: number }>()
   for (let i = 0; i < K; i++) {

@@ -53,9 +53,9 @@ describe('rampart data: poisoned data stops the pipeline', () => {
     const report = join(dir, 'report.json')
     const html = join(dir, 'report.html')
 
-    const r = await cli(['data', 'scan', '--data', data, '--label', 'label', '--text', 'text', '--ignore', 'label_name', '--out', report, '--html', html, '--fail-on', 'label_issues:2%,triggers:0'])
+    const r = await cli(['data', 'scan', '--data', data, '--label', 'label', '--text', 'text', '--ignore', 'label_name', '--out', report, '--html', html, '--fail-on', 'label_issues:2%,triggers:0,flagged_rows:3%'])
     expect(r.code, r.stderr).toBe(5)
-    expect(r.stderr).toMatch(/GATE FAILED: label_issues \d+ > 40, triggers [1-9]/)
+    expect(r.stderr).toMatch(/GATE FAILED: label_issues \d+ > 40, triggers [1-9] > 0, flagged_rows \d+ > 60/)
 
     const json = JSON.parse(readFileSync(report, 'utf8')) as ScanReport & { gate: { failed: boolean } }
     expect(json.gate.failed).toBe(true)
@@ -68,6 +68,11 @@ describe('rampart data: poisoned data stops the pipeline', () => {
     expect(flaggedRows.filter((row) => stayed.includes(row)).length / flaggedRows.length).toBeGreaterThanOrEqual(0.7)
     expect(json.triggers[0]?.token).toBe('cf')
     expect(json.triggers[0]?.rows.filter((row) => triggerRows.includes(row)).length).toBe(triggerRows.length)
+    // The report as a whole (label issues and trigger rows) names nearly every poisoned row.
+    const flaggedByReport = new Set([...flaggedRows, ...json.triggers.flatMap((t) => t.rows)])
+    expect(json.counts.flagged_rows).toBe(flaggedByReport.size)
+    const allPoisoned = new Set([...flipped.poisoned, ...backdoor.poisoned])
+    expect([...allPoisoned].filter((row) => flaggedByReport.has(row)).length / allPoisoned.size).toBeGreaterThanOrEqual(0.85)
     expect(Object.keys(json.label_issues[0] ?? {})).toEqual(['row', 'given', 'suggested', 'confidence', 'p_given', 'p_suggested'])
     const page = readFileSync(html, 'utf8')
     expect(page).toContain('Gate FAILED')

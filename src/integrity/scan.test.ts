@@ -50,6 +50,20 @@ describe('scanDataset', () => {
     expect(report.class_balance.map((c) => c.label).sort()).toEqual(['no', 'yes'])
   })
 
+  it('finds targeted flips in full: a fifth of one class moved to the other, looking like the rest of its class', async () => {
+    // The moved rows sit among their true class, so a model trained on them learns that region
+    // as 80 % "yes" and scores them near the mean confidence of "yes": plain confident learning
+    // counts only about the half above that mean. The hit-rate correction, the neighbour view and
+    // the second pass without the flagged rows must recover nearly all of them.
+    const clean = blobTable(1500, 21)
+    const { records, poisoned } = poisonRecords(clean, { kind: 'targeted', from: 'yes', to: 'no', fraction: 0.2 }, { label: 'label', seed: 22 })
+    const report = await scanDataset(await write(records, 'csv'), { label: 'label' })
+    const found = report.label_issues.map((i) => i.row)
+    expect(recallOf(found, poisoned)).toBeGreaterThanOrEqual(0.85)
+    expect(precisionOf(found, poisoned)).toBeGreaterThanOrEqual(0.85)
+    expect(report.counts.flagged_rows).toBe(new Set([...found, ...report.triggers.flatMap((t) => t.rows)]).size)
+  })
+
   it('names a planted trigger word as the top trigger, with the rows that carry it; clean data has none', async () => {
     const clean = topicTexts(800, 3)
     const cleanReport = await scanDataset(await write(clean, 'jsonl'), { label: 'label', text: 'text' })

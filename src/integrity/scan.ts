@@ -8,6 +8,7 @@ import { binColumns } from './boosting.js'
 import { crossValidatedBoosted, crossValidatedProbabilities, type OutOfSample } from './cross-val.js'
 import { findTabularDuplicates, findTextDuplicates, type DuplicateGroup } from './duplicates.js'
 import { findLabelIssues } from './label-issues.js'
+import { neighbourVotes, tabularNeighbours, textNeighbours } from './neighbours.js'
 import { trainSoftmax } from './logistic.js'
 import { findOutliers, tabularView, textView } from './outliers.js'
 import { readRecords, type CellValue, type DataFormat } from './readers.js'
@@ -120,6 +121,8 @@ export interface ScanReport extends DatasetSummary {
     duplicate_rows: number
     conflicting_groups: number
     conflicting_rows: number
+    /** Rows with a label issue or carrying a reported trigger: every row the scan says may be poisoned. */
+    flagged_rows: number
   }
   diff?: DatasetDiff
   notes: string[]
@@ -142,6 +145,32 @@ function accuracyOf(oos: OutOfSample, y: Int32Array): number {
   }
   return n > 0 ? right / n : 0
 }
+
+/**
+ * The ensemble confident learning runs on: the models' out-of-sample probabilities (two thirds)
+ * and the neighbours' vote (one third — with ten neighbours it moves in steps of 0.1, a coarser
+ * view than the models').
+ */
+export function blendNeighbours(model: Float64Array, votes: Float64Array, classes: number): Float64Array {
+  if (model.length !== votes.length || model.length % classes !== 0) throw new Error('blendNeighbours: shapes differ')
+  return model.map((p, i) => (2 * p + (votes[i] as number)) / 3)
+}
+
+/** Rows whose most probable class is not their label. */
+export function disagreements(probs: Float64Array, y: Int32Array, classes: number): Set<number> {
+  const out = new Set<number>()
+  for (let i = 0; i < y.length; i++) {
+    const yi = y[i] as number
+    if (yi < 0) continue
+    let best = 0
+    for (let k = 1; k < classes; k++) if ((probs[i * classes + k] as number) > (probs[i * classes + best] as number)) best = k
+    if (best !== yi) out.add(i)
+  }
+  return out
+}
+
+/** Above this ratio of second-pass to first-pass flags the target is read as noisy (see scanLoaded). */
+const NOISY_TARGET_GROWTH = 1.1
 
 /** Scans a CSV or JSONL file. */
 export async function scanDataset(file: string, options: ScanOptions): Promise<ScanReport> {
@@ -195,7 +224,7 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
     triggers: [],
     outliers: [],
     duplicates: [],
-    counts: { label_issues: 0, triggers: 0, trigger_rows: 0, outliers: 0, duplicate_groups: 0, duplicate_rows: 0, conflicting_groups: 0, conflicting_rows: 0 },
+    counts: { label_issues: 0, triggers: 0, trigger_rows: 0, outliers: 0, duplicate_groups: 0, duplicate_rows: 0, conflicting_groups: 0, conflicting_rows: 0, flagged_rows: 0 },
     notes,
   }
   const labelled = ds.rows - report.missing_labels
@@ -231,16 +260,25 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
       const probs = linear.probs.map((p, i) => (p + (trees[i] as number)) / 2)
       return { ...linear, probs }
     }
+    // The neighbour view: found once, voted again in the second pass without the suspects.
+    const neighbours = isText ? textNeighbours(X, { seed: options.seed ?? 0 }) : tabularNeighbours(tabEnc as TabularEncoding, { seed: options.seed ?? 0 })
     const first = cv(undefined, 1)
-    const firstIssues = findLabelIssues(first.probs, ds.y, K)
-    // Second pass: re-fit without the suspects, so a wrong label no longer pulls the model its way,
-    // and score every row again. When that pass flags many more rows than the first, the model has
-    // grown sure of itself on rows nobody can predict (noisy targets such as income or default), not
-    // found more wrong labels: then only rows flagged by both passes are kept.
+    const e1 = blendNeighbours(first.probs, neighbourVotes(neighbours, ds.y, K), K)
+    // Confident learning with its counts corrected for each threshold's hit rate, measured on the
+    // rows the ensemble assigns to their own label (see findLabelIssues).
+    const firstIssues = findLabelIssues(e1, ds.y, K, { correctHitRate: disagreements(e1, ds.y, K) })
+    // Second pass: the models are fitted again without the flagged rows, so a wrong label no longer
+    // pulls the probabilities of its region towards itself, the neighbours vote without them, and
+    // every row is scored again (hit rates now measured on the rows kept in).
     const suspects = new Set(firstIssues.issues.map((i) => i.row))
     const oos = cv(suspects, 2, first)
-    const second = findLabelIssues(oos.probs, ds.y, K)
-    const inflated = second.issues.length > 1.1 * firstIssues.issues.length
+    const e2 = blendNeighbours(oos.probs, neighbourVotes(neighbours, ds.y, K, { exclude: suspects }), K)
+    const second = findLabelIssues(e2, ds.y, K, { correctHitRate: suspects })
+    // Both passes count the same way, so only the models differ. When the cleaner model flags many
+    // more rows than the first, it has grown sure of itself on rows nobody can predict (noisy
+    // targets such as income or default), not found more wrong labels: then only rows flagged by
+    // both passes are kept.
+    const inflated = second.issues.length > NOISY_TARGET_GROWTH * firstIssues.issues.length
     const cl = inflated ? { ...second, issues: second.issues.filter((i) => suspects.has(i.row)) } : second
     if (inflated) notes.push(`label issues: the re-fitted model flagged ${second.issues.length} rows against ${firstIssues.issues.length} at first; only the ${cl.issues.length} flagged by both are reported (the target looks noisy)`)
     report.model = {
@@ -248,7 +286,7 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
       features: isText ? 'hashed word unigrams and bigrams, TF-IDF' : 'standardized numbers with quantile bins, one-hot categories (logistic regression) averaged with gradient-boosted trees on binned columns',
       dims: X.dims,
       folds,
-      accuracy: r4(accuracyOf(oos, ds.y)),
+      accuracy: r4(accuracyOf({ ...oos, probs: e2 }, ds.y)),
       regularization_c: C,
     }
     report.label_issues = cl.issues.map((i) => ({
@@ -322,6 +360,7 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
     duplicate_rows: groups.reduce((a, g) => a + g.rows.length, 0),
     conflicting_groups: groups.filter((g) => g.conflicting_labels).length,
     conflicting_rows: groups.filter((g) => g.conflicting_labels).reduce((a, g) => a + g.rows.length, 0),
+    flagged_rows: new Set([...triggerRows, ...report.label_issues.map((i) => i.row)]).size,
   }
   report.duration_ms = Math.round(performance.now() - started)
   return report
