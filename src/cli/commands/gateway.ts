@@ -83,6 +83,9 @@ export async function runServe(flags: Record<string, unknown>): Promise<number> 
     if (!cluster.isWorker) process.stderr.write(`rampart: ${signal}: finishing in-flight requests and flushing webhooks\n`)
     await gateway.close()
   })
+  // A worker's IPC channel to the primary keeps its event loop alive: let go of it, or the worker
+  // lingers after a clean shutdown and the primary waits for it forever.
+  if (cluster.isWorker) cluster.worker?.disconnect()
   return 0
 }
 
