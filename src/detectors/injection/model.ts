@@ -56,7 +56,7 @@ export function modelFromBytes(bytes: Uint8Array): InjectionModel {
   const ensembleShift = logitOfProbability(header.thresholds.ensemble)
   return {
     header,
-    logit: (views) => buf.fill(views).dot(weights, header.scale, header.bias),
+    logit: (views) => buf.score(views, weights, header.scale, header.bias),
     stack: (z, h) => z + header.heuristic * logitOfProbability(h),
     probability: (z) => sigmoid(a * z + b),
     scoreOfLogit: (z) => sigmoid(a * z + b - modelShift),
