@@ -1,15 +1,19 @@
 /**
- * The gateway under HTTP load, measured with autocannon against processes of their own:
+ * The gateway under HTTP load, against processes of their own:
  *
  *   npm run bench -- gateway     # or as part of the whole `npm run bench`
  *
  * A mock OpenAI-compatible upstream (dist/gateway/mock-upstream.js) and `rampart serve` each run
- * in a child process; autocannon runs here. The same load goes straight to the upstream and
- * through Rampart in one run, so the difference is Rampart's overhead on this machine:
+ * in a child process. The same load goes straight to the upstream and through Rampart in one
+ * run, so the difference is Rampart's overhead on this machine:
  *   1. proxy, JSON responses, at a fixed 500 requests/s: added latency p50/p99;
  *   2. proxy, streamed (SSE) responses, at 500 requests/s: added time to the last byte;
  *   3. proxy at full speed: throughput ratio;
  *   4. /v1/guard with 1 KB prompts at full speed: requests/s.
+ * Fixed-rate rows use an open-loop generator that spaces requests evenly (bench/lib/paced.ts:
+ * autocannon's rate limit sends each second's budget in a burst). Full-speed rows use wrk when
+ * it is installed (bench/lib/wrk.ts: it leaves the server more of the shared cores), else
+ * autocannon; the table names the generator.
  */
 import autocannon, { type Result } from 'autocannon'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -18,6 +22,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readJsonl } from './lib/data.js'
+import { paced } from './lib/paced.js'
+import { WRK, wrkLoad } from './lib/wrk.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = join(root, 'dist/cli/bin.js')
@@ -39,6 +45,8 @@ export interface GatewayBenchResult {
   proxyStream: { direct: LoadFigures; rampart: LoadFigures; addedP50Ms: number; addedP99Ms: number }
   proxyMax: { direct: LoadFigures; rampart: LoadFigures; ratio: number }
   guard1k: LoadFigures
+  /** Generator of the full-speed rows. */
+  fullSpeedTool: 'wrk' | 'autocannon'
 }
 
 function figures(r: Result): LoadFigures {
@@ -144,23 +152,29 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
       }).then(figures)
 
     const log = (what: string) => process.stderr.write(`  ${what} …\n`)
+    const at500 = (url: string, stream: boolean) => paced({ url, rate: 500, seconds, headers, body: chatBody(stream) })
+    const fullSpeedTool: GatewayBenchResult['fullSpeedTool'] = WRK === undefined ? 'autocannon' : 'wrk'
+    const fullSpeed = (url: string, bodies: string[]) =>
+      WRK === undefined
+        ? load(url, (() => { let k = 0; return () => bodies[k++ % bodies.length]! })())
+        : wrkLoad({ url, bodies, headers, seconds, connections: 32 })
     // Warm both paths (JIT, connection pools) before measuring.
     await load(`${gateway}/v1/chat/completions`, chatBody(false), { duration: 3 })
     log('proxy JSON at 500 req/s: direct')
-    const jsonDirect = await load(`${upstreamUrl}/chat/completions`, chatBody(false), { overallRate: 500 })
+    const jsonDirect = await at500(`${upstreamUrl}/chat/completions`, false)
     log('proxy JSON at 500 req/s: through Rampart')
-    const jsonRampart = await load(`${gateway}/v1/chat/completions`, chatBody(false), { overallRate: 500 })
+    const jsonRampart = await at500(`${gateway}/v1/chat/completions`, false)
     log('proxy SSE at 500 req/s: direct')
-    const streamDirect = await load(`${upstreamUrl}/chat/completions`, chatBody(true), { overallRate: 500 })
+    const streamDirect = await at500(`${upstreamUrl}/chat/completions`, true)
     log('proxy SSE at 500 req/s: through Rampart')
-    const streamRampart = await load(`${gateway}/v1/chat/completions`, chatBody(true), { overallRate: 500 })
-    log('proxy at full speed: direct')
-    const maxDirect = await load(`${upstreamUrl}/chat/completions`, chatBody(false))
-    log('proxy at full speed: through Rampart')
-    const maxRampart = await load(`${gateway}/v1/chat/completions`, chatBody(false))
-    log('/v1/guard, 1 KB prompts, full speed')
-    let g = 0
-    const guard1k = await load(`${gateway}/v1/guard`, () => JSON.stringify({ text: guardPrompts[g++ % guardPrompts.length] }))
+    const streamRampart = await at500(`${gateway}/v1/chat/completions`, true)
+    const chatBodies = Array.from({ length: prompts.length }, chatBody(false))
+    log(`proxy at full speed (${fullSpeedTool}): direct`)
+    const maxDirect = await fullSpeed(`${upstreamUrl}/chat/completions`, chatBodies)
+    log(`proxy at full speed (${fullSpeedTool}): through Rampart`)
+    const maxRampart = await fullSpeed(`${gateway}/v1/chat/completions`, chatBodies)
+    log(`/v1/guard, 1 KB prompts, full speed (${fullSpeedTool})`)
+    const guard1k = await fullSpeed(`${gateway}/v1/guard`, guardPrompts.map((text) => JSON.stringify({ text })))
     const round = (x: number) => Math.round(x * 100) / 100
     return {
       machine: `${process.platform} ${process.arch}, node ${process.version}`,
@@ -170,6 +184,7 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
       proxyStream: { direct: streamDirect, rampart: streamRampart, addedP50Ms: round(streamRampart.p50Ms - streamDirect.p50Ms), addedP99Ms: round(streamRampart.p99Ms - streamDirect.p99Ms) },
       proxyMax: { direct: maxDirect, rampart: maxRampart, ratio: round(maxRampart.requestsPerSecond / maxDirect.requestsPerSecond) },
       guard1k,
+      fullSpeedTool,
     }
   } finally {
     for (const c of children) c.kill('SIGTERM')
@@ -182,7 +197,7 @@ export function formatGatewayBench(r: GatewayBenchResult): string {
   const row = (name: string, f: LoadFigures) =>
     `| ${name.padEnd(34)} | ${String(f.requestsPerSecond).padStart(7)} | ${f.p50Ms.toFixed(2).padStart(7)} | ${f.p90Ms.toFixed(2).padStart(7)} | ${f.p99Ms.toFixed(2).padStart(7)} | ${String(f.errors + f.non2xx).padStart(6)} |`
   return [
-    `Gateway under load (autocannon, 32 connections, ${r.durationSeconds} s each; rampart serve --workers ${r.workers}; ${r.machine})`,
+    `Gateway under load (${r.durationSeconds} s per row; fixed-rate rows: evenly spaced open-loop requests; full-speed rows: ${r.fullSpeedTool ?? 'autocannon'}, 32 connections; rampart serve --workers ${r.workers}; ${r.machine})`,
     '| path                               |   req/s | p50 ms  | p90 ms  | p99 ms  | errors |',
     '|------------------------------------|--------:|--------:|--------:|--------:|-------:|',
     row('proxy JSON @500/s, direct', r.proxyJson.direct),
