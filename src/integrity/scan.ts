@@ -274,16 +274,16 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
     const oos = cv(suspects, 2, first)
     const e2 = blendNeighbours(oos.probs, neighbourVotes(neighbours, ds.y, K, { exclude: suspects }), K)
     const second = findLabelIssues(e2, ds.y, K, { correctHitRate: suspects })
-    // Both passes count the same way, so only the models differ. When the cleaner model flags many
-    // more rows than the first, it has grown sure of itself on rows nobody can predict (noisy
-    // targets such as income or default), not found more wrong labels: then only rows flagged by
-    // both passes are kept.
+    // Both passes count the same way, so only the models differ. When the cleaner models flag many
+    // more rows than the first pass, they have grown sure of themselves on rows nobody can predict
+    // (noisy targets such as income or default), not found more wrong labels: then only rows
+    // flagged by both passes are kept.
     const inflated = second.issues.length > NOISY_TARGET_GROWTH * firstIssues.issues.length
     const cl = inflated ? { ...second, issues: second.issues.filter((i) => suspects.has(i.row)) } : second
     if (inflated) notes.push(`label issues: the re-fitted model flagged ${second.issues.length} rows against ${firstIssues.issues.length} at first; only the ${cl.issues.length} flagged by both are reported (the target looks noisy)`)
     report.model = {
       kind: isText ? 'logistic-regression' : 'logistic-regression+boosted-trees',
-      features: isText ? 'hashed word unigrams and bigrams, TF-IDF' : 'standardized numbers with quantile bins, one-hot categories (logistic regression) averaged with gradient-boosted trees on binned columns',
+      features: `${isText ? 'hashed word unigrams and bigrams, TF-IDF' : 'standardized numbers with quantile bins, one-hot categories (logistic regression) averaged with gradient-boosted trees on binned columns'}; blended 2:1 with a 10-nearest-neighbour label vote`,
       dims: X.dims,
       folds,
       accuracy: r4(accuracyOf({ ...oos, probs: e2 }, ds.y)),
