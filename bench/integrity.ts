@@ -16,7 +16,10 @@
  * tables) differs from its label; self-confidence — one model of the same kind trained on every
  * row, flag a row when it gives its label a probability under 0.5.
  *
- * Scoring: precision, recall and F1 of the flagged rows against the poisoned rows. The files
+ * Scoring: precision, recall and F1 of the flagged rows against the poisoned rows. Rampart's
+ * flagged rows are what its report flags as a whole — rows with a label issue and rows carrying a
+ * reported trigger (`counts.flagged_rows`) — so a backdoored row counts as found whichever of the two
+ * names it; the label issues alone are kept beside it (`rampartLabelIssues`). The files
  * already hold wrong labels of their own (AG News has baseball reports filed under World), so a
  * method's flags on the unpoisoned file are also counted: "adjusted" precision sets those rows
  * aside (neither hit nor miss). On the noisy targets (income, default) most of them are rows no
@@ -57,7 +60,7 @@ interface DatasetConfig {
   backdoorOnly?: boolean
 }
 
-const DATASETS: DatasetConfig[] = [
+export const DATASETS: DatasetConfig[] = [
   {
     name: 'wine_quality (color)',
     file: 'tabular/wine_quality.csv',
@@ -142,7 +145,10 @@ export interface PoisonRun {
   dataset: string
   kind: string
   poisoned: number
+  /** Every row the report flags: label issues and rows carrying a reported trigger. */
   rampart: Score
+  /** The label issues alone. */
+  rampartLabelIssues: Score
   knn: Score
   selfConfidence: Score
   scanMs: number
@@ -180,7 +186,7 @@ export interface IntegrityBenchResult {
 
 const r3 = (v: number) => Number(v.toFixed(3))
 
-function score(flagged: ReadonlySet<number>, truth: ReadonlySet<number>, native: ReadonlySet<number> = new Set()): Score {
+export function score(flagged: ReadonlySet<number>, truth: ReadonlySet<number>, native: ReadonlySet<number> = new Set()): Score {
   let tp = 0
   let setAside = 0
   for (const r of flagged) {
@@ -194,21 +200,21 @@ function score(flagged: ReadonlySet<number>, truth: ReadonlySet<number>, native:
   return { flagged: flagged.size, precision: r3(precision), recall: r3(recall), f1: r3(f1(precision)), adjustedPrecision: r3(adj), adjustedF1: r3(f1(adj)) }
 }
 
-async function readAll(file: string): Promise<Record<string, CellValue>[]> {
+export async function readAll(file: string): Promise<Record<string, CellValue>[]> {
   const out: Record<string, CellValue>[] = []
   for await (const r of readRecords(file)) out.push(r.values)
   return out
 }
 
 /** Features the baselines share with the scan (same encoders, same regularization). */
-function features(ds: Dataset): { X: Csr; tab?: TabularEncoding } {
+export function features(ds: Dataset): { X: Csr; tab?: TabularEncoding } {
   if (ds.texts !== undefined) return { X: encodeTexts(ds.texts).X }
   const tab = encodeTabular(featureColumns(ds), ds.rows)
   return { X: tab.X, tab }
 }
 
 /** 10 nearest neighbours of every row (row-major, n × k). */
-function nearestNeighbours(ds: Dataset, X: Csr, tab: TabularEncoding | undefined, k = 10): Int32Array {
+export function nearestNeighbours(ds: Dataset, X: Csr, tab: TabularEncoding | undefined, k = 10): Int32Array {
   const n = ds.rows
   const best = new Float64Array(n * k).fill(-Infinity)
   const idx = new Int32Array(n * k).fill(-1)
@@ -284,7 +290,7 @@ function nearestNeighbours(ds: Dataset, X: Csr, tab: TabularEncoding | undefined
   return idx
 }
 
-function knnFlags(y: Int32Array, K: number, neighbours: Int32Array, k = 10): Set<number> {
+export function knnFlags(y: Int32Array, K: number, neighbours: Int32Array, k = 10): Set<number> {
   const flagged = new Set<number>()
   const votes = new Int32Array(K)
   for (let i = 0; i < y.length; i++) {
@@ -301,7 +307,7 @@ function knnFlags(y: Int32Array, K: number, neighbours: Int32Array, k = 10): Set
   return flagged
 }
 
-function selfConfidenceFlags(X: Csr, y: Int32Array, K: number, isText: boolean): Set<number> {
+export function selfConfidenceFlags(X: Csr, y: Int32Array, K: number, isText: boolean): Set<number> {
   const rows: number[] = []
   for (let i = 0; i < y.length; i++) if ((y[i] as number) >= 0) rows.push(i)
   const model = trainSoftmax(X, y, Int32Array.from(rows), K, { l2: 1 / ((isText ? 3 : 1) * rows.length), maxIterations: 80 })
@@ -320,13 +326,13 @@ interface Prepared {
   format: 'csv' | 'jsonl'
   clean: Dataset
   cleanNeighbours: Int32Array
-  native: { rampart: Set<number>; knn: Set<number>; selfConfidence: Set<number> }
+  native: { rampart: Set<number>; rampartLabelIssues: Set<number>; knn: Set<number>; selfConfidence: Set<number> }
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'rampart-integrity-bench-'))
 let fileNo = 0
 
-async function loadPoisoned(cfg: DatasetConfig, records: Record<string, CellValue>[], format: 'csv' | 'jsonl'): Promise<Dataset> {
+export async function loadPoisoned(cfg: DatasetConfig, records: Record<string, CellValue>[], format: 'csv' | 'jsonl'): Promise<Dataset> {
   const path = join(tmp, `${fileNo++}.${format}`)
   await writeRecords(path, records, format, format === 'csv' ? Object.keys(records[0] ?? {}) : undefined)
   const ds = await loadDataset(path, { label: cfg.label, text: cfg.text, ignore: cfg.ignore })
@@ -354,11 +360,17 @@ async function prepare(cfg: DatasetConfig, log: (s: string) => void): Promise<Pr
     clean,
     cleanNeighbours,
     native: {
-      rampart: new Set(report.label_issues.map((i) => i.row)),
+      rampart: flaggedByReport(report),
+      rampartLabelIssues: new Set(report.label_issues.map((i) => i.row)),
       knn: knnFlags(clean.y, K, cleanNeighbours),
       selfConfidence: selfConfidenceFlags(X, clean.y, K, clean.texts !== undefined),
     },
   }
+}
+
+/** The rows a scan report flags as a whole: label issues and rows carrying a reported trigger. */
+function flaggedByReport(report: ScanReport): Set<number> {
+  return new Set([...report.label_issues.map((i) => i.row), ...report.triggers.flatMap((t) => t.rows)])
 }
 
 function matchesTrigger(token: string, planted: string, column?: string): boolean {
@@ -381,7 +393,8 @@ async function poisonRun(p: Prepared, spec: PoisonSpec, kind: string, seed: numb
     dataset: cfg.name,
     kind,
     poisoned: truth.size,
-    rampart: score(new Set(report.label_issues.map((i) => i.row)), truth, p.native.rampart),
+    rampart: score(flaggedByReport(report), truth, p.native.rampart),
+    rampartLabelIssues: score(new Set(report.label_issues.map((i) => i.row)), truth, p.native.rampartLabelIssues),
     knn: score(knnFlags(ds.y, K, neighbours), truth, p.native.knn),
     selfConfidence: score(selfConfidenceFlags(X, ds.y, K, ds.texts !== undefined), truth, p.native.selfConfidence),
     scanMs: report.duration_ms,
@@ -524,7 +537,7 @@ export async function runIntegrityBench(options: IntegrityBenchOptions = {}): Pr
       const run = await poisonRun(p, spec, kind, seed)
       result.runs.push(run)
       log(
-        `  ${kind}: rampart P ${run.rampart.precision} R ${run.rampart.recall} F1 ${run.rampart.f1} (adj P ${run.rampart.adjustedPrecision}) · kNN F1 ${run.knn.f1} · self-conf F1 ${run.selfConfidence.f1}${run.triggerRank !== undefined ? ` · trigger rank ${run.triggerRank} (top "${run.topTrigger}"), rows R ${run.triggerRows?.recall} P ${run.triggerRows?.precision}` : ''} · ${(run.scanMs / 1000).toFixed(1)} s`,
+        `  ${kind}: rampart P ${run.rampart.precision} R ${run.rampart.recall} F1 ${run.rampart.f1} (label issues alone F1 ${run.rampartLabelIssues.f1}; adj P ${run.rampart.adjustedPrecision}) · kNN F1 ${run.knn.f1} · self-conf F1 ${run.selfConfidence.f1}${run.triggerRank !== undefined ? ` · trigger rank ${run.triggerRank} (top "${run.topTrigger}"), rows R ${run.triggerRows?.recall} P ${run.triggerRows?.precision}` : ''} · ${(run.scanMs / 1000).toFixed(1)} s`,
       )
     }
   }
@@ -596,15 +609,16 @@ async function hiddenKiller(log: (s: string) => void): Promise<IntegrityBenchRes
 
 export function formatIntegrityTable(r: IntegrityBenchResult): string {
   const lines = [
-    '| dataset | poison | rows | Rampart P / R / F1 | kNN P / R / F1 | self-conf. P / R / F1 | adj. F1 Rampart / kNN / self-conf. | trigger rank | trigger rows R / P | scan s |',
-    '| --- | --- | ---: | --- | --- | --- | --- | ---: | --- | ---: |',
+    '| dataset | poison | poisoned rows | Rampart P / R / F1 | kNN P / R / F1 | self-conf. P / R / F1 | Rampart label issues alone F1 | adj. F1 Rampart / kNN / self-conf. | trigger rank | top trigger rows R / P | scan s |',
+    '| --- | --- | ---: | --- | --- | --- | ---: | --- | ---: | --- | ---: |',
   ]
   const s = (x: Score) => `${x.precision.toFixed(3)} / ${x.recall.toFixed(3)} / ${x.f1.toFixed(3)}`
   for (const run of r.runs) {
     lines.push(
-      `| ${run.dataset} | ${run.kind} | ${run.poisoned} | ${s(run.rampart)} | ${s(run.knn)} | ${s(run.selfConfidence)} | ${[run.rampart, run.knn, run.selfConfidence].map((x) => x.adjustedF1.toFixed(3)).join(' / ')} | ${run.triggerRank ?? ''} | ${run.triggerRows ? `${run.triggerRows.recall.toFixed(3)} / ${run.triggerRows.precision.toFixed(3)}` : ''} | ${(run.scanMs / 1000).toFixed(1)} |`,
+      `| ${run.dataset} | ${run.kind} | ${run.poisoned} | ${s(run.rampart)} | ${s(run.knn)} | ${s(run.selfConfidence)} | ${run.rampartLabelIssues?.f1.toFixed(3) ?? ''} | ${[run.rampart, run.knn, run.selfConfidence].map((x) => x.adjustedF1.toFixed(3)).join(' / ')} | ${run.triggerRank ?? ''} | ${run.triggerRows ? `${run.triggerRows.recall.toFixed(3)} / ${run.triggerRows.precision.toFixed(3)}` : ''} | ${(run.scanMs / 1000).toFixed(1)} |`,
     )
   }
+  lines.push('', ...integrityTargets(r).map((t) => `- ${t.met ? 'MET' : 'NOT MET'}: ${t.target}${t.detail ? ` (${t.detail})` : ''}`))
   if (r.hiddenKiller) {
     const h = r.hiddenKiller
     lines.push('', `Hidden Killer (syntactic trigger, ${h.poisoned} poisoned of ${h.rows}): label issues ${s(h.labelIssues)}; top triggers ${h.topTriggers.join(', ') || '(none)'}; trigger rows ${s(h.triggerRows)}`)
@@ -618,6 +632,34 @@ export function formatIntegrityTable(r: IntegrityBenchResult): string {
     lines.push('', `Sign / verify ${(g.bytes / 1048576).toFixed(0)} MB (${g.rows.toLocaleString('en-US')} rows): sign ${g.signMBps} MB/s, verify ${g.verifyMBps} MB/s, peak RSS ${g.peakRssMb} MB; one byte changed in row ${g.tamperedRow} → verify named ${JSON.stringify(g.locatedRows)}`)
   }
   return lines.join('\n')
+}
+
+/** The measured targets of the integrity work, checked against a result (printed under the table). */
+export function integrityTargets(r: IntegrityBenchResult): { target: string; met: boolean; detail: string }[] {
+  const learnable = DATASETS.filter((d) => d.learnable).map((d) => d.name)
+  const uniform10 = r.runs.filter((x) => learnable.includes(x.dataset) && x.kind === 'uniform 10%')
+  const lost = r.runs.filter((x) => x.rampart.f1 <= x.knn.f1 || x.rampart.f1 <= x.selfConfidence.f1)
+  const backdoors = r.runs.filter((x) => x.triggerRank !== undefined)
+  const missed = backdoors.filter((x) => x.triggerRank !== 1 || (x.triggerRows?.recall ?? 0) < 0.95)
+  const out = [
+    {
+      target: 'uniform 10 % flips on wine (color), SMS, AG News: precision ≥ 0.80 and recall ≥ 0.80',
+      met: uniform10.length === learnable.length && uniform10.every((x) => x.rampart.precision >= 0.8 && x.rampart.recall >= 0.8),
+      detail: uniform10.map((x) => `${x.dataset} ${x.rampart.precision.toFixed(3)} / ${x.rampart.recall.toFixed(3)}`).join('; '),
+    },
+    {
+      target: 'F1 above both baselines on every dataset and poison',
+      met: r.runs.length > 0 && lost.length === 0,
+      detail: lost.length === 0 ? `${r.runs.length} runs` : `not above in: ${lost.map((x) => `${x.dataset} ${x.kind}`).join('; ')}`,
+    },
+    {
+      target: 'planted trigger named first, its rows recalled ≥ 0.95, in every backdoor run',
+      met: backdoors.length > 0 && missed.length === 0,
+      detail: missed.length === 0 ? `${backdoors.length} runs` : `missed in: ${missed.map((x) => `${x.dataset} ${x.kind} (rank ${x.triggerRank}, recall ${x.triggerRows?.recall})`).join('; ')}`,
+    },
+  ]
+  if (r.sign) out.push({ target: 'sign and verify ≥ 200 MB/s on one core, the changed row named', met: r.sign.signMBps >= 200 && r.sign.verifyMBps >= 200 && r.sign.locatedRows.includes(r.sign.tamperedRow), detail: `sign ${r.sign.signMBps} MB/s, verify ${r.sign.verifyMBps} MB/s` })
+  return out
 }
 
 /** Charts for bench/run.ts's report page. */
