@@ -9,7 +9,9 @@
  * 3. PII and secrets vs @openredaction/openredaction and redact-pii (pii/dev.jsonl);
  * 4. the gateway under HTTP load (autocannon), direct vs through Rampart;
  * 5. the monitor: profile speed and memory (1M/4M rows), drift detection on the shared tabular data;
- * 6. data integrity: poisoned rows found vs kNN and self-confidence baselines, manifest MB/s.
+ * 6. data integrity: poisoned rows found vs kNN and self-confidence baselines, manifest MB/s;
+ * 7. the model shield: extraction attackers vs benign clients, output hardening, adversarial inputs
+ *    (a seeded simulation on California housing, about 10 minutes on one core).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -20,13 +22,14 @@ import { formatPiiBench, runPiiBench } from './pii.js'
 import { formatGatewayBench, runGatewayBench } from './gateway.js'
 import { formatMonitorBench, runMonitorBench } from './monitor.js'
 import { formatIntegrityTable, runIntegrityBench } from './integrity.js'
+import { formatShieldBench, runShieldBench } from './shield.js'
 import { renderReport, type BarChart } from './lib/report.js'
 
 const results = join(dirname(fileURLToPath(import.meta.url)), 'results')
 mkdirSync(results, { recursive: true })
 const write = (name: string, value: unknown) => writeFileSync(join(results, name), `${JSON.stringify({ ...(value as object), generatedAt: new Date().toISOString() }, null, 2)}\n`)
 
-const SECTIONS = ['latency', 'injection', 'pii', 'gateway', 'monitor', 'integrity'] as const
+const SECTIONS = ['latency', 'injection', 'pii', 'gateway', 'monitor', 'integrity', 'shield'] as const
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const unknown = asked.filter((a) => !(SECTIONS as readonly string[]).includes(a))
 if (unknown.length > 0) {
@@ -57,6 +60,13 @@ async function runExtras(): Promise<void> {
     const integrity = await runIntegrityBench()
     write('integrity.json', integrity)
     extraTables.push(formatIntegrityTable(integrity))
+    console.log(`\n${extraTables.at(-1)}`)
+  }
+  if (want('shield')) {
+    step(7, 'the model shield: extraction, benign clients, hardening, adversarial inputs')
+    const shield = await runShieldBench()
+    write('shield.json', shield)
+    extraTables.push(formatShieldBench(shield))
     console.log(`\n${extraTables.at(-1)}`)
   }
 }

@@ -66,8 +66,19 @@ export interface ShieldBenchResult {
   attackers: AttackerRun[]
   attackerSummary: { kind: string; runs: number; flagged: number; maxQueriesToFlag: number | null; medianQueriesToFlag: number | null; maxAgreementAtFlag: number | null; signals: string[] }[]
   hardening: { name: string; options: HardeningOptions; victimAccuracy: number; accuracyLost: number; replica: Record<string, number>; agreementLost: Record<string, number> }[]
-  adversarial: { fpr: number; cleanRows: number; cleanFlagged: number; attacks: { name: string; tried: number; succeeded: number; medianQueries: number; medianPerturbation: number; detected: number; detectionRate: number; squeezeDetectionRate: number }[]; squeezeCleanFpr: number }
-  doneWhen: { attackersFlaggedBefore90AndWithin1000: boolean; benignFalseAlarmsZero: boolean; adversarialDetection90At5: boolean }
+  adversarial: {
+    /** Per-request test on clean held-out rows. */
+    fpr: number
+    cleanRows: number
+    cleanFlagged: number
+    /** detectionRate: per-request test alone; historyDetectionRate: the attack run through the shield under one client key (per-request test or client history). */
+    attacks: { name: string; tried: number; succeeded: number; medianQueries: number; medianPerturbation: number; detected: number; detectionRate: number; squeezeDetectionRate: number; historyDetectionRate: number; historySignalRate: number }[]
+    squeezeCleanFpr: number
+    historyFpr: number | null
+    /** Every benign client's query scored with both tests (their false alarms on real streams). */
+    benign: { queries: number; flagged: number; statelessFlagged: number; historyFlagged: number; fpr: number; statelessFpr: number; historyFpr: number }
+  }
+  doneWhen: { attackersFlaggedBefore90AndWithin1000: boolean; benignFalseAlarmsZero: boolean; adversarialDetection90At5: boolean; adversarialDetection90At5PerRequestOnly: boolean }
   seconds: number
 }
 
@@ -112,13 +123,16 @@ export async function runShieldBench(options: ShieldBenchOptions = {}): Promise<
   log('shield profile from the reference split …')
   const fpr = 0.05
   const profile = await ShieldProfile.build({ model: 'housing', rows: rows(split.reference), features: names, categorical: [...HOUSING_CATEGORICAL], predict: async (xs) => xs.map((x) => predict(x as Row)), seed: 7, fpr })
-  const newModel = () => new ProtectedModel({ name: 'housing', profile, adversarial: { enabled: false } }, async (xs) => xs.map((x) => predict(x as Row)), new MemoryShieldState())
+  const newModel = (adversarial = false) => new ProtectedModel({ name: 'housing', profile, adversarial: { enabled: adversarial } }, async (xs) => xs.map((x) => predict(x as Row)), new MemoryShieldState())
 
   // ---------------------------------------------------------------- benign clients
   const benignClients = options.benignClients ?? 100
   const benignQueries = Math.min(options.benignQueries ?? 5000, split.pool.length)
   log(`benign: ${benignClients} clients × ${benignQueries} queries …`)
-  const model = newModel()
+  // Adversarial-input detection runs on every benign query too: its false alarms on real client
+  // streams (the per-request test and the client-history test) are measured here.
+  const model = newModel(true)
+  const benignAdversarial = { queries: 0, flagged: 0, statelessFlagged: 0, historyFlagged: 0 }
   const maxEvidence = { proximity: 0, coverage: 0, boundary: 0 }
   let minW = 1
   let flagged = 0
@@ -132,7 +146,14 @@ export async function runShieldBench(options: ShieldBenchOptions = {}): Promise<
     let flag = null
     for (const i of picks) {
       clock += (-Math.log(random.next()) / perMinute) * 60_000
-      const { extraction } = await model.predict({ tenant: 'bench', keyId: `benign-${c}` }, [data.rows[i] as Row])
+      const { extraction, adversarial } = await model.predict({ tenant: 'bench', keyId: `benign-${c}` }, [data.rows[i] as Row])
+      const verdict = adversarial?.[0]
+      if (verdict !== undefined) {
+        benignAdversarial.queries++
+        if (verdict.flagged) benignAdversarial.flagged++
+        if (verdict.score > verdict.threshold) benignAdversarial.statelessFlagged++
+        if (verdict.history?.flagged === true) benignAdversarial.historyFlagged++
+      }
       if (extraction === undefined) continue
       flag = extraction.flag
       maxEvidence.proximity = Math.max(maxEvidence.proximity, extraction.evidence.proximity)
@@ -257,15 +278,37 @@ export async function runShieldBench(options: ShieldBenchOptions = {}): Promise<
   const squeezeCleanFlagged = testRows.filter((r) => assess(r, true).flagged).length
   const advRows = testRows.slice(0, options.adversarialRows ?? 300)
   const random = createRandom(77)
-  const oracle = (row: Row) => predict(row)
   const attacks = [
-    { name: 'HopSkipJump (decision-based)', run: (r: Row) => hopSkipJump(r, oracle, space, random) },
-    { name: 'SimBA (score-based, first flip)', run: (r: Row) => simba(r, oracle, space, random) },
-  ].map(({ name, run }) => {
-    const found = advRows.map(run).filter((x) => x !== undefined)
+    { name: 'HopSkipJump (decision-based)', run: (r: Row, oracle: (row: Row) => ArrayLike<number>) => hopSkipJump(r, oracle, space, random) },
+    { name: 'SimBA (score-based, first flip)', run: (r: Row, oracle: (row: Row) => ArrayLike<number>) => simba(r, oracle, space, random) },
+  ]
+  const attackResults: ShieldBenchResult['adversarial']['attacks'] = []
+  for (const { name, run } of attacks) {
+    const found: { adversarial: Row; queries: number; perturbation: number; log: Row[] }[] = []
+    for (const r of advRows) {
+      const log: Row[] = []
+      const f = run(r, (row) => {
+        log.push(row)
+        return predict(row)
+      })
+      if (f !== undefined) found.push({ ...f, log })
+    }
     const detected = found.filter((f) => assess(f.adversarial, false).flagged).length
     const squeezeDetected = found.filter((f) => assess(f.adversarial, true).flagged).length
-    return {
+    // The attack as the shield sees it: every probe goes through the protected model under one
+    // client key, then the client submits the input it found; the verdict on that submission
+    // uses the per-request test and the client's history.
+    let historyDetected = 0
+    let historyOnly = 0
+    for (const [i, f] of found.entries()) {
+      const protectedModel = newModel(true)
+      const client = { tenant: 'bench', keyId: `${name}-${i}` }
+      for (const row of f.log) await protectedModel.predict(client, [row])
+      const verdict = (await protectedModel.predict(client, [f.adversarial])).adversarial?.[0]
+      if (verdict?.flagged === true) historyDetected++
+      if (verdict?.history?.flagged === true) historyOnly++
+    }
+    attackResults.push({
       name,
       tried: advRows.length,
       succeeded: found.length,
@@ -274,8 +317,12 @@ export async function runShieldBench(options: ShieldBenchOptions = {}): Promise<
       detected,
       detectionRate: found.length === 0 ? 0 : detected / found.length,
       squeezeDetectionRate: found.length === 0 ? 0 : squeezeDetected / found.length,
-    }
-  })
+      historyDetectionRate: found.length === 0 ? 0 : historyDetected / found.length,
+      historySignalRate: found.length === 0 ? 0 : historyOnly / found.length,
+    })
+  }
+  const statelessFpr = cleanFlagged / testRows.length
+  const benignFpr = benignAdversarial.queries === 0 ? 0 : benignAdversarial.flagged / benignAdversarial.queries
 
   const summaryFlagOk = attackers.every((a) => a.flaggedAt !== null && a.flaggedAt <= 1000 && (a.agreementAtFlag as number) < 0.9)
   const result: ShieldBenchResult = {
@@ -294,11 +341,20 @@ export async function runShieldBench(options: ShieldBenchOptions = {}): Promise<
     attackers,
     attackerSummary,
     hardening,
-    adversarial: { fpr: cleanFlagged / testRows.length, cleanRows: testRows.length, cleanFlagged, attacks, squeezeCleanFpr: squeezeCleanFlagged / testRows.length },
+    adversarial: {
+      fpr: statelessFpr,
+      cleanRows: testRows.length,
+      cleanFlagged,
+      attacks: attackResults,
+      squeezeCleanFpr: squeezeCleanFlagged / testRows.length,
+      historyFpr: profile.adversarial.calibration.history?.fpr ?? null,
+      benign: { ...benignAdversarial, fpr: benignFpr, statelessFpr: benignAdversarial.queries === 0 ? 0 : benignAdversarial.statelessFlagged / benignAdversarial.queries, historyFpr: benignAdversarial.queries === 0 ? 0 : benignAdversarial.historyFlagged / benignAdversarial.queries },
+    },
     doneWhen: {
       attackersFlaggedBefore90AndWithin1000: summaryFlagOk,
       benignFalseAlarmsZero: flagged === 0 && benignClients >= 100 && benignQueries >= 5000,
-      adversarialDetection90At5: (attacks[0]?.detectionRate ?? 0) >= 0.9 && cleanFlagged / testRows.length <= 0.05,
+      adversarialDetection90At5: attackResults.every((a) => a.historyDetectionRate >= 0.9) && statelessFpr <= 0.05 && benignFpr <= 0.05,
+      adversarialDetection90At5PerRequestOnly: attackResults.every((a) => a.detectionRate >= 0.9) && statelessFpr <= 0.05,
     },
     seconds: (Date.now() - started) / 1000,
   }
@@ -327,16 +383,18 @@ export function formatShieldBench(r: ShieldBenchResult): string {
   lines.push(`|---|---|---|${kinds.map(() => '---').join('|')}|`)
   for (const h of r.hardening) lines.push(`| ${h.name} | ${pct(h.victimAccuracy)} | ${pct(h.accuracyLost)} | ${kinds.map((k) => `${pct(h.replica[k] ?? 0)} (${pct(h.agreementLost[k] ?? 0)})`).join(' | ')} |`)
   lines.push('')
-  lines.push(`Adversarial inputs: false positives on ${r.adversarial.cleanRows} clean held-out rows ${pct(r.adversarial.fpr)} (with squeezing ${pct(r.adversarial.squeezeCleanFpr)}), calibrated for ${pct(r.profile.fpr, 0)}`)
-  lines.push('| attack | succeeded | median queries | median perturbation (z) | detected | detected with squeezing |')
-  lines.push('|---|---|---|---|---|---|')
-  for (const a of r.adversarial.attacks) lines.push(`| ${a.name} | ${a.succeeded}/${a.tried} | ${a.medianQueries} | ${a.medianPerturbation.toFixed(3)} | ${pct(a.detectionRate)} | ${pct(a.squeezeDetectionRate)} |`)
+  const b = r.adversarial.benign
+  lines.push(`Adversarial inputs: false positives of the per-request test on ${r.adversarial.cleanRows} clean held-out rows ${pct(r.adversarial.fpr)} (with squeezing ${pct(r.adversarial.squeezeCleanFpr)}), calibrated for ${pct(r.profile.fpr, 0)}; on the benign clients' ${b.queries} queries ${pct(b.fpr, 2)} (per-request ${pct(b.statelessFpr, 2)}, client history ${pct(b.historyFpr, 3)}, budget ${pct(r.adversarial.historyFpr, 1)})`)
+  lines.push('| attack | succeeded | median queries | median perturbation (z) | detected, per-request test | with squeezing | detected through the shield (per-request or client history) | by the history test |')
+  lines.push('|---|---|---|---|---|---|---|---|')
+  for (const a of r.adversarial.attacks) lines.push(`| ${a.name} | ${a.succeeded}/${a.tried} | ${a.medianQueries} | ${a.medianPerturbation.toFixed(3)} | ${pct(a.detectionRate)} | ${pct(a.squeezeDetectionRate)} | ${pct(a.historyDetectionRate)} | ${pct(a.historySignalRate)} |`)
   lines.push('')
   const mark = (ok: boolean) => (ok ? 'MET' : 'NOT MET')
   lines.push('Done when:')
   lines.push(`- every attacker flagged before 90 % agreement and within 1,000 queries: ${mark(r.doneWhen.attackersFlaggedBefore90AndWithin1000)}`)
   lines.push(`- no benign client flagged over 5,000 queries (0 of 100): ${mark(r.doneWhen.benignFalseAlarmsZero)}`)
-  lines.push(`- adversarial detection ≥ 90 % at ≤ 5 % false positives (HopSkipJump): ${mark(r.doneWhen.adversarialDetection90At5)}`)
+  lines.push(`- adversarial detection ≥ 90 % of every attack at ≤ 5 % false positives (through the shield, client history included): ${mark(r.doneWhen.adversarialDetection90At5)}`)
+  lines.push(`  (per-request test alone, no client history: ${mark(r.doneWhen.adversarialDetection90At5PerRequestOnly)})`)
   lines.push(`(${r.seconds.toFixed(0)} s)`)
   return lines.join('\n')
 }

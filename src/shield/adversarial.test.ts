@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createRandom } from '../monitor/sketch/random.js'
-import { lowerTail, marginOf, upperTail } from './adversarial.js'
+import { historyVerdict, lowerTail, marginOf, upperQuantile, upperTail, type HistoryCalibration } from './adversarial.js'
 import { ShieldProfile } from './profile.js'
+import { ProtectedModel } from './protected-model.js'
 import { AttackerSpace } from './sim/attacks.js'
-import { hopSkipJump } from './sim/evasion.js'
+import { hopSkipJump, simba } from './sim/evasion.js'
+import { MemoryShieldState } from './state.js'
 import type { Row } from './sim/housing.js'
 import { SYNTHETIC_FEATURES, syntheticTask } from './testing.js'
 
@@ -76,5 +78,78 @@ describe('adversarial-input detection', () => {
     const copy = new ShieldProfile(JSON.parse(JSON.stringify(profile.json)))
     const row = heldOut[5] as Row
     expect(copy.adversarial.assess(copy.encoder.encode(row), task.model(row))).toEqual(assess(row, false))
+  })
+
+  it('flags the input a score-based attack found, from the probes the same client sent, and leaves natural clients alone', async () => {
+    const shielded = (history = true) => new ProtectedModel({ name: 'synthetic', profile, adversarial: { history } }, async (xs) => xs.map((x) => task.model(x)), new MemoryShieldState())
+    const space = new AttackerSpace(task.schema, heldOut.slice(0, 200))
+    const random = createRandom(8)
+    let found = 0
+    let perRequest = 0
+    let withHistory = 0
+    for (const [i, original] of heldOut.slice(300, 340).entries()) {
+      const probes: Row[] = []
+      const result = simba(original, (row) => {
+        probes.push(row)
+        return task.model(row)
+      }, space, random)
+      if (result === undefined) continue
+      found++
+      const model = shielded()
+      const client = { tenant: 't', keyId: `attacker-${i}` }
+      for (const row of probes) await model.predict(client, [row])
+      const verdict = (await model.predict(client, [result.adversarial])).adversarial?.[0]
+      if (verdict === undefined) throw new Error('no verdict')
+      if (verdict.score > verdict.threshold) perRequest++
+      if (verdict.flagged) withHistory++
+      // The found input was itself the last probe: the exact repeat is skipped, the probe before it is next door.
+      expect(verdict.history?.among).toBe(probes.length)
+      expect(verdict.history?.nearest).toBeGreaterThan(0)
+    }
+    expect(found).toBeGreaterThan(30)
+    expect(withHistory / found).toBeGreaterThan(0.9)
+    expect(withHistory).toBeGreaterThan(perRequest)
+
+    // Natural clients: their own earlier queries are no closer than natural rows are to each other.
+    const model = shielded()
+    let queries = 0
+    let historyFlags = 0
+    for (let c = 0; c < 3; c++) {
+      for (const row of heldOut.slice(c * 400, c * 400 + 400)) {
+        const verdict = (await model.predict({ tenant: 't', keyId: `natural-${c}` }, [row])).adversarial?.[0]
+        queries++
+        if (verdict?.history?.flagged === true) historyFlags++
+      }
+    }
+    expect(historyFlags / queries).toBeLessThan(0.01)
+
+    // Switched off, the verdict carries no history.
+    const off = shielded(false)
+    await off.predict({ tenant: 't', keyId: 'k' }, [heldOut[0] as Row])
+    expect((await off.predict({ tenant: 't', keyId: 'k' }, [heldOut[1] as Row])).adversarial?.[0]?.history).toBeUndefined()
+  })
+
+  it("turns a distance to the client's nearest earlier query into the baseline's share at most that close", () => {
+    const calibration: HistoryCalibration = { sizes: [8, 16], lowest: [[0.1, 0.2, 0.3], [0.05, 0.1, 0.15]], rows: 99, fpr: 0.02 }
+    // 5 earlier queries → the h = 8 sample; one baseline row within 0.15 → (1 + 1) / 100.
+    expect(historyVerdict(calibration, 0.15, 5)).toEqual({ nearest: 0.15, among: 5, p: 0.02, flagged: true })
+    // 12 earlier queries → the h = 16 sample: three rows within 0.15.
+    expect(historyVerdict(calibration, 0.15, 12).p).toBeCloseTo(4 / 100)
+    expect(historyVerdict(calibration, 0.15, 12).flagged).toBe(false)
+    // 40 earlier queries span three samples of 16: the union bound triples the share.
+    expect(historyVerdict(calibration, 0.01, 40).p).toBeCloseTo(3 / 100)
+    // Past the stored tail, the share is at least the tail's (never under the budget).
+    expect(historyVerdict(calibration, 9, 5).p).toBeGreaterThanOrEqual(4 / 100)
+  })
+
+  it("spends the history budget out of the profile's false-positive rate", () => {
+    const history = profile.adversarial.calibration.history
+    expect(history?.fpr).toBe(0.002)
+    expect(history?.sizes[0]).toBe(8)
+    expect(history?.sizes.at(-1)).toBe(512)
+    // The per-request threshold is the (1 − (fpr − history.fpr)) quantile of the held-apart rows' statistic.
+    const c = profile.adversarial.calibration
+    expect(c.threshold.withoutSqueeze).toBe(upperQuantile(c.combined.withoutSqueeze, 0.05 - 0.002))
+    expect(c.threshold.withoutSqueeze).toBeGreaterThan(upperQuantile(c.combined.withoutSqueeze, 0.05))
   })
 })

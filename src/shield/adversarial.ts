@@ -15,6 +15,17 @@
  * The p-values are combined with Fisher's method and the combined statistic's threshold is the
  * (1 − fpr) quantile on a second, held-apart part of the baseline: the false-positive rate on
  * natural inputs is the one asked for.
+ *
+ * A fourth signal needs the client's history (kept by extraction detection): a query-based attack
+ * (SimBA, HopSkipJump, any search that only queries the model) reaches its final input through
+ * probes a small step away from it, so that input sits far closer to one of the client's own
+ * earlier queries than natural inputs sit to each other (the stateful detection of Chen, Carlini &
+ * Wagner, 2020). The baseline says how close natural rows come: for reference samples of h rows
+ * (h = 8, 16, …), the distribution of a held-apart row's distance to its nearest one. An input t
+ * away from the nearest of the client's h earlier queries gets the share of baseline rows at most
+ * t from their nearest among h reference rows (the next size up, so never optimistic), and is
+ * flagged when that share is at most `history.fpr` — a small budget of its own, taken out of the
+ * profile's `fpr`, so both tests together keep the rate asked for.
  */
 import type { FeatureEncoder, FeatureInput } from './features.js'
 import { mahalanobis, type GaussianFit, type ReferenceIndex } from './reference.js'
@@ -35,6 +46,30 @@ export interface AdversarialCalibration {
   threshold: { withSqueeze: number; withoutSqueeze: number }
   /** The Fisher statistic on the held-apart rows, ascending (its tail gives each request's p-value). */
   combined: { withSqueeze: number[]; withoutSqueeze: number[] }
+  /** The history signal (absent in profiles built before it). */
+  history?: HistoryCalibration
+}
+
+export interface HistoryCalibration {
+  /** Reference sample sizes h, ascending. */
+  sizes: number[]
+  /** Per size: the smallest nearest-neighbour distances of the baseline rows to h reference rows, ascending (only the low tail is kept). */
+  lowest: number[][]
+  /** Baseline rows behind each distribution. */
+  rows: number
+  /** An input is flagged when its history p-value is at most this. */
+  fpr: number
+}
+
+/** The history signal of one input: its distance to the client's nearest earlier query. */
+export interface HistoryVerdict {
+  /** Distance to the nearest earlier query of the client that is not an exact repeat. */
+  nearest: number
+  /** Earlier queries searched (h). */
+  among: number
+  /** Bound on the chance that natural traffic puts an earlier query this close. */
+  p: number
+  flagged: boolean
 }
 
 export interface AdversarialVerdict {
@@ -50,6 +85,8 @@ export interface AdversarialVerdict {
   margin: number
   /** Tail probability of each signal among the baseline's rows. */
   p: { distance: number; squeeze?: number; margin: number }
+  /** The client-history signal, when the client's earlier queries were known. */
+  history?: HistoryVerdict
 }
 
 /** Top-1 minus top-2 probability, 0..1. */
@@ -156,6 +193,33 @@ export class AdversarialDetector {
     const pValue = upperTail(squeezed === undefined ? c.combined.withoutSqueeze : c.combined.withSqueeze, score)
     return { flagged: score > threshold, score, threshold, pValue, distance, ...(squeeze === undefined ? {} : { squeeze }), margin, p }
   }
+}
+
+/**
+ * The history signal for an input `nearest` away from the closest of `among` earlier queries of
+ * the same client: the share of baseline rows (+1 corrected, so never 0) at most that far from
+ * their nearest among h reference rows, h the smallest calibrated size ≥ `among`; past the largest
+ * size, multiplied by how many such samples the history spans (a union bound).
+ */
+export function historyVerdict(calibration: HistoryCalibration, nearest: number, among: number): HistoryVerdict {
+  const { sizes, lowest, rows } = calibration
+  let s = sizes.findIndex((h) => h >= among)
+  const chunks = s === -1 ? Math.ceil(among / (sizes[sizes.length - 1] as number)) : 1
+  if (s === -1) s = sizes.length - 1
+  const tail = lowest[s] as number[]
+  // Rows at most that far; past the stored tail that count is at least tail.length, far above any budget.
+  let below = 0
+  while (below < tail.length && (tail[below] as number) <= nearest) below++
+  const p = Math.min(1, (chunks * (below + 1)) / (rows + 1))
+  return { nearest, among, p, flagged: p <= calibration.fpr }
+}
+
+/**
+ * A verdict with the history signal added: flagged by either test; the p-value is the smaller of
+ * the two (the share of natural inputs at least this strange by whichever test is more extreme).
+ */
+export function withHistory(verdict: AdversarialVerdict, history: HistoryVerdict): AdversarialVerdict {
+  return { ...verdict, flagged: verdict.flagged || history.flagged, pValue: Math.min(verdict.pValue, history.p), history }
 }
 
 export function l1(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -59,6 +59,8 @@ export const modelConfigSchema = z
         enabled: z.boolean().default(true),
         /** Ask the model a second time on the squeezed inputs (doubles the model's load). */
         squeeze: z.boolean().default(false),
+        /** Also test each input against the client's own earlier queries (query-based attacks probe next to their final input); needs extraction detection on. */
+        history: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

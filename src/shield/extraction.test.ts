@@ -102,4 +102,21 @@ describe('extraction detection', () => {
     expect(chernoffEvidence(20, 2)).toBeCloseTo(20 * Math.log(10) - 18, 9)
     expect(chernoffEvidence(1, 0)).toBe(Infinity)
   })
+
+  it("reports each query's distance to the client's nearest earlier query, skipping exact repeats", () => {
+    const d = detector()
+    const [a, b] = fresh.rows as [Row, Row]
+    expect(d.apply(event(a)).own).toBeNull()
+    const first = d.apply(event(b)).own
+    const ea = event(a).x
+    const eb = event(b).x
+    const between = Math.sqrt(ea.reduce((s, v, i) => s + (v - (eb[i] as number)) ** 2, 0))
+    expect(first).toEqual({ nearest: expect.closeTo(between, 6) as number, among: 1 })
+    // b again: its exact repeat is skipped, a is the nearest other query.
+    expect(d.apply(event(b)).own).toEqual({ nearest: expect.closeTo(between, 6) as number, among: 2 })
+    // Only repeats so far for a fresh client: nothing to report.
+    const solo = detector()
+    solo.apply(event(a))
+    expect(solo.apply(event(a)).own).toBeNull()
+  })
 })

@@ -18,7 +18,7 @@
  * `evidence` (ln 10⁹ by default). The flag is sticky. Every step is deterministic, so replaying the
  * same events rebuilds the same state (what Redis-shared state relies on).
  */
-import { PradaState, DEFAULT_PRADA, minSquaredDistance, type PradaOptions, type PradaSnapshot } from './prada.js'
+import { PradaState, DEFAULT_PRADA, type PradaOptions, type PradaSnapshot } from './prada.js'
 import type { ExtractionCalibration } from './profile.js'
 import { packFloats, unpackFloats } from './reference.js'
 
@@ -80,6 +80,12 @@ export interface ExtractionStatus {
   evidence: { proximity: number; coverage: number; boundary: number }
   w: number | null
   flag: ExtractionFlag | null
+  /**
+   * Distance from this query to the client's nearest earlier query that is not an exact repeat
+   * (null before the client has one), and how many earlier queries were searched: what the
+   * adversarial detector's history signal reads (an attack's probes sit next to its final input).
+   */
+  own: { nearest: number; among: number } | null
 }
 
 export interface ExtractionSnapshot {
@@ -136,13 +142,16 @@ export class ExtractionDetector {
     // Proximity: nearest neighbour among the client's recent queries vs the reference sample.
     let hit = -1
     let expected = 0
+    let own: ExtractionStatus['own'] = null
     if (this.#historyCount > 0) {
-      const self = Math.sqrt(minSquaredDistance(this.#history, this.#historyCount, this.#dims, event.x))
+      const nearest = nearestSquaredDistances(this.#history, this.#historyCount, this.#dims, event.x)
+      const self = Math.sqrt(nearest.any)
       // An exact repeat (a retry, the same record scored twice) says nothing about synthesis.
       if (self > 0) {
         hit = self < event.nearest ? 1 : 0
         expected = this.#historyCount / (this.#historyCount + this.options.referenceSize)
       }
+      if (Number.isFinite(nearest.other)) own = { nearest: Math.sqrt(nearest.other), among: this.#historyCount }
     }
     this.#remember(event.x)
     const off = event.kth > c.offDistributionRadius ? 1 : 0
@@ -175,7 +184,7 @@ export class ExtractionDetector {
       if (strongest[1] >= this.options.evidence) this.#flag = { at: this.#queries, signal: strongest[0], evidence: round(strongest[1]) }
       else if (pradaStep?.alarm === true) this.#flag = { at: this.#queries, signal: 'prada', evidence: round(this.options.prada.delta - (pradaStep.w as number)) }
     }
-    return { queries: this.#queries, evidence: { proximity: round(evidence.proximity), coverage: round(evidence.coverage), boundary: round(evidence.boundary) }, w: this.#prada.lastW, flag: this.#flag }
+    return { queries: this.#queries, evidence: { proximity: round(evidence.proximity), coverage: round(evidence.coverage), boundary: round(evidence.boundary) }, w: this.#prada.lastW, flag: this.#flag, own }
   }
 
   #remember(x: Float32Array): void {
@@ -212,6 +221,23 @@ export class ExtractionDetector {
     d.#flag = snapshot.flag
     return d
   }
+}
+
+/** Squared distance from x to its nearest point (`any`) and to its nearest point that is not x itself (`other`). */
+function nearestSquaredDistances(points: Float32Array, count: number, dims: number, x: ArrayLike<number>): { any: number; other: number } {
+  let any = Infinity
+  let other = Infinity
+  for (let p = 0; p < count; p++) {
+    const base = p * dims
+    let s = 0
+    for (let i = 0; i < dims && s < other; i++) {
+      const d = (points[base + i] as number) - (x[i] as number)
+      s += d * d
+    }
+    if (s < any) any = s
+    if (s > 0 && s < other) other = s
+  }
+  return { any, other }
 }
 
 function round(v: number): number {

@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { RampartError } from '../core/errors.js'
 import { createRandom, shuffle } from '../monitor/sketch/random.js'
-import { AdversarialDetector, marginOf, l1, lowerTail, upperQuantile, upperTail, type AdversarialCalibration, type DistanceMethod } from './adversarial.js'
+import { AdversarialDetector, marginOf, l1, lowerTail, upperQuantile, upperTail, type AdversarialCalibration, type DistanceMethod, type HistoryCalibration } from './adversarial.js'
 import { FeatureEncoder, type FeatureInput, type FeatureSpec } from './features.js'
 import { PradaState, DEFAULT_PRADA, type PradaOptions } from './prada.js'
 import { fitGaussian, packFloats, ReferenceIndex, unpackFloats, type GaussianFit } from './reference.js'
@@ -69,6 +69,8 @@ export interface BuildProfileOptions {
   distance?: DistanceMethod
   /** Squeezing bound in conditional standard deviations (default 1). */
   clip?: number
+  /** Part of `fpr` spent on the client-history signal (default 0.002); the per-request test gets the rest. */
+  historyFpr?: number
   /** Share of natural queries called off-distribution (default 0.01). */
   offDistributionQuantile?: number
   /** Share of natural queries called near the boundary (default 0.1). */
@@ -141,6 +143,8 @@ export class ShieldProfile {
     const index = new ReferenceIndex(encoder.dims, points)
     const gaussian = fitGaussian(index)
     const method = options.distance ?? 'mahalanobis'
+    const historyFpr = options.historyFpr ?? 0.002
+    if (!(historyFpr >= 0 && historyFpr < fpr)) throw new RampartError('RAMPART_ERR_INPUT_INVALID', `historyFpr must be at least 0 and below fpr (${fpr}), got ${historyFpr}`, { path: 'historyFpr' })
     const clip = options.clip ?? 1
 
     // Signals on both calibration halves: distance, model answer, answer after squeezing.
@@ -175,8 +179,10 @@ export class ShieldProfile {
       clip,
       fpr,
       scores,
-      threshold: { withSqueeze: upperQuantile(combined.withSqueeze, fpr), withoutSqueeze: upperQuantile(combined.withoutSqueeze, fpr) },
+      // The history test spends its own small budget; the per-request test gets the rest of `fpr`.
+      threshold: { withSqueeze: upperQuantile(combined.withSqueeze, fpr - historyFpr), withoutSqueeze: upperQuantile(combined.withoutSqueeze, fpr - historyFpr) },
       combined,
+      history: historyCalibration(index, [...a, ...b].map((s) => s.encoded), historyFpr),
     }
 
     const offQuantile = options.offDistributionQuantile ?? 0.01
@@ -214,6 +220,32 @@ export class ShieldProfile {
       adversarial,
     })
   }
+}
+
+/**
+ * How close natural rows come to each other, for the history signal: for reference samples of
+ * h = 8, 16, … rows (the index's first h, up to 1,024), each baseline row's distance to its nearest
+ * one; only the low tail (5 %, at least 20 values) is kept, since only it can fall under a budget.
+ */
+function historyCalibration(index: ReferenceIndex, rows: readonly Float32Array[], fpr: number): HistoryCalibration {
+  const sizes: number[] = []
+  for (let h = 8; h <= Math.min(1024, index.count); h *= 2) sizes.push(h)
+  const keep = Math.min(rows.length, Math.max(20, Math.ceil(0.05 * rows.length)))
+  const lowest = sizes.map((h) => {
+    const nearest = rows.map((x) => {
+      let best = Infinity
+      for (let p = 0; p < h; p++) {
+        const r = index.row(p)
+        let s = 0
+        for (let i = 0; i < r.length && s < best; i++) s += ((r[i] as number) - (x[i] as number)) ** 2
+        // Exact repeats are skipped, as the client's history skips them.
+        if (s > 0 && s < best) best = s
+      }
+      return Math.sqrt(best)
+    })
+    return nearest.sort((x, y) => x - y).slice(0, keep)
+  })
+  return { sizes, lowest, rows: rows.length, fpr }
 }
 
 function argmaxOf(v: ArrayLike<number>): number {

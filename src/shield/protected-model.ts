@@ -5,7 +5,7 @@
  * (alert, throttle, revoke) is the caller's `onFlag`.
  */
 import type { AdversarialVerdict } from './adversarial.js'
-import { marginOf } from './adversarial.js'
+import { historyVerdict, marginOf, withHistory } from './adversarial.js'
 import { ExtractionDetector, type ExtractionOptions, type ExtractionSignal, type ExtractionSnapshot, type ExtractionStatus, type QueryEvent } from './extraction.js'
 import type { FeatureInput } from './features.js'
 import { argmaxOf, OutputHardener, type HardenedOutput, type HardeningOptions } from './hardening.js'
@@ -19,7 +19,8 @@ export interface ProtectedModelOptions {
   profile?: ShieldProfile | undefined
   hardening?: HardeningOptions
   extraction?: { enabled?: boolean; evidence?: number; slack?: number; window?: number; signals?: readonly ExtractionSignal[] }
-  adversarial?: { enabled?: boolean; squeeze?: boolean }
+  /** history (default true): also test each input against the client's earlier queries (needs extraction detection, which keeps them). */
+  adversarial?: { enabled?: boolean; squeeze?: boolean; history?: boolean }
   /** Seed of the hardening noise (tests, simulations). */
   seed?: number
 }
@@ -124,6 +125,13 @@ export class ProtectedModel {
       })
       const recorded = await this.state.recordMany({ ...client, model: this.name }, this.#codec, events)
       outcome.extraction = recorded.at(-1)?.status
+      const history = profile.adversarial.calibration.history
+      if (outcome.adversarial !== undefined && history !== undefined && this.options.adversarial?.history !== false) {
+        outcome.adversarial = outcome.adversarial.map((verdict, i) => {
+          const own = recorded[i]?.status.own
+          return own === null || own === undefined ? verdict : withHistory(verdict, historyVerdict(history, own.nearest, own.among))
+        })
+      }
     }
     return outcome
   }
