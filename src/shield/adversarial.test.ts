@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createRandom } from '../monitor/sketch/random.js'
-import { historyVerdict, lowerTail, marginOf, upperQuantile, upperTail, type HistoryCalibration } from './adversarial.js'
+import { calibratedRank, calibratedThreshold, historyVerdict, lowerTail, marginOf, upperQuantile, upperTail, type HistoryCalibration } from './adversarial.js'
 import { ShieldProfile } from './profile.js'
 import { ProtectedModel } from './protected-model.js'
 import { AttackerSpace } from './sim/attacks.js'
@@ -130,16 +130,31 @@ describe('adversarial-input detection', () => {
   })
 
   it("turns a distance to the client's nearest earlier query into the baseline's share at most that close", () => {
-    const calibration: HistoryCalibration = { sizes: [8, 16], lowest: [[0.1, 0.2, 0.3], [0.05, 0.1, 0.15]], rows: 99, fpr: 0.02 }
+    // Flag when at most one baseline row comes as close.
+    const calibration: HistoryCalibration = { sizes: [8, 16], lowest: [[0.1, 0.2, 0.3], [0.05, 0.1, 0.15]], rows: 99, fpr: 0.02, confidence: 0.9, flagAtMost: 1 }
     // 5 earlier queries → the h = 8 sample; one baseline row within 0.15 → (1 + 1) / 100.
     expect(historyVerdict(calibration, 0.15, 5)).toEqual({ nearest: 0.15, among: 5, p: 0.02, flagged: true })
     // 12 earlier queries → the h = 16 sample: three rows within 0.15.
     expect(historyVerdict(calibration, 0.15, 12).p).toBeCloseTo(4 / 100)
     expect(historyVerdict(calibration, 0.15, 12).flagged).toBe(false)
-    // 40 earlier queries span three samples of 16: the union bound triples the share.
+    // 40 earlier queries span three samples of 16: the union bound triples the share, and a third
+    // of the budget is too small for 99 rows to vouch for.
     expect(historyVerdict(calibration, 0.01, 40).p).toBeCloseTo(3 / 100)
+    expect(historyVerdict(calibration, 0.01, 40).flagged).toBe(false)
     // Past the stored tail, the share is at least the tail's (never under the budget).
     expect(historyVerdict(calibration, 9, 5).p).toBeGreaterThanOrEqual(4 / 100)
+  })
+
+  it('sets thresholds that hold the rate at the asked confidence over the calibration sample (binomial)', () => {
+    // Checked against the exact binomial CDF (Python's math.comb).
+    expect(calibratedRank(1000, 0.05, 0.9)).toBe(40)
+    expect(calibratedRank(1000, 0.048, 0.9)).toBe(38)
+    expect(calibratedRank(2000, 0.002, 0.9)).toBe(1)
+    expect(calibratedRank(99, 0.02 / 3, 0.9)).toBe(-1)
+    expect(calibratedRank(100, 0.05, 0.5)).toBe(4)
+    const values = Array.from({ length: 1000 }, (_, i) => i)
+    expect(calibratedThreshold(values, 0.05, 0.9)).toBe(959) // 40 values above it
+    expect(calibratedThreshold(values.slice(0, 10), 0.01, 0.9)).toBe(Infinity)
   })
 
   it("spends the history budget out of the profile's false-positive rate", () => {
@@ -147,9 +162,10 @@ describe('adversarial-input detection', () => {
     expect(history?.fpr).toBe(0.002)
     expect(history?.sizes[0]).toBe(8)
     expect(history?.sizes.at(-1)).toBe(512)
-    // The per-request threshold is the (1 − (fpr − history.fpr)) quantile of the held-apart rows' statistic.
+    // The per-request threshold holds fpr − history.fpr at 90 % confidence on the held-apart rows.
     const c = profile.adversarial.calibration
-    expect(c.threshold.withoutSqueeze).toBe(upperQuantile(c.combined.withoutSqueeze, 0.05 - 0.002))
+    expect(c.threshold.withoutSqueeze).toBe(calibratedThreshold(c.combined.withoutSqueeze, 0.05 - 0.002, 0.9))
     expect(c.threshold.withoutSqueeze).toBeGreaterThan(upperQuantile(c.combined.withoutSqueeze, 0.05))
+    expect(history?.flagAtMost).toBe(calibratedRank(history?.rows ?? 0, 0.002, 0.9))
   })
 })

@@ -57,8 +57,12 @@ export interface HistoryCalibration {
   lowest: number[][]
   /** Baseline rows behind each distribution. */
   rows: number
-  /** An input is flagged when its history p-value is at most this. */
+  /** The false-positive budget of the history test. */
   fpr: number
+  /** Confidence that the budget holds despite the finite baseline (see `calibratedRank`). */
+  confidence: number
+  /** An input is flagged when at most this many baseline rows are as close (for histories up to the largest size). */
+  flagAtMost: number
 }
 
 /** The history signal of one input: its distance to the client's nearest earlier query. */
@@ -202,7 +206,7 @@ export class AdversarialDetector {
  * size, multiplied by how many such samples the history spans (a union bound).
  */
 export function historyVerdict(calibration: HistoryCalibration, nearest: number, among: number): HistoryVerdict {
-  const { sizes, lowest, rows } = calibration
+  const { sizes, lowest, rows, flagAtMost } = calibration
   let s = sizes.findIndex((h) => h >= among)
   const chunks = s === -1 ? Math.ceil(among / (sizes[sizes.length - 1] as number)) : 1
   if (s === -1) s = sizes.length - 1
@@ -211,7 +215,8 @@ export function historyVerdict(calibration: HistoryCalibration, nearest: number,
   let below = 0
   while (below < tail.length && (tail[below] as number) <= nearest) below++
   const p = Math.min(1, (chunks * (below + 1)) / (rows + 1))
-  return { nearest, among, p, flagged: p <= calibration.fpr }
+  const limit = chunks === 1 ? flagAtMost : calibratedRank(rows, calibration.fpr / chunks, calibration.confidence)
+  return { nearest, among, p, flagged: below <= limit }
 }
 
 /**
@@ -226,6 +231,38 @@ export function l1(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0
   for (let i = 0; i < a.length; i++) s += Math.abs((a[i] as number) - ((b[i] as number) ?? 0))
   return s
+}
+
+/**
+ * How many of n calibration values may lie beyond a threshold so that, with probability
+ * `confidence` over the draw of the calibration sample, the threshold's true exceedance rate is at
+ * most `fpr`: the largest k with P(Binomial(n, fpr) ≤ k) ≤ 1 − confidence (−1 when even k = 0 is
+ * too many: the sample is too small for the rate). A plain quantile only holds the rate on average
+ * over calibration samples; one profile is one sample, and with a thousand rows its 5 % quantile
+ * misses by ±0.7 points.
+ */
+export function calibratedRank(n: number, fpr: number, confidence: number): number {
+  if (fpr <= 0) return -1
+  if (fpr >= 1) return n
+  const delta = 1 - confidence
+  const ratio = fpr / (1 - fpr)
+  let logP = n * Math.log1p(-fpr) // ln P(X = 0)
+  let cdf = 0
+  let k = -1
+  for (let j = 0; j <= n; j++) {
+    cdf += Math.exp(logP)
+    if (cdf > delta) break
+    k = j
+    logP += Math.log((n - j) / (j + 1)) + Math.log(ratio)
+  }
+  return k
+}
+
+/** The threshold that at most `calibratedRank(n, fpr, confidence)` of `values` exceed (Infinity when none may). */
+export function calibratedThreshold(values: readonly number[], fpr: number, confidence: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const k = calibratedRank(sorted.length, fpr, confidence)
+  return k < 0 || sorted.length === 0 ? Infinity : (sorted[sorted.length - 1 - Math.min(k, sorted.length - 1)] as number)
 }
 
 /** The (1 − fpr) quantile of `values` (the threshold a natural input exceeds with probability fpr). */

@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { RampartError } from '../core/errors.js'
 import { createRandom, shuffle } from '../monitor/sketch/random.js'
-import { AdversarialDetector, marginOf, l1, lowerTail, upperQuantile, upperTail, type AdversarialCalibration, type DistanceMethod, type HistoryCalibration } from './adversarial.js'
+import { AdversarialDetector, calibratedRank, calibratedThreshold, marginOf, l1, lowerTail, upperQuantile, upperTail, type AdversarialCalibration, type DistanceMethod, type HistoryCalibration } from './adversarial.js'
 import { FeatureEncoder, type FeatureInput, type FeatureSpec } from './features.js'
 import { PradaState, DEFAULT_PRADA, type PradaOptions } from './prada.js'
 import { fitGaussian, packFloats, ReferenceIndex, unpackFloats, type GaussianFit } from './reference.js'
@@ -71,6 +71,8 @@ export interface BuildProfileOptions {
   clip?: number
   /** Part of `fpr` spent on the client-history signal (default 0.002); the per-request test gets the rest. */
   historyFpr?: number
+  /** Confidence that the false-positive rates hold despite the finite calibration sample (default 0.9). */
+  confidence?: number
   /** Share of natural queries called off-distribution (default 0.01). */
   offDistributionQuantile?: number
   /** Share of natural queries called near the boundary (default 0.1). */
@@ -144,6 +146,7 @@ export class ShieldProfile {
     const gaussian = fitGaussian(index)
     const method = options.distance ?? 'mahalanobis'
     const historyFpr = options.historyFpr ?? 0.002
+    const confidence = options.confidence ?? 0.9
     if (!(historyFpr >= 0 && historyFpr < fpr)) throw new RampartError('RAMPART_ERR_INPUT_INVALID', `historyFpr must be at least 0 and below fpr (${fpr}), got ${historyFpr}`, { path: 'historyFpr' })
     const clip = options.clip ?? 1
 
@@ -179,10 +182,11 @@ export class ShieldProfile {
       clip,
       fpr,
       scores,
-      // The history test spends its own small budget; the per-request test gets the rest of `fpr`.
-      threshold: { withSqueeze: upperQuantile(combined.withSqueeze, fpr - historyFpr), withoutSqueeze: upperQuantile(combined.withoutSqueeze, fpr - historyFpr) },
+      // The history test spends its own small budget; the per-request test gets the rest of `fpr`,
+      // with a threshold that holds it at `confidence` over the draw of the calibration rows.
+      threshold: { withSqueeze: calibratedThreshold(combined.withSqueeze, fpr - historyFpr, confidence), withoutSqueeze: calibratedThreshold(combined.withoutSqueeze, fpr - historyFpr, confidence) },
       combined,
-      history: historyCalibration(index, [...a, ...b].map((s) => s.encoded), historyFpr),
+      history: historyCalibration(index, [...a, ...b].map((s) => s.encoded), historyFpr, confidence),
     }
 
     const offQuantile = options.offDistributionQuantile ?? 0.01
@@ -227,7 +231,7 @@ export class ShieldProfile {
  * h = 8, 16, … rows (the index's first h, up to 1,024), each baseline row's distance to its nearest
  * one; only the low tail (5 %, at least 20 values) is kept, since only it can fall under a budget.
  */
-function historyCalibration(index: ReferenceIndex, rows: readonly Float32Array[], fpr: number): HistoryCalibration {
+function historyCalibration(index: ReferenceIndex, rows: readonly Float32Array[], fpr: number, confidence: number): HistoryCalibration {
   const sizes: number[] = []
   for (let h = 8; h <= Math.min(1024, index.count); h *= 2) sizes.push(h)
   const keep = Math.min(rows.length, Math.max(20, Math.ceil(0.05 * rows.length)))
@@ -245,7 +249,7 @@ function historyCalibration(index: ReferenceIndex, rows: readonly Float32Array[]
     })
     return nearest.sort((x, y) => x - y).slice(0, keep)
   })
-  return { sizes, lowest, rows: rows.length, fpr }
+  return { sizes, lowest, rows: rows.length, fpr, confidence, flagAtMost: calibratedRank(rows.length, fpr, confidence) }
 }
 
 function argmaxOf(v: ArrayLike<number>): number {
