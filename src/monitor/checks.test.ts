@@ -103,6 +103,22 @@ describe('checks against a baseline', () => {
     expect(types(many)).toContain('*:dataset_drift_check')
   })
 
+  it('drift-tests nearly unique amounts but not sequence ids or columns named like ids', () => {
+    const r = createRandom(5)
+    const make = (n: number, from: number, scale: number) =>
+      Array.from({ length: n }, (_, i) => ({ seq: from + i, user_id: Math.floor(r.next() * 1e9), income: Math.round((30_000 + r.next() * 50_000) * scale) }))
+    const baseline = baselineOf(make(2_000, 0, 1))
+    const report = check(baseline, make(300, 2_000, 2))
+    const feature = (name: string) => report.features.find((f) => f.name === name)!
+    // Every income is distinct, yet a doubled income is drift, not "new ids".
+    expect(feature('income').drift?.drifted).toBe(true)
+    expect(types(report)).toContain('income:baseline_drift_check')
+    // New sequence numbers and random user ids are expected to differ: not drift-tested.
+    expect(feature('seq').drift).toBeUndefined()
+    expect(feature('seq').driftNote).toMatch(/identifier-like.*filling their range/)
+    expect(feature('user_id').driftNote).toMatch(/identifier-like.*named user_id/)
+  })
+
   it('checks text drift (vocabulary, script) and the guard signals', () => {
     const r = check(baseline, rows(5000, 6, { words: GERMAN, flagRate: 0.2 }))
     const text = r.violations.find((v) => v.constraint_check_type === 'text_drift_check')

@@ -12,6 +12,22 @@ import type { DriftConstraint, DriftSettings, FeatureDriftKind } from './types.j
 /** Numbers with at most this many distinct values are tested as categories. */
 export const CATEGORICAL_NUMERIC_MAX_DISTINCT = 5
 
+/** Column names of identifiers: `id`, `user_id`, `userId`, `order-key`, `uuid`. */
+const ID_NAME = /(?:^|[_\-\s.])(?:id|uuid|guid|key)$|[a-z](?:Id|ID|Uuid|Key)$|^(?:id|uuid|guid)$/i
+
+/**
+ * Nearly unique integers are an identifier (whose "drift" is only new ids) when they are
+ * named like one or fill most of their range, as sequence numbers do. Amounts, incomes and
+ * timestamps are nearly unique too, but spread thinly over a wide range: they are features
+ * and are drift-tested (a doubled income must not pass as "new ids").
+ */
+function integerIdentifier(summary: ColumnSummary, column: ColumnProfiler): boolean {
+  if (summary.present < 100 || summary.distinct < 0.95 * summary.present) return false
+  if (ID_NAME.test(summary.name)) return true
+  const span = column.numbers.max - column.numbers.min + 1
+  return Number.isFinite(span) && span <= 2 * summary.distinct
+}
+
 export function driftKind(summary: ColumnSummary, column: ColumnProfiler): { kind: FeatureDriftKind; reason?: string } {
   switch (summary.type) {
     case 'unknown':
@@ -21,7 +37,7 @@ export function driftKind(summary: ColumnSummary, column: ColumnProfiler): { kin
     case 'boolean':
       return { kind: 'categorical' }
     case 'integral':
-      if (summary.present >= 100 && summary.distinct >= 0.95 * summary.present) return { kind: 'none', reason: `identifier-like: about ${summary.distinct} distinct integers in ${summary.present} values` }
+      if (integerIdentifier(summary, column)) return { kind: 'none', reason: `identifier-like: about ${summary.distinct} distinct integers in ${summary.present} values${ID_NAME.test(summary.name) ? `, named ${summary.name}` : ', filling their range'}` }
       return column.numericCategories !== null && column.numericCategories.size <= CATEGORICAL_NUMERIC_MAX_DISTINCT ? { kind: 'categorical' } : { kind: 'numeric' }
     case 'fractional':
       return column.numericCategories !== null && column.numericCategories.size <= CATEGORICAL_NUMERIC_MAX_DISTINCT ? { kind: 'categorical' } : { kind: 'numeric' }
