@@ -66,6 +66,11 @@ export const gatewayConfigSchema = z
         z.array(z.enum(['flag', 'redact', 'block'])).min(1, 'name at least one of flag, redact, block'),
       )
       .default(['flag', 'block']),
+    /**
+     * Verdicts of chat messages kept so a conversation's earlier messages are not re-scanned (and
+     * re-alerted) on every turn; 0 turns it off.
+     */
+    historyCacheEntries: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
     /** Let `/metrics` answer without a key (for a Prometheus on a private network). */
     metricsPublic: bool.default(false),
     /** How long a verified API key is trusted before the store is asked again (revocation delay across replicas). */

@@ -268,6 +268,39 @@ describe.each(backends.map((b) => [b.name, b] as const))('gateway on %s', (_name
       expect(sent).toMatch(/\[EMAIL_1\]/)
     })
 
+    it('judges a conversation\'s earlier messages once: no re-scan, no second alert, the redaction applied again', async () => {
+      const flagged = `Please check my order \u200b status`
+      const email = 'Write to jane.roe@example.org about it'
+      const turn = (messages: { role: string; content: string }[]) => gw.call('/v1/chat/completions', { key: app, body: { model: 'm', messages } })
+      const alertCount = async () => ((await (await gw.call('/v1/alerts?limit=500', { key: analyst })).json()) as { items: unknown[] }).items.length
+      const hits = async () => Number(/rampart_history_cache_hits_total (\d+)/.exec(await (await gw.call('/metrics', { key: analyst })).text())?.[1] ?? 0)
+      const before = { alerts: await alertCount(), hits: await hits() }
+
+      const first = (await (await turn([{ role: 'user', content: flagged }, { role: 'user', content: email }])).json()) as { rampart: { decision: string; alertIds: string[] } }
+      expect(first.rampart.decision).toBe('redact')
+      expect(first.rampart.alertIds).toHaveLength(1)
+      expect(await alertCount()).toBe(before.alerts + 1)
+
+      const history = [{ role: 'user', content: flagged }, { role: 'user', content: email }, { role: 'assistant', content: 'Done.' }]
+      const second = (await (await turn([...history, { role: 'user', content: 'Thanks!' }])).json()) as { rampart: { decision: string; alertIds: string[] } }
+      // The flagged message is named by its first alert; no new alert was raised.
+      expect(second.rampart.alertIds).toEqual(first.rampart.alertIds)
+      expect(await alertCount()).toBe(before.alerts + 1)
+      expect(await hits()).toBe(before.hits + 2)
+      // The remembered redaction still reaches the upstream in place of the address.
+      const sent = upstream.requests.at(-1)!.messages.map((m) => m.content as string)
+      expect(sent.join(' ')).not.toContain('jane.roe@example.org')
+      expect(sent[1]).toMatch(/\[EMAIL_1\]/)
+    })
+
+    it('scans and alerts again when a blocked prompt is retried', async () => {
+      const first = (await (await chat(app, INJECTION)).json()) as { rampart: { alertIds: string[] } }
+      const again = (await (await chat(app, INJECTION)).json()) as { rampart: { alertIds: string[] } }
+      expect(first.rampart.alertIds).toHaveLength(1)
+      expect(again.rampart.alertIds).toHaveLength(1)
+      expect(again.rampart.alertIds[0]).not.toBe(first.rampart.alertIds[0])
+    })
+
     it('scans text parts of multi-part messages and tool outputs (indirect injection)', async () => {
       const before = upstream.requests.length
       const res = await gw.call('/v1/chat/completions', {

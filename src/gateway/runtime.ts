@@ -17,6 +17,7 @@ import { openBackends } from './backends.js'
 import { LOG_REDACT, buildApp } from './app.js'
 import { isLoopback, type GatewayConfig } from './config.js'
 import { GuardResolver } from './guards.js'
+import { HistoryCache } from './history-cache.js'
 import { Authenticator } from './plugins/auth.js'
 import { GatewayMetrics } from './plugins/metrics.js'
 import type { GatewayServices } from './services.js'
@@ -149,6 +150,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       audit,
       alerts,
       guards: new GuardResolver(store, defaultGuard),
+      ...(config.historyCacheEntries > 0 ? { history: new HistoryCache({ maxEntries: config.historyCacheEntries }) } : {}),
       auth,
       metrics,
       upstream,

@@ -5,6 +5,7 @@ import type { Store } from '../store/types.js'
 import type { AlertService, AuditWriter, Sealer } from './alert-service.js'
 import type { GatewayConfig } from './config.js'
 import type { GuardResolver } from './guards.js'
+import type { HistoryCache } from './history-cache.js'
 import type { Authenticator } from './plugins/auth.js'
 import type { GatewayMetrics } from './plugins/metrics.js'
 import type { Upstream } from './upstream.js'
@@ -27,6 +28,8 @@ export interface GatewayServices {
   logger?: FastifyBaseLogger
   /** Capture, schedules and alarms (monitor/ops); the /v1/monitor routes exist only with it. */
   monitor?: MonitorOps
+  /** Verdicts of chat messages already scanned (history-cache.ts); absent: every message is scanned every turn. */
+  history?: HistoryCache
   /** The model shield: configured models behind `/v1/models/{name}/predict` and the chat proxy's extraction detection. */
   shield?: ShieldService
 }

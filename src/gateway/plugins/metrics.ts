@@ -20,6 +20,7 @@ export class GatewayMetrics {
   readonly upstreamDuration = new Histogram({ name: 'rampart_upstream_duration_seconds', help: 'Time to the upstream response headers.', buckets: LATENCY_BUCKETS, registers: [this.registry] })
   readonly alerts = new Counter({ name: 'rampart_alerts_total', help: 'Alerts raised by severity and source.', labelNames: ['severity', 'source'], registers: [this.registry] })
   readonly denials = new Counter({ name: 'rampart_auth_denials_total', help: 'Requests denied by authentication, role or rate limit.', labelNames: ['code'], registers: [this.registry] })
+  readonly historyHits = new Counter({ name: 'rampart_history_cache_hits_total', help: 'Chat messages whose verdict was remembered from an earlier turn (not scanned again).', registers: [this.registry] })
   readonly streamsCut = new Counter({ name: 'rampart_streams_cut_total', help: 'Streamed responses cut because the output guard blocked.', registers: [this.registry] })
   readonly outboxPending = new Gauge({ name: 'rampart_outbox_pending', help: 'Webhook messages waiting for delivery.', registers: [this.registry] })
 

@@ -168,14 +168,40 @@ async function guardMessages(services: GatewayServices, guard: Guard, principal:
     }
     for (const part of parts) {
       const text = part.get()
+      // A message seen before under this policy (the conversation so far): its verdict again,
+      // its first alert named, no new scan and no new alert (history-cache.ts).
+      const key = services.history?.key(guard, principal.tenant, text)
+      const seen = key === undefined ? undefined : services.history!.get(key)
+      if (seen !== undefined) {
+        services.metrics.historyHits.inc()
+        if (seen.decision === 'allow') continue
+        verdict.decision = stronger(verdict.decision, seen.decision)
+        verdict.findings.push(...seen.findings.map((f) => ({ ...f, detail: { ...f.detail, message: index } })))
+        if (seen.alertId !== undefined) verdict.alertIds.push(seen.alertId)
+        if (seen.decision === 'redact' && seen.redacted !== undefined) part.set(seen.redacted)
+        continue
+      }
       const result = await guard.scanInput(text)
       services.metrics.recordScan('input', result)
-      if (result.decision === 'allow') continue
+      if (result.decision === 'allow') {
+        if (key !== undefined) services.history!.set(key, { decision: 'allow', findings: result.findings })
+        continue
+      }
       verdict.decision = stronger(verdict.decision, result.decision)
       verdict.findings.push(...result.findings.map((f) => ({ ...f, detail: { ...f.detail, message: index } })))
       const alert = await services.alerts.raise({ tenant: principal.tenant, keyId: principal.keyId, requestId: request.id, direction: 'input', source: 'proxy', text, result })
       if (alert !== undefined) verdict.alertIds.push(alert.id)
       if (result.decision === 'redact') part.set(result.text)
+      // A blocked message never became history (it was not answered): a retry is a new attempt,
+      // scanned and alerted again.
+      if (key !== undefined && result.decision !== 'block') {
+        services.history!.set(key, {
+          decision: result.decision,
+          findings: result.findings,
+          ...(result.decision === 'redact' ? { redacted: result.text } : {}),
+          ...(alert === undefined ? {} : { alertId: alert.id }),
+        })
+      }
     }
   }
   return verdict
