@@ -139,7 +139,13 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
     const guardPrompts = benignPrompts(200, 1_024)
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${keyOut}` }
     let i = 0
-    const chatBody = (stream: boolean) => () => JSON.stringify({ model: 'bench', stream, messages: [{ role: 'system', content: 'You are a helpful assistant for a bank.' }, { role: 'user', content: prompts[i++ % prompts.length] }] })
+    // Every user message is new (a numbered reference appended), as the newest message of real
+    // traffic is: the proxy remembers verdicts of messages it has seen (conversation history), and
+    // a bench that cycled 200 prompts would measure that memory instead of the scanners.
+    const chatBody = (stream: boolean) => () => {
+      const k = i++
+      return JSON.stringify({ model: 'bench', stream, messages: [{ role: 'system', content: 'You are a helpful assistant for a bank.' }, { role: 'user', content: `${prompts[k % prompts.length]} (ref ${k})` }] })
+    }
     const load = (url: string, body: () => string, extra: Partial<autocannon.Options> = {}) =>
       run({
         url,
@@ -168,7 +174,8 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
     const streamDirect = await at500(`${upstreamUrl}/chat/completions`, true)
     log('proxy SSE at 500 req/s: through Rampart')
     const streamRampart = await at500(`${gateway}/v1/chat/completions`, true)
-    const chatBodies = Array.from({ length: prompts.length }, chatBody(false))
+    // More distinct bodies than a full-speed row sends (wrk cycles through them).
+    const chatBodies = Array.from({ length: 60_000 }, chatBody(false))
     log(`proxy at full speed (${fullSpeedTool}): direct`)
     const maxDirect = await fullSpeed(`${upstreamUrl}/chat/completions`, chatBodies)
     log(`proxy at full speed (${fullSpeedTool}): through Rampart`)
