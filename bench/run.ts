@@ -7,18 +7,18 @@
  * 1. latency of the default input policy on 2 KB prompts (first, on a small heap);
  * 2. prompt injection vs @andersmyrmel/vard and @presidio-dev/hai-guardrails (dev.jsonl);
  * 3. PII and secrets vs @openredaction/openredaction and redact-pii (pii/dev.jsonl);
- * 4. the gateway under HTTP load (autocannon), direct vs through Rampart;
+ * 4. the gateway under HTTP load (paced open-loop and wrk/autocannon), direct vs through Rampart;
  * 5. the monitor: profile speed and memory (1M/4M rows), drift detection on the shared tabular data;
  * 6. data integrity: poisoned rows found vs kNN and self-confidence baselines, manifest MB/s;
  * 7. the model shield: extraction attackers vs benign clients, output hardening, adversarial inputs
  *    (a seeded simulation on California housing, about 10 minutes on one core).
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { formatInjectionTable, runInjectionBench } from './injection.js'
-import { formatLatency, runLatencyBench } from './latency.js'
-import { formatPiiBench, runPiiBench } from './pii.js'
+import { formatInjectionTable, runInjectionBench, type InjectionBenchResult } from './injection.js'
+import { formatLatency, runLatencyBench, type LatencyResult } from './latency.js'
+import { formatPiiBench, runPiiBench, type PiiBenchResult } from './pii.js'
 import { formatGatewayBench, runGatewayBench } from './gateway.js'
 import { formatMonitorBench, runMonitorBench } from './monitor.js'
 import { formatIntegrityTable, runIntegrityBench } from './integrity.js'
@@ -42,7 +42,7 @@ const extraTables: string[] = []
 
 async function runExtras(): Promise<void> {
   if (want('gateway')) {
-    step(4, 'the gateway under load: direct vs through Rampart (autocannon)')
+    step(4, 'the gateway under load: direct vs through Rampart')
     const gateway = await runGatewayBench()
     write('gateway.json', gateway)
     extraTables.push(formatGatewayBench(gateway))
@@ -71,30 +71,42 @@ async function runExtras(): Promise<void> {
   }
 }
 
-// The peers' sections share one report; a run that asks only for other sections skips them.
-if (!want('latency') || !want('injection') || !want('pii')) {
-  await runExtras()
-  process.stderr.write(`\nwrote ${results}/ (${asked.join(', ')})\n`)
+// The peers' sections (latency, injection, PII) share one report. A section not asked for this
+// run is read back from its last results file, so `npm run bench -- latency` refreshes the latency
+// figures and the report keeps the other two.
+const previous = <T,>(name: string): T | undefined => {
+  const file = join(results, name)
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined
+}
+let latency: LatencyResult | undefined
+let injection: InjectionBenchResult | undefined
+let pii: PiiBenchResult | undefined
+if (want('latency')) {
+  step(1, 'latency of the default input policy on 2 KB prompts')
+  latency = await runLatencyBench()
+  write('latency.json', latency)
+  console.log(formatLatency(latency))
+} else latency = previous('latency.json')
+if (want('injection')) {
+  step(2, 'prompt injection: Rampart vs vard vs hai-guardrails')
+  injection = await runInjectionBench({ print: false })
+  write('injection.json', injection)
+  console.log(`\n${formatInjectionTable(injection)}`)
+} else injection = previous('injection.json')
+if (want('pii')) {
+  step(3, 'PII and secrets: Rampart vs OpenRedaction vs redact-pii')
+  pii = await runPiiBench({ print: false, write: false })
+  write('pii.json', pii)
+  console.log(`\n${formatPiiBench(pii)}`)
+} else pii = previous('pii.json')
+await runExtras()
+if (latency === undefined || injection === undefined || pii === undefined) {
+  process.stderr.write(`\nwrote ${results}/ (${asked.join(', ')}); report.html needs latency, injection and pii results\n`)
   process.exit(0)
 }
-
-step(1, 'latency of the default input policy on 2 KB prompts')
-const latency = await runLatencyBench()
-write('latency.json', latency)
 const latencyTable = formatLatency(latency)
-console.log(latencyTable)
-
-step(2, 'prompt injection: Rampart vs vard vs hai-guardrails')
-const injection = await runInjectionBench({ print: false })
-write('injection.json', injection)
 const injectionTable = formatInjectionTable(injection)
-console.log(`\n${injectionTable}`)
-
-step(3, 'PII and secrets: Rampart vs OpenRedaction vs redact-pii')
-const pii = await runPiiBench({ print: false, write: false })
-write('pii.json', pii)
 const piiTable = formatPiiBench(pii)
-console.log(`\n${piiTable}`)
 
 const charts: BarChart[] = [
   {
@@ -138,6 +150,5 @@ const charts: BarChart[] = [
     unit: ' ms',
   },
 ]
-await runExtras()
 writeFileSync(join(results, 'report.html'), renderReport('Rampart benchmarks', charts, [latencyTable, injectionTable, piiTable, ...extraTables]))
-process.stderr.write(`\nwrote ${results}/{latency,injection,pii}.json and report.html\n`)
+process.stderr.write(`\nwrote ${results}/ (${asked.length === 0 ? 'every section' : asked.join(', ')}) and report.html\n`)
