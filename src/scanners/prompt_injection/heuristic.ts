@@ -65,10 +65,12 @@ export const EXTRA_WEIGHTS = {
 } as const
 
 const INDIRECT_IDS = new Set(['output_imperative', 'code_payload', 'output_reference', 'addressed_to_model', 'response_directive', 'insert_payload', 'hidden_comment_instruction', 'important_marker'])
-const DATA_CONTEXT_RE = /(?:^|\n|\|)\s*(?:subject|from|to|date|received date|email_from|content)\s*:|\b(?:Hi|Hello|Dear) [A-Z][a-z]+ ?,|\|[^|\n]*\|[^|\n]*\||```|\n {4}\S|<\/?(?:div|p|html|body|span|table)\b/i
+// A code fence also when its backticks were spaced out (`` ` ` ` ``, letters spaced one by one).
+const DATA_CONTEXT_RE = /(?:^|\n|\|)\s*(?:subject|from|to|date|received date|email_from|content)\s*:|\b(?:Hi|Hello|Dear) [A-Z][a-z]+ ?,|\|[^|\n]*\|[^|\n]*\||` {0,2}` {0,2}`|\n {4}\S|<\/?(?:div|p|html|body|span|table)\b/i
 const NON_ASCII_RE = /[^\x00-\x7f]/
-// The same document cues on the folded view, so look-alike letters cannot hide them.
-const FOLDED_CONTEXT_RE = /(?:^|[ .,])(?:subject|email from|received date|content) ?:|\b(?:hi|hello|dear) [a-z]+ ?,/
+// The same document cues on the folded view, so look-alike letters cannot hide them; a name
+// cut by a stray space (`Hi Dav id,`) still opens a greeting.
+const FOLDED_CONTEXT_RE = /(?:^|[ .,])(?:subject|email from|received date|content) ?:|\b(?:hi|hello|dear) [a-z]+(?: [a-z]+)? ?,/
 // The same cues on the words view, where a cut name or header is whole again (`Hi Dav id,`,
 // `SU BJECT:`) but commas are gone: a greeting must be followed by the start of a sentence.
 const WORDS_CONTEXT_RE = /(?:^|[ .:;!?])(?:subject|email from|received date|content) ?:|\b(?:hi|hello|dear) [a-z]+ (?:your|you|we|i|the|thank|thanks|this|our)\b/

@@ -237,7 +237,7 @@ export const SIGNALS: readonly Signal[] = [
     // "Make the following code block part of your implementation": code the model should emit.
     anchors: [['code', 'snippet', 'script', 'excerpt', 'block'], ['your']],
     lead: ['following', 'subsequent', 'below', 'this', 'these', 'your'],
-    re: /\b(?:following|subsequent|below|this|these) (?:code|python|script|snippet|lines? of code)(?: (?:block|snippet|excerpt|section|segment|fragment|piece|lines?))?(?: [^ ]+){0,12} your (?:code|implementation|solution|answer|response|algorithm|elucidation|explanation|program|script|project|function|reply|output)\b|\byour (?:code|implementation|solution|answer|response|algorithm|program|script|project|reply|output)(?: [^ ]+){0,8} (?:the )?(?:following|subsequent|below) (?:code|script|snippet)\b/,
+    re: /\b(?:following|subsequent|below|this|these) (?:code|python|script|snippet|lines? of code)(?: (?:block|snippet|excerpt|section|segment|fragment|piece|lines?))?(?: [^ ]+){0,12} your (?:codes?|implementation|solution|answer|response|algorithm|elucidation|explanation|program|script|project|function|reply|output)\b|\byour (?:code|implementation|solution|answer|response|algorithm|program|script|project|reply|output)(?: [^ ]+){0,8} (?:the )?(?:following|subsequent|below) (?:code|script|snippet)\b/,
   },
   {
     id: 'hidden_comment_instruction',
