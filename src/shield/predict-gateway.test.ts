@@ -11,7 +11,9 @@ import { redisAvailable, REDIS_URL, startTestGateway, type TestGateway } from '.
 import type { z } from 'zod'
 import type { chatExtractionSchema, modelConfigSchema } from './config.js'
 import { ShieldProfile } from './profile.js'
+import { createRandom } from '../monitor/sketch/random.js'
 import { AttackerSpace, UniformAttacker } from './sim/attacks.js'
+import { simba } from './sim/evasion.js'
 import type { Row } from './sim/housing.js'
 import { MemoryShieldState } from './state.js'
 import { SYNTHETIC_FEATURES, syntheticTask } from './testing.js'
@@ -279,6 +281,51 @@ describe.skipIf(!redisUp)('extraction state in Redis', () => {
       // Alternating, neither gateway alone saw enough; together they flag at the single-process query.
       expect(alerts).toHaveLength(1)
       expect(alerts[0]?.findings[0]?.detail).toMatchObject({ queries: flagAt })
+    } finally {
+      await a.gw.close()
+      await b.gw.close()
+    }
+  })
+
+  it('two gateways sharing Redis share a client history: the probes of an attack sent through one flag the input it found at the other', async () => {
+    const profile = ShieldProfile.load(profileFile)
+    const space = new AttackerSpace(task.schema, natural)
+    const random = createRandom(21)
+    // An attack whose found input the per-request test alone lets through: only the history can catch it.
+    let attack: { probes: Row[]; found: Row } | undefined
+    for (const original of natural.slice(100, 200)) {
+      const probes: Row[] = []
+      const result = simba(original, (row) => {
+        probes.push(row)
+        return task.model(row)
+      }, space, random)
+      if (result === undefined || probes.length < 10) continue
+      if (!profile.adversarial.assess(profile.encoder.encode(result.adversarial), task.model(result.adversarial)).flagged) {
+        attack = { probes, found: result.adversarial }
+        break
+      }
+    }
+    if (attack === undefined) throw new Error('no attack slipped past the per-request test')
+    const a = await twin()
+    const b = await twin()
+    try {
+      const tenant = `history-${prefixFree}`
+      const { token, record } = await generateApiKey({ role: 'app', tenant, rateLimitPerMinute: null, dailyQuota: null })
+      const fresh = await generateApiKey({ role: 'app', tenant, rateLimitPerMinute: null, dailyQuota: null })
+      for (const gw of [a.gw, b.gw]) {
+        await gw.services.store.insertKey(record)
+        await gw.services.store.insertKey(fresh.record)
+      }
+      const submit = async (gw: TestGateway, key: string) => {
+        const res = await gw.call('/v1/models/loans/predict', { key, body: { features: attack.found } })
+        const body = (await res.json()) as { rampart: { adversarial: { flagged: boolean }[] } }
+        return { flagged: body.rampart.adversarial[0]?.flagged, header: res.headers.get('x-rampart-adversarial') }
+      }
+      // From a key with no history, the found input passes.
+      expect(await submit(a.gw, fresh.token)).toEqual({ flagged: false, header: null })
+      expect((await send(b.gw, token, attack.probes)).every((s) => s === 200)).toBe(true)
+      // From the key whose probes all went through b, a — which never saw them — flags it.
+      expect(await submit(a.gw, token)).toEqual({ flagged: true, header: 'true' })
     } finally {
       await a.gw.close()
       await b.gw.close()
