@@ -11,7 +11,7 @@
  * 5. the monitor: profile speed and memory (1M/4M rows), drift detection on the shared tabular data;
  * 6. data integrity: poisoned rows found vs kNN and self-confidence baselines, manifest MB/s;
  * 7. the model shield: extraction attackers vs benign clients, output hardening, adversarial inputs
- *    (a seeded simulation on California housing, about 10 minutes on one core).
+ *    (a seeded simulation on California housing, about 5 minutes on one core).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'

@@ -1,7 +1,7 @@
 /**
  * The model shield's simulation bench (issue 7, "Measured"):
  *
- *   npx tsx bench/shield.ts [--data DIR] [--benign 100] [--queries 5000] [--seeds 3] [--quick]
+ *   npm run bench -- shield      (or: npx tsx bench/shield.ts [--data DIR] [--benign 100] [--queries 5000] [--seeds 3] [--quick])
  *
  * A victim model (MLP) is trained on California housing (value above the median); its shield
  * profile is built from a separate reference split (the tenant's normal traffic). Through the real
@@ -13,9 +13,10 @@
  *   replica's agreement with the victim on held-out rows is measured at that moment, and again
  *   (detection ignored) at fixed budgets to show where they would have got;
  * - output hardening: victim accuracy lost against replica agreement lost at 1,000 queries;
- * - adversarial inputs from HopSkipJump (decision-based, the Done-when attack) and SimBA
- *   (score-based) against the victim: detection rate at the false-positive rate measured on
- *   clean held-out rows.
+ * - adversarial inputs from HopSkipJump (decision-based) and SimBA (score-based) against the
+ *   victim: detection by the per-request test on the found input alone, and through the shield
+ *   (every probe sent under one client key, then the found input: per-request test or client
+ *   history); false positives on clean held-out rows and on every benign client's query.
  * Prints the tables and the Done-when checks; writes bench/results/shield.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
