@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { isRampartError } from '../core/errors.js'
 import { writeLine } from './io.js'
 import { MUTATION_FAMILIES } from '../adversarial/mutate.js'
+import { ATTACK_GOALS, DELIVERIES } from '../redteam/corpus.js'
 import { registerDataCommands } from './commands/data.js'
 import { registerMonitorCommands } from './commands/monitor.js'
 
@@ -13,6 +14,7 @@ const policyCommands = () => import('./commands/policy.js')
 const mutate = () => import('./commands/mutate.js')
 const evaluate = () => import('./commands/eval.js')
 const gateway = () => import('./commands/gateway.js')
+const redteam = () => import('./commands/redteam.js')
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -81,6 +83,47 @@ function buildProgram(setCode: (code: number) => void): Command {
     .option('--family-field <name>', 'field grouping the positives for per-family recall', 'family')
     .option('--json', 'print the figures as JSON')
     .action(async (opts: Record<string, unknown>) => setCode(await (await evaluate()).runEval((await evaluate()).parseEvalFlags(opts))))
+
+  const redteamCommand = program
+    .command('redteam')
+    .description(
+      'Send a corpus of attacks (plain, every mutation family, multi-turn, indirect) to an OpenAI-compatible endpoint and judge each reply by objective evidence (canary or system prompt leaked, marker printed, forbidden tool called); report the success rate per family, two targets side by side. Resumable. Exit 3 when some attacks could not be run, 5 above --fail-above.',
+    )
+    .option('--target <url>', 'API base URL of the target (…/v1), a bare model or the same model behind Rampart')
+    .option('--key <key>', 'bearer key for --target (or RAMPART_REDTEAM_KEY)')
+    .option('--label <name>', 'name of --target in the report', 'target')
+    .option('--compare-target <url>', 'a second target, reported side by side (e.g. the bare model)')
+    .option('--compare-key <key>', 'bearer key for --compare-target (or RAMPART_REDTEAM_COMPARE_KEY)')
+    .option('--compare-label <name>', 'name of --compare-target in the report', 'compare')
+    .option('--system-prompt <file>', 'system prompt to defend ({{CANARY}} marks where the canary goes; else it is appended); default: a bank-support prompt')
+    .option('--out <file>', 'JSON report')
+    .option('--html <file>', 'also write an HTML page with charts')
+    .option('--state <file>', 'JSONL state file, appended as attacks finish (default <out>.state.jsonl)')
+    .option('--resume', 'continue the state file of an interrupted run (same flags)')
+    .option('--model <name>', 'the model field of every request', 'rampart-test-model')
+    .option('--rate <n>', 'requests per second, all targets together', '5')
+    .option('--concurrency <n>', 'attacks in flight at once', '2')
+    .option('--retries <n>', 'retries of a request after a network error, timeout, 429 or 5xx', '2')
+    .option('--timeout <seconds>', 'deadline of each request', '60')
+    .option('--seed <n>', 'seed of the markers and mutations', '0')
+    .option('--families <names>', `comma-separated families (default: all): ${DELIVERIES.join(', ')}`)
+    .option('--goals <names>', `comma-separated goals (default: all): ${ATTACK_GOALS.join(', ')}`)
+    .option('--per-goal <n>', 'base attacks per goal, 1-4 (default 4)')
+    .option('--stream', 'ask for streamed responses (stream: true)')
+    .option('--fail-above <rate>', 'exit 5 when a target\'s success rate is above this share (0..1)')
+    .action(async (opts: Record<string, unknown>) => {
+      const m = await redteam()
+      setCode(await m.runRedteam(m.parseRedteamFlags(opts)))
+    })
+  redteamCommand
+    .command('serve-model')
+    .description('Serve the deliberately vulnerable, deterministic test model (OpenAI-compatible, follows injected instructions on purpose) for red-team demos and tests. Runs until SIGINT/SIGTERM.')
+    .option('--port <port>', 'port', '8799')
+    .option('--host <host>', 'address', '127.0.0.1')
+    .action(async (opts: Record<string, unknown>) => {
+      const m = await redteam()
+      setCode(await m.runServeModel(m.parseServeModelFlags(opts)))
+    })
 
   // Settings shared by the gateway and its admin commands: same names as the config file and RAMPART_* variables.
   const storeOptions = (cmd: Command) =>
