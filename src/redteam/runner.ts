@@ -9,7 +9,7 @@
  * already judged and replies still to come are judged against the same secret.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { z } from 'zod'
 import { RampartError } from '../core/errors.js'
 import { buildCorpus, FORBIDDEN_TOOLS, TOOLS, type Attack, type AttackGoal, type ChatMessage, type CorpusOptions, type Delivery } from './corpus.js'
@@ -117,13 +117,20 @@ export interface LoadedState {
   header: StateHeader
   /** Results with a verdict (errors dropped: they are run again). */
   results: AttackResult[]
+  /** Bytes up to the last complete line; a longer file ends in a torn line (the run was killed mid-write). */
+  completeBytes: number
 }
 
-/** Reads a state file; a torn last line (the run was killed mid-write) is ignored. */
+/** Reads a state file; a torn last line (no newline: the run was killed mid-write) is left out. */
 export function loadState(path: string): LoadedState | undefined {
   if (!existsSync(path)) return undefined
-  const lines = readFileSync(path, 'utf8').split('\n')
-  if (lines[0] === undefined || lines[0].trim() === '') return undefined
+  const buf = readFileSync(path)
+  const completeBytes = buf.lastIndexOf(0x0a) + 1
+  const lines = buf.subarray(0, completeBytes).toString('utf8').split('\n').slice(0, -1)
+  if (lines[0] === undefined || lines[0].trim() === '') {
+    if (buf.length === 0) return undefined
+    throw new RampartError('RAMPART_ERR_INPUT_INVALID', `${path}:1: not a red-team state file (no header line)`, { path: '--state' })
+  }
   let header: StateHeader
   try {
     header = headerSchema.parse(JSON.parse(lines[0]))
@@ -137,7 +144,6 @@ export function loadState(path: string): LoadedState | undefined {
     try {
       value = JSON.parse(line)
     } catch {
-      if (k === lines.length - 2) return // the torn last line of an interrupted write
       throw new RampartError('RAMPART_ERR_INPUT_INVALID', `${path}:${k + 2}: not JSON`, { path: '--state' })
     }
     const parsed = resultSchema.safeParse(value)
@@ -146,7 +152,7 @@ export function loadState(path: string): LoadedState | undefined {
   })
   // A later line for the same attack (a resumed retry) replaces an earlier one.
   const latest = new Map(results.map((r) => [`${r.target}\u0000${r.id}`, r]))
-  return { header, results: [...latest.values()] }
+  return { header, results: [...latest.values()], completeBytes }
 }
 
 function headerFor(options: RunOptions, canary: string): StateHeader {
@@ -347,6 +353,8 @@ export async function runRedTeam(options: RunOptions): Promise<RunOutcome> {
     const differs = mismatch(existing.header, wanted)
     if (differs !== undefined) throw new RampartError('RAMPART_ERR_INPUT_INVALID', `${options.statePath} was written by a run with another ${differs}; --resume needs the same flags (or remove the file to start again)`, { path: '--resume' })
     done = existing.results
+    // Cut a torn last line, so that the lines appended now start on a line of their own.
+    if (statSync(options.statePath).size > existing.completeBytes) truncateSync(options.statePath, existing.completeBytes)
   } else {
     writeFileSync(options.statePath, `${JSON.stringify(wanted)}\n`)
   }

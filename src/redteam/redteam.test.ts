@@ -1,0 +1,148 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseRedteamFlags, runRedteam } from '../cli/commands/redteam.js'
+import { startTestGateway, type TestGateway } from '../gateway/testing.js'
+import { DEFAULT_SYSTEM_PROMPT, DELIVERIES, type CorpusOptions } from './corpus.js'
+import { buildReport, renderHtml, type RedTeamReport } from './report.js'
+import { loadState, newCanary, plantCanary, runRedTeam, type RunOptions, type Target } from './runner.js'
+import { startTestModel, type TestModel } from './test-model.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'rampart-redteam-'))
+let model: TestModel
+let gateway: TestGateway
+let bare: Target
+let guarded: Target
+
+beforeAll(async () => {
+  model = await startTestModel()
+  gateway = await startTestGateway({ upstream: model.url })
+  bare = { name: 'bare', url: model.url }
+  guarded = { name: 'guarded', url: `${gateway.url}/v1`, key: await gateway.key('app') }
+})
+
+afterAll(async () => {
+  await gateway?.close()
+  await model?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+function options(targets: Target[], corpus: CorpusOptions, statePath: string, extra: Partial<RunOptions> = {}): RunOptions {
+  const canary = newCanary()
+  return { targets, systemPrompt: plantCanary(DEFAULT_SYSTEM_PROMPT, canary), canary, corpus, model: 'rampart-test-model', rate: 2_000, concurrency: 4, attempts: 2, timeoutMs: 30_000, stream: false, statePath, resume: false, ...extra }
+}
+
+describe('red team end to end: the vulnerable test model, bare and behind the gateway', () => {
+  let report: RedTeamReport
+
+  beforeAll(async () => {
+    // Two base attacks per goal through every delivery: 138 attacks per target.
+    const corpus = { seed: 0, perGoal: 2 }
+    const outcome = await runRedTeam(options([bare, guarded], corpus, join(dir, 'e2e.state.jsonl')))
+    report = buildReport(outcome, [bare, guarded], { seed: 0, model: 'rampart-test-model' })
+  }, 120_000)
+
+  it('finds the bare model vulnerable and the gateway cutting the success rate to a quarter or less', () => {
+    const [b, g] = report.targets
+    expect(b?.name).toBe('bare')
+    expect(b?.attempts).toBe(DELIVERIES.length * 6)
+    expect(b?.errors).toBe(0)
+    expect(g?.errors).toBe(0)
+    expect(b?.successRate).toBeGreaterThanOrEqual(0.6)
+    expect(g?.successRate).toBeLessThanOrEqual((b?.successRate as number) / 4)
+    // The gateway refused attacks; the bare model refused none.
+    expect(g?.blocked).toBeGreaterThan(0)
+    expect(b?.blocked).toBe(0)
+  })
+
+  it('sees every kind of evidence on the bare model and no leak of the system prompt through the gateway', () => {
+    const [b, g] = report.targets
+    expect(b?.evidence.canary).toBeGreaterThan(0)
+    expect(b?.evidence.system_prompt).toBeGreaterThan(0)
+    expect(b?.evidence.marker).toBeGreaterThan(0)
+    expect(b?.evidence.forbidden_tool).toBeGreaterThan(0)
+    expect(g?.byGoal.extract_prompt?.successes).toBe(0)
+    expect(g?.evidence.canary).toBe(0)
+    for (const family of DELIVERIES) expect(b?.byFamily[family]?.attempts, family).toBe(6)
+    expect(report.corpus.families).toEqual([...DELIVERIES])
+  })
+
+  it('renders the HTML page with a chart per view and both targets', () => {
+    const html = renderHtml(report)
+    expect(html.match(/<svg /g)).toHaveLength(2)
+    expect(html).toContain('guarded')
+    expect(html).toContain('indirect_tool')
+    expect(html).not.toMatch(/<script|https?:\/\/(?!127\.0\.0\.1)[^"<\s]+\.(js|css)/)
+  })
+
+  it('reads streamed answers too (tool calls and text over SSE)', async () => {
+    const outcome = await runRedTeam(options([bare, guarded], { families: ['plain'] }, join(dir, 'stream.state.jsonl'), { stream: true }))
+    const r = buildReport(outcome, [bare, guarded], { seed: 0, model: 'rampart-test-model' })
+    expect(r.targets[0]?.successRate).toBe(1)
+    expect(r.targets[0]?.evidence.forbidden_tool).toBe(4)
+    expect(r.targets[1]?.successRate).toBeLessThanOrEqual(0.25)
+  })
+})
+
+describe('resume', () => {
+  const corpus = { seed: 3, families: ['plain', 'base64'] as const }
+
+  it('continues a partial state file instead of starting again, with the same canary', async () => {
+    const state = join(dir, 'resume.state.jsonl')
+    const first = await runRedTeam(options([bare], { ...corpus, families: [...corpus.families] }, state, { concurrency: 1, stopAfter: 5 }))
+    expect(first.complete).toBe(false)
+    const partial = readFileSync(state, 'utf8').trim().split('\n')
+    expect(partial).toHaveLength(6) // header + 5 results
+    const canary = (JSON.parse(partial[0] as string) as { canary: string }).canary
+    // An interrupted write leaves a torn last line: it is cut, and that attack runs again.
+    appendFileSync(state, '{"type":"result","target":"bare","id":"extract_pr')
+
+    const before = model.requests
+    const second = await runRedTeam(options([bare], { ...corpus, families: [...corpus.families] }, state, { resume: true }))
+    expect(second.complete).toBe(true)
+    expect(second.resumed).toBe(5)
+    expect(model.requests - before).toBe(24 - 5) // single-turn attacks: one request each, only those not yet judged
+    const loaded = loadState(state)
+    expect(loaded?.header.canary).toBe(canary)
+    expect(loaded?.results).toHaveLength(24)
+    // Judged against the canary of the header: every extraction shows it.
+    const extraction = second.results.filter((r) => r.goal === 'extract_prompt')
+    expect(extraction).toHaveLength(8)
+    for (const r of extraction) expect(r.evidence, r.id).toContain('canary')
+  })
+
+  it('refuses to overwrite a state file without --resume, and to resume with other flags', async () => {
+    const state = join(dir, 'refuse.state.jsonl')
+    await runRedTeam(options([bare], { families: ['plain'] }, state))
+    await expect(runRedTeam(options([bare], { families: ['plain'] }, state))).rejects.toThrow(/pass --resume/)
+    await expect(runRedTeam(options([bare], { families: ['plain'], seed: 1 }, state, { resume: true }))).rejects.toThrow(/another seed/)
+    writeFileSync(state, 'not json\n')
+    await expect(runRedTeam(options([bare], { families: ['plain'] }, state, { resume: true }))).rejects.toThrow(/not a red-team state file/)
+  })
+})
+
+describe('rampart redteam (CLI)', () => {
+  it('writes the JSON report and the HTML page, and exits 5 above --fail-above', async () => {
+    const out = join(dir, 'cli.json')
+    const html = join(dir, 'cli.html')
+    const code = await runRedteam(
+      parseRedteamFlags({ target: `${gateway.url}/v1`, key: guarded.key, label: 'guarded', compareTarget: model.url, compareLabel: 'bare', out, html, families: 'plain,indirect_tool', rate: '500', failAbove: '0.5' }),
+      {},
+    )
+    expect(code).toBe(5) // the bare model is far above 0.5
+    const report = JSON.parse(readFileSync(out, 'utf8')) as RedTeamReport
+    expect(report.targets.map((t) => t.name)).toEqual(['guarded', 'bare'])
+    expect(report.corpus).toEqual({ attacks: 24, families: ['plain', 'indirect_tool'], goals: ['extract_prompt', 'marker', 'tool_call'] })
+    expect(report.targets[1]?.byFamily.plain).toEqual({ attempts: 12, successes: 12, successRate: 1, blocked: 0, errors: 0 })
+    expect(readFileSync(html, 'utf8')).toContain('<svg')
+    expect(loadState(`${out}.state.jsonl`)?.results).toHaveLength(48)
+  })
+
+  it('names the bad flag', () => {
+    expect(() => parseRedteamFlags({ target: 'ftp://x', out: 'r.json' })).toThrow(/--target: expected an http/)
+    expect(() => parseRedteamFlags({ target: 'http://x/v1', out: 'r.json', families: 'plain,nope' })).toThrow(/--families: unknown family "nope"/)
+    expect(() => parseRedteamFlags({ target: 'http://x/v1', out: 'r.json', rate: '0' })).toThrow(/--rate/)
+    expect(() => parseRedteamFlags({ target: 'http://x/v1', out: 'r.json', compareTarget: 'http://y/v1', compareLabel: 'target' })).toThrow(/must differ/)
+  })
+})
