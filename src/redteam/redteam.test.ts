@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -119,6 +121,56 @@ describe('resume', () => {
     await expect(runRedTeam(options([bare], { families: ['plain'], seed: 1 }, state, { resume: true }))).rejects.toThrow(/another seed/)
     writeFileSync(state, 'not json\n')
     await expect(runRedTeam(options([bare], { families: ['plain'] }, state, { resume: true }))).rejects.toThrow(/not a red-team state file/)
+  })
+})
+
+/** A target in front of the test model that answers 503 (or 429) to every other request, or to all of them. */
+async function flakyTarget(mode: 'every-other' | 'always'): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
+  let hits = 0
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      hits++
+      if (mode === 'always' || hits % 2 === 1) {
+        res.writeHead(hits % 4 === 1 ? 429 : 503, { 'content-type': 'application/json', 'retry-after': '0' }).end('{"error":{"message":"busy"}}')
+        return
+      }
+      void fetch(`${model.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) }).then(async (r) => {
+        res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text())
+      })
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, hits: () => hits, close: () => new Promise<void>((r) => server.close(() => r())) }
+}
+
+describe('rate limit and retries', () => {
+  it('retries 429 and 5xx answers, and reports attacks it could not run as errors, outside every rate', async () => {
+    const flaky = await flakyTarget('every-other')
+    const down = await flakyTarget('always')
+    try {
+      const corpus = { families: ['plain' as const] }
+      const ok = await runRedTeam(options([{ name: 'flaky', url: flaky.url }], corpus, join(dir, 'flaky.state.jsonl'), { concurrency: 1, attempts: 2 }))
+      expect(ok.results.filter((r) => r.error !== undefined)).toHaveLength(0)
+      expect(ok.results.every((r) => r.success)).toBe(true)
+      expect(flaky.hits()).toBe(24) // each of the 12 attacks: one refusal, one retry
+      const failed = await runRedTeam(options([{ name: 'down', url: down.url }], corpus, join(dir, 'down.state.jsonl'), { attempts: 3 }))
+      const report = buildReport(failed, [{ name: 'down', url: down.url }], { seed: 0, model: 'm' })
+      expect(report.targets[0]).toMatchObject({ attempts: 0, successes: 0, successRate: null, errors: 12 })
+      expect(down.hits()).toBe(36)
+      expect(failed.results[0]?.error).toMatch(/HTTP (429|503)/)
+    } finally {
+      await flaky.close()
+      await down.close()
+    }
+  })
+
+  it('spaces requests to the rate', async () => {
+    const started = performance.now()
+    await runRedTeam(options([bare], { families: ['plain'], goals: ['marker'] }, join(dir, 'rate.state.jsonl'), { rate: 10, concurrency: 4 }))
+    // Four requests at 10 per second: the last one starts 300 ms after the first.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290)
   })
 })
 

@@ -257,8 +257,10 @@ async function send(target: Target, body: ChatBody, timeoutMs: number): Promise<
   }
   const text = await res.text().catch(() => '')
   if (res.status === 429 || res.status >= 500) {
-    const retryAfter = Number(res.headers.get('retry-after'))
-    throw new TransientError(`${target.name}: HTTP ${res.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined)
+    // Retry-After in seconds, as the gateway's rate limiter and most providers send it (capped at a minute).
+    const header = res.headers.get('retry-after')
+    const retryAfter = header === null || header.trim() === '' ? Number.NaN : Number(header)
+    throw new TransientError(`${target.name}: HTTP ${res.status}`, Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.min(60_000, retryAfter * 1000) : undefined)
   }
   if (res.status === 401 || res.status === 403 || res.status === 404) {
     throw new RampartError('RAMPART_ERR_INPUT_INVALID', `${target.name} (${target.url}) answered HTTP ${res.status}${res.status === 404 ? ': is the URL the API base, ending in /v1?' : ': check the key'} — ${text.slice(0, 200)}`, { path: '--target' })
