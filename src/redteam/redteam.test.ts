@@ -87,6 +87,29 @@ describe('red team end to end: the vulnerable test model, bare and behind the ga
   })
 })
 
+describe('defence in depth: with no input scanning, the output scanner still stops every extraction', () => {
+  it('cuts the leaked system prompt with content_filter, streamed or not', async () => {
+    const policy = join(dir, 'output-only.yaml')
+    writeFileSync(policy, 'version: 1\ninput:\n  length: { action: block }\noutput:\n  prompt_leak: { action: block }\n')
+    const outputOnly = await startTestGateway({ upstream: model.url, policy })
+    try {
+      const target = { name: 'output-only', url: `${outputOnly.url}/v1`, key: await outputOnly.key('app') }
+      for (const stream of [false, true]) {
+        const corpus = { goals: ['extract_prompt' as const], families: ['plain' as const, 'leetspeak' as const, 'indirect_tool' as const] }
+        const outcome = await runRedTeam(options([bare, target], corpus, join(dir, `output-only-${stream}.state.jsonl`), { stream }))
+        const [b, g] = buildReport(outcome, [bare, target], { seed: 0, model: 'm' }).targets
+        expect(b?.successRate, `bare, stream ${stream}`).toBe(1)
+        expect(g?.successRate, `output-only, stream ${stream}`).toBe(0)
+        expect(g?.blocked).toBe(12)
+        // Nothing was refused at the input: every refusal is the output's content filter.
+        expect(outcome.results.filter((r) => r.target === 'output-only').every((r) => r.status === 200)).toBe(true)
+      }
+    } finally {
+      await outputOnly.close()
+    }
+  })
+})
+
 describe('resume', () => {
   const corpus = { seed: 3, families: ['plain', 'base64'] as const }
 
