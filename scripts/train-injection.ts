@@ -26,7 +26,9 @@ import { createHeuristicDetector } from '../src/scanners/prompt_injection/heuris
 import { addBenignDirectives, featurize, type FeatureMatrix, fitDense, type LabeledRow, type LinearModel, logitOf, type TrainParams, trainLogistic } from '../src/detectors/injection/train.js'
 import { logitOfProbability, sigmoid } from '../src/detectors/injection/model.js'
 import { encodeWeights, type ModelHeader, quantize } from '../src/detectors/injection/weights-format.js'
-import { keyedRng, MUTATION_FAMILIES, mutate } from '../src/adversarial/mutate.js'
+import { keyedRng, MUTATION_FAMILIES, mutate, type MutationFamily } from '../src/adversarial/mutate.js'
+import { foldForMatching, type NormalizedText } from '../src/core/normalize.js'
+import { WINDOW_FLOOR, WindowScorer } from '../src/detectors/injection/windows.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -44,6 +46,12 @@ const BITS = 18
 const HARD_FPR_BUDGET = 0.01
 /** Mutated copies of each training attack (the grid uses the first 1 or all of them). */
 const MAX_MUTATIONS = 3
+/**
+ * Families that get one more mutated copy of every training attack when a grid setting asks for
+ * it (`focus`): letters spaced out or words cut (the char n-grams of the plain attack break at
+ * every cut) and the attack inside a document (diluted by the text around it).
+ */
+const FOCUS_FAMILIES: readonly MutationFamily[] = ['spacing', 'retrieved_document']
 
 const trainFile = join(dataDir, 'prompt-injection/train.jsonl')
 const devFile = join(dataDir, 'prompt-injection/dev.jsonl')
@@ -80,7 +88,7 @@ interface ExtraRow {
   label: 0 | 1
   /** The training row it came from (its source decides the LOSO fold). */
   from: number
-  /** Mutation number (0 … MAX_MUTATIONS-1), or -1 for a benign directive row. */
+  /** Mutation number (0 … MAX_MUTATIONS-1; MAX_MUTATIONS for a focus copy), or -1 for a benign directive row. */
   copy: number
 }
 const extra: ExtraRow[] = []
@@ -93,6 +101,8 @@ train.forEach((r, i) => {
     const family = MUTATION_FAMILIES[(i + 7 * k) % MUTATION_FAMILIES.length]!
     extra.push({ text: mutate(r.text, family, keyedRng(SEED, 'train', i, k), { pool: 'train' }), label: 1, from: i, copy: k })
   }
+  const family = FOCUS_FAMILIES[i % FOCUS_FAMILIES.length]!
+  extra.push({ text: mutate(r.text, family, keyedRng(SEED, 'focus', i), { pool: 'train' }), label: 1, from: i, copy: MAX_MUTATIONS })
 })
 // Hard negatives: benign prompts with a request about the form of the answer ("your response").
 for (const d of addBenignDirectives(train, Math.min(1000, Math.round(train.length / 9)), SEED + 1)) extra.push({ text: d.text, label: 0, from: d.host, copy: -1 })
@@ -209,8 +219,10 @@ function pickThreshold(flagAt: (t: number) => (i: number) => boolean, fixtureCei
 }
 
 // ── training ──────────────────────────────────────────────────────────────────────────────
-type Params = TrainParams & { mutations: number }
-const base: Params = { bits: BITS, epochs: 6, lr: 0.5, l2: 1e-5, balance: true, seed: SEED, biasStep: 0.1, denseStep: 0.05, denseInit: 1, mutations: MAX_MUTATIONS }
+type Params = TrainParams & { mutations: number; focus: boolean }
+// Focus copies are part of every setting (LOSO macro F1 with them 0.8268 vs 0.8262 without, at
+// L2 1e-5 and 3 copies: no cost on unseen sources; they are for the two families issue 3 names).
+const base: Params = { bits: BITS, epochs: 6, lr: 0.5, l2: 1e-5, balance: true, seed: SEED, biasStep: 0.1, denseStep: 0.05, denseInit: 1, mutations: MAX_MUTATIONS, focus: true }
 const grid: Params[] = quick ? [{ ...base, epochs: 2 }] : [{ ...base, mutations: 1 }, base, { ...base, l2: 1e-4 }]
 
 /** Rows a model trains on: the training rows outside `without`, and the extra rows built from them. */
@@ -218,21 +230,53 @@ function trainingRows(p: Params, without?: string): number[] {
   const rows: number[] = []
   for (let i = 0; i < train.length; i++) if (sourceOf[i] !== without) rows.push(i)
   extra.forEach((e, k) => {
-    if (e.copy >= p.mutations || sourceOf[e.from] === without) return
+    if ((e.copy === MAX_MUTATIONS ? !p.focus : e.copy >= p.mutations) || sourceOf[e.from] === without) return
     rows.push(train.length + k)
   })
   return rows
 }
 
-/** Out-of-fold raw logits: for each source S, a model trained without S scores S. */
-function outOfFold(p: Params): Float64Array {
+// Sentence windows (windows.ts): the ensemble also reads the best window of 1–3 sentences when
+// the heuristic does not flag the text and the whole text's probability is at least the window
+// floor (WINDOW_FLOOR or one of the higher WINDOW_FLOORS, selected with the window threshold).
+const windowScorer = new WindowScorer(BITS)
+const foldedTrain = train.map((r) => foldForMatching(r.text))
+/** Raw logit of the best sentence window (heuristic term included), -Infinity for one sentence. */
+function windowLogit(m: LinearModel, text: string, heuristicLogOdds: number, folded: NormalizedText = foldForMatching(text)): number {
+  const w = windowScorer.best(folded, text, m.weights, 1, m.bias)
+  return w === undefined ? -Infinity : w.logit + m.dense * heuristicLogOdds
+}
+
+/** Out-of-fold raw logits of the whole text and of its best window: for each source S, a model trained without S scores S. */
+function outOfFold(p: Params): { oof: Float64Array; oofWindow: Float64Array } {
   const oof = new Float64Array(train.length)
+  const oofWindow = new Float64Array(train.length).fill(-Infinity)
   for (const s of sources) {
     const m = trainLogistic(xTrain, yTrain, trainingRows(p, s), p)
-    for (let i = 0; i < train.length; i++) if (sourceOf[i] === s) oof[i] = logitOf(m, xTrain, i)
+    for (let i = 0; i < train.length; i++) {
+      if (sourceOf[i] !== s) continue
+      oof[i] = logitOf(m, xTrain, i)
+      if (sigmoid(hTrain[i]!) < 0.5) oofWindow[i] = windowLogit(m, train[i]!.text, hTrain[i]!, foldedTrain[i]!)
+    }
   }
-  return oof
+  return { oof, oofWindow }
 }
+
+/**
+ * The ensemble's model side with sentence windows: flagged when the whole text's probability
+ * reaches `ensemble`, or when it is at least `floor` and the best window's reaches `window`.
+ */
+function modelSideFlags(pFull: number, pWindow: number, ensemble: number, window: number, floor: number): boolean {
+  return pFull >= ensemble || (pFull >= floor && pWindow >= window)
+}
+/**
+ * Floors tried, highest first: the lowest is the cost bound of windows.ts; a higher one reads
+ * windows in fewer texts, so a lower floor must do strictly better on LOSO to be chosen.
+ */
+const WINDOW_FLOORS = [0.5, 0.35, WINDOW_FLOOR]
+/** Window thresholds tried (those at or above the ensemble's threshold: a finer grid at the top); 1.01 turns the windows off. */
+const WINDOW_THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.94, 0.95, 0.955, 0.96, 0.965, 0.97, 0.975, 0.98, 0.985, 0.99, 0.995]
+const WINDOW_OFF = 1.01
 
 // The scanner's hand-written hard negatives (src/scanners/prompt_injection/fixtures.jsonl): the
 // selected thresholds must leave them unflagged, since a detector that blocks "Forget what I
@@ -252,29 +296,63 @@ const xFixtures = featurize(benignFixtures, BITS, { dense: heuristicLogit })
 interface Candidate {
   params: Params
   oof: Float64Array
+  oofWindow: Float64Array
   cal: { a: number; b: number }
-  thresholds: { model: number; ensemble: number }
+  thresholds: { model: number; ensemble: number; window: number; windowFloor: number }
   loso: { model: Loso; ensemble: Loso }
 }
 const heuristicFlags = (i: number): boolean => sigmoid(hTrain[i]!) >= 0.5
 const candidates: Candidate[] = []
 for (const p of grid) {
   const t1 = performance.now()
-  const oof = outOfFold(p)
+  const { oof, oofWindow } = outOfFold(p)
   // Platt scaling on the out-of-fold logits: calibrated for sources the model has not seen.
   const fit = fitDense([oof], yOrig)
   const cal = { a: fit.coef[0]!, b: fit.bias }
   const prob = oof.map((z) => sigmoid(cal.a * z + cal.b))
+  const probWindow = oofWindow.map((z) => sigmoid(cal.a * z + cal.b))
   const modelAt = (t: number) => (i: number) => prob[i]! >= t
-  const ensembleAt = (t: number) => (i: number) => heuristicFlags(i) || prob[i]! >= t
+  const ensembleAt = (t: number, w = WINDOW_OFF, floor = WINDOW_FLOOR) => (i: number) => heuristicFlags(i) || modelSideFlags(prob[i]!, probWindow[i]!, t, w, floor)
   // The fixtures' probabilities under the model trained on all rows of this setting.
   const m = trainLogistic(xTrain, yTrain, trainingRows(p), p)
-  const fixtureProbs = benignFixtures.map((_, i) => ({ p: sigmoid(cal.a * logitOf(m, xFixtures, i) + cal.b), h: sigmoid(xFixtures.dense![i]!) }))
-  const ceiling = (quiet: (f: { p: number; h: number }) => boolean): number => Math.max(0, ...fixtureProbs.filter(quiet).map((f) => f.p))
-  const thresholds = { model: pickThreshold(modelAt, ceiling(() => true)), ensemble: pickThreshold(ensembleAt, ceiling((f) => f.h < 0.5)) }
-  const loso = { model: losoFigures(modelAt(thresholds.model)), ensemble: losoFigures(ensembleAt(thresholds.ensemble)) }
-  candidates.push({ params: p, oof, cal, thresholds, loso })
-  log(`  mutations=${p.mutations} l2=${p.l2} epochs=${p.epochs}: LOSO model F1 ${loso.model.pooledF1} @${thresholds.model}, ensemble macro F1 ${loso.ensemble.macroF1} pooled F1 ${loso.ensemble.pooledF1} hard FPR ${loso.ensemble.fprBenignHard} @${thresholds.ensemble} (${((performance.now() - t1) / 1000).toFixed(1)} s)`)
+  const fixtureProbs = benignFixtures.map((text, i) => {
+    const full = sigmoid(cal.a * logitOf(m, xFixtures, i) + cal.b)
+    const h = sigmoid(xFixtures.dense![i]!)
+    return { p: full, pw: full >= WINDOW_FLOOR ? sigmoid(cal.a * windowLogit(m, text, xFixtures.dense![i]!) + cal.b) : 0, h }
+  })
+  type FixtureProb = (typeof fixtureProbs)[number]
+  const ceiling = (quiet: (f: FixtureProb) => boolean, of: (f: FixtureProb) => number): number => Math.max(0, ...fixtureProbs.filter(quiet).map(of))
+  const model = pickThreshold(modelAt, ceiling(() => true, (f) => f.p))
+  const ensemble = pickThreshold((t) => ensembleAt(t), ceiling((f) => f.h < 0.5, (f) => f.p))
+  // Windows are chosen after, at the ensemble's own threshold or higher, by the same rule (the
+  // highest LOSO pooled F1 within the benign-hard budget, every fixture quiet); they stay off
+  // when they would lower the LOSO pooled or macro F1.
+  const noWindows = losoFigures(ensembleAt(ensemble))
+  let window = WINDOW_OFF
+  let windowFloor = WINDOW_FLOOR
+  let bestPooled = noWindows.pooledF1
+  for (const floor of WINDOW_FLOORS) {
+    const windowCeiling = ceiling((f) => f.h < 0.5 && f.p >= floor, (f) => f.pw)
+    const sweep: string[] = []
+    for (const w of WINDOW_THRESHOLDS) {
+      if (w < ensemble || w <= windowCeiling) continue
+      const flag = ensembleAt(ensemble, w, floor)
+      const hard = fprOf(counts(flag, yOrig, isHard))
+      const figures = losoFigures(flag)
+      sweep.push(`${w}: pooled ${figures.pooledF1} macro ${figures.macroF1} hard ${r4(hard)}`)
+      if (hard > HARD_FPR_BUDGET) continue
+      if (figures.pooledF1 > bestPooled && figures.macroF1 >= noWindows.macroF1) {
+        bestPooled = figures.pooledF1
+        window = w
+        windowFloor = floor
+      }
+    }
+    log(`    windows from p ≥ ${floor} (none: pooled ${noWindows.pooledF1} macro ${noWindows.macroF1}; fixture ceiling ${r4(windowCeiling)}): ${sweep.join(' · ')}`)
+  }
+  const thresholds = { model, ensemble, window, windowFloor }
+  const loso = { model: losoFigures(modelAt(thresholds.model)), ensemble: losoFigures(ensembleAt(thresholds.ensemble, thresholds.window, thresholds.windowFloor)) }
+  candidates.push({ params: p, oof, oofWindow, cal, thresholds, loso })
+  log(`  mutations=${p.mutations} focus=${p.focus} l2=${p.l2} epochs=${p.epochs}: LOSO model F1 ${loso.model.pooledF1} @${thresholds.model}, ensemble macro F1 ${loso.ensemble.macroF1} pooled F1 ${loso.ensemble.pooledF1} hard FPR ${loso.ensemble.fprBenignHard} @${thresholds.ensemble} windows @${thresholds.window} from ${thresholds.windowFloor} (${((performance.now() - t1) / 1000).toFixed(1)} s)`)
 }
 const LOSO_TOLERANCE = 0.01
 const bestMacro = Math.max(...candidates.map((c) => c.loso.ensemble.macroF1))
@@ -286,13 +364,22 @@ for (const c of candidates) {
 if (chosen === undefined) throw new Error('no candidate')
 
 // ── final model, quantized as shipped ─────────────────────────────────────────────────────
-log(`final model: mutations=${chosen.params.mutations} l2=${chosen.params.l2} epochs=${chosen.params.epochs}`)
+log(`final model: mutations=${chosen.params.mutations} focus=${chosen.params.focus} l2=${chosen.params.l2} epochs=${chosen.params.epochs}`)
 const final = trainLogistic(xTrain, yTrain, trainingRows(chosen.params), chosen.params)
 const { weights: q, scale } = quantize(final.weights)
 const deq: LinearModel = { bits: BITS, weights: Float64Array.from(q, (v) => v * scale), bias: final.bias, dense: final.dense }
 const { cal, thresholds } = chosen
 const probOf = (x: FeatureMatrix, i: number): number => sigmoid(cal.a * logitOf(deq, x, i) + cal.b)
+/** The ensemble's decision on row i of x (`text` its text), sentence windows included. */
+const ensembleFlags = (x: FeatureMatrix, i: number, text: string): boolean => {
+  if (sigmoid(x.dense![i]!) >= 0.5) return true
+  const full = probOf(x, i)
+  if (full >= thresholds.ensemble) return true
+  if (full < thresholds.windowFloor || thresholds.window > 1) return false
+  return sigmoid(cal.a * windowLogit(deq, text, x.dense![i]!) + cal.b) >= thresholds.window
+}
 const devProb = Float64Array.from(dev, (_, i) => probOf(xDev, i))
+const devEnsemble = dev.map((r, i) => ensembleFlags(xDev, i, r.text))
 const devHeur = (i: number): boolean => sigmoid(hDev[i]!) >= 0.5
 
 /** Reliability on dev: predicted mean vs observed attack rate in five probability bins. */
@@ -334,7 +421,7 @@ familyNames.forEach((f, k) => {
     const p = probOf(xFam, i)
     if (hf) h++
     if (p >= thresholds.model) m++
-    if (hf || p >= thresholds.ensemble) e++
+    if (ensembleFlags(xFam, i, famTexts[i]!)) e++
   }
   const n = Math.max(1, devAttacks.length)
   famRecall.heuristic![f] = r4(h / n)
@@ -345,7 +432,7 @@ familyNames.forEach((f, k) => {
 const metrics = {
   data: { train: train.length, dev: dev.length, sources: sources.length, extraRows: extra.length, hardFprBudget: HARD_FPR_BUDGET },
   chosen: { ...chosen.params, calibration: cal, thresholds, heuristicWeight: final.dense, bias: final.bias },
-  grid: candidates.map((c) => ({ mutations: c.params.mutations, l2: c.params.l2, epochs: c.params.epochs, thresholds: c.thresholds, modelPooledF1: c.loso.model.pooledF1, ensembleMacroF1: c.loso.ensemble.macroF1, ensemblePooledF1: c.loso.ensemble.pooledF1, ensembleFprBenignHard: c.loso.ensemble.fprBenignHard })),
+  grid: candidates.map((c) => ({ mutations: c.params.mutations, focus: c.params.focus, l2: c.params.l2, epochs: c.params.epochs, thresholds: c.thresholds, modelPooledF1: c.loso.model.pooledF1, ensembleMacroF1: c.loso.ensemble.macroF1, ensemblePooledF1: c.loso.ensemble.pooledF1, ensembleFprBenignHard: c.loso.ensemble.fprBenignHard })),
   loso: {
     heuristic: { threshold: 0.5, ...losoFigures(heuristicFlags) },
     model: { threshold: thresholds.model, ...chosen.loso.model },
@@ -354,7 +441,7 @@ const metrics = {
   dev: {
     heuristic: devFigures(devHeur),
     model: devFigures((i) => devProb[i]! >= thresholds.model),
-    ensemble: devFigures((i) => devHeur(i) || devProb[i]! >= thresholds.ensemble),
+    ensemble: devFigures((i) => devEnsemble[i]!),
   },
   devFamilyRecall: { rows: devAttacks.length, ...famRecall },
   reliabilityDev: { model: reliability(devProb) },
@@ -368,7 +455,7 @@ const header: ModelHeader = {
   heuristic: final.dense,
   calibration: cal,
   thresholds,
-  training: { rows: train.length, extraRows: trainingRows(chosen.params).length - train.length, mutations: chosen.params.mutations, seed: SEED, epochs: chosen.params.epochs, lr: chosen.params.lr, l2: chosen.params.l2, balance: chosen.params.balance, hardFprBudget: HARD_FPR_BUDGET },
+  training: { rows: train.length, extraRows: trainingRows(chosen.params).length - train.length, mutations: chosen.params.mutations, focus: chosen.params.focus, seed: SEED, epochs: chosen.params.epochs, lr: chosen.params.lr, l2: chosen.params.l2, balance: chosen.params.balance, hardFprBudget: HARD_FPR_BUDGET },
 }
 mkdirSync(outDir, { recursive: true })
 writeFileSync(join(outDir, 'weights.bin'), encodeWeights(header, q))

@@ -28,9 +28,11 @@ export interface ModelHeader {
   /**
    * Decision thresholds on the calibrated probability, selected at training time (see
    * MODEL_CARD.md): `model` for the model alone, `ensemble` for the model's side of the
-   * ensemble (flagged when the heuristic flags or the model's probability reaches it).
+   * ensemble (flagged when the heuristic flags or the model's probability reaches it),
+   * `window` for the ensemble's sentence windows, read when the whole text's probability is at
+   * least `windowFloor` (windows.ts; `window` absent or above 1: no windows).
    */
-  thresholds: { model: number; ensemble: number }
+  thresholds: { model: number; ensemble: number; window?: number; windowFloor?: number }
   /** Hyper-parameters and data the weights came from (informational). */
   training: Record<string, string | number | boolean>
 }

@@ -1,0 +1,163 @@
+/**
+ * Sentence windows for the trained injection model. An instruction planted in a retrieved
+ * document, a web page or a tool result is one or two sentences among benign ones, and the
+ * model's score of the whole text dilutes it: every feature weighs 1/√n over the whole text, so
+ * the more benign text around the attack, the less the attack's n-grams count. The ensemble
+ * therefore also scores windows of 1–3 consecutive sentences of the folded text, each as a text
+ * of its own, and keeps the best window.
+ *
+ * Cost control: a window is featurized from the folded text of its sentences only (the
+ * whole-text pass already read the hidden and decoded payloads), each sentence once — a window's
+ * score is assembled from its sentences' sums — and only for texts the whole-text model already
+ * leans towards (see WINDOW_FLOOR); ordinary text never pays for it.
+ */
+import { readFileSync } from 'node:fs'
+import type { NormalizedText } from '../../core/normalize.js'
+import type { TextViews } from '../../core/text-views.js'
+import { FeatureBuffer, MAX_FEATURE_CHARS } from './features.js'
+import { DEFAULT_WEIGHTS_URL } from './model.js'
+import { decodeWeights, type ModelHeader } from './weights-format.js'
+
+/** Most consecutive sentences in one window. */
+export const WINDOW_SENTENCES = 3
+/**
+ * Windows are read only when the whole text's calibrated model probability is at least this (or
+ * the higher floor selected in training, `thresholds.windowFloor` of the weights file): a text
+ * the model finds plainly benign is not re-read sentence by sentence, so the cost of the windows
+ * is paid by a few texts in a hundred, not by every scan.
+ */
+export const WINDOW_FLOOR = 0.2
+/** Sentences shorter than this (characters of folded text) are read with the next one. */
+const MIN_SENTENCE_CHARS = 12
+/**
+ * Windows shorter than this (characters of folded text) are not scored: the model was trained on
+ * whole texts, and a fragment of a few words gets an extreme score from a handful of n-grams
+ * (`access the document here`, `write letter - write notes` in benign training rows).
+ */
+const MIN_WINDOW_CHARS = 40
+/** At most this many sentences are scored (the rest of a very long text joins the last one). */
+const MAX_SENTENCES = 96
+
+/**
+ * Sentences of a folded text: end offsets (exclusive) written into `ends`; returns their number.
+ * A sentence ends at `.` or `?` followed by a space, or at a space that stands for a line break
+ * of the original (`original`, through `folded.toOriginal`): the folded view collapses line
+ * breaks, but a document's headings, list items and paragraphs are units of their own.
+ */
+export function sentenceEnds(folded: NormalizedText, original: string, ends: Int32Array): number {
+  const t = folded.text
+  const n = Math.min(t.length, MAX_FEATURE_CHARS)
+  const cap = Math.min(ends.length, MAX_SENTENCES)
+  let count = 0
+  let start = 0
+  for (let i = 0; i < n && count < cap - 1; i++) {
+    if (t.charCodeAt(i) !== 0x20 || i - start < MIN_SENTENCE_CHARS) continue
+    // `.`, `!` or `?` before the space ends a sentence (the folded view reads a `!` after letters
+    // as leetspeak for `i`, so mostly `.` and `?`); so does a space made from a line break.
+    const c = t.charCodeAt(i - 1)
+    let end = c === 0x2e || c === 0x21 || c === 0x3f
+    if (!end) {
+      const span = folded.toOriginal(i, i + 1)
+      for (let k = span.start; k < span.end && !end; k++) end = original.charCodeAt(k) === 0x0a
+    }
+    if (end) {
+      ends[count++] = i
+      start = i + 1
+    }
+  }
+  // The rest is a sentence of its own, or the end of the last one when it is short.
+  if (count === 0 || n - start >= MIN_SENTENCE_CHARS) ends[count++] = n
+  else ends[count - 1] = n
+  return count
+}
+
+const NO_TEXT: NormalizedText = { text: '', toOriginal: () => ({ start: 0, end: 0 }) }
+
+/** The views of one already folded sentence, as the feature extractor reads them. */
+function sentenceViews(folded: string): TextViews {
+  const view: NormalizedText = { text: folded, toOriginal: (start, end) => ({ start, end }) }
+  return { original: folded, normalized: view, folded: view, hidden: NO_TEXT, decoded: [] }
+}
+
+/** The best window of a text: its raw n-gram logit and its span in the folded text. */
+export interface BestWindow {
+  logit: number
+  start: number
+  end: number
+}
+
+/**
+ * Scores the sentence windows of texts with one set of hashed weights (int8 with a scale when
+ * serving, float64 with scale 1 when training). Reuses its buffers: one instance per thread of
+ * use, not re-entrant.
+ */
+export class WindowScorer {
+  private readonly buf: FeatureBuffer
+  private ends = new Int32Array(MAX_SENTENCES)
+  /** Per sentence: word weight sum, word count, char weight sum, char count. */
+  private sums = new Float64Array(4 * MAX_SENTENCES)
+
+  constructor(bits: number) {
+    this.buf = new FeatureBuffer(bits)
+  }
+
+  /**
+   * The best window of 1–WINDOW_SENTENCES consecutive sentences of the folded view of `original`
+   * (never the whole text: that is the ordinary score), or undefined when the text has one sentence.
+   * logit = bias + scale · (Σw_words / √n_words + Σw_chars / √n_chars) over the window's features.
+   */
+  best(folded: NormalizedText, original: string, weights: ArrayLike<number>, scale: number, bias: number): BestWindow | undefined {
+    const count = sentenceEnds(folded, original, this.ends)
+    if (count < 2) return undefined
+    const text = folded.text
+    const ends = this.ends
+    const sums = this.sums
+    const buf = this.buf
+    let start = 0
+    for (let k = 0; k < count; k++) {
+      const end = ends[k]!
+      buf.fill(sentenceViews(text.slice(start, end)))
+      const idx = buf.indices
+      let sw = 0
+      for (let i = 0; i < buf.words; i++) sw += weights[idx[i]!]!
+      let sc = 0
+      for (let i = buf.words; i < buf.count; i++) sc += weights[idx[i]!]!
+      sums[4 * k] = sw
+      sums[4 * k + 1] = buf.words
+      sums[4 * k + 2] = sc
+      sums[4 * k + 3] = buf.count - buf.words
+      start = end + 1
+    }
+    let best: BestWindow | undefined
+    for (let k = 0; k < count; k++) {
+      let sw = 0
+      let nw = 0
+      let sc = 0
+      let nc = 0
+      for (let j = k; j < count && j < k + WINDOW_SENTENCES; j++) {
+        if (k === 0 && j === count - 1) break
+        sw += sums[4 * j]!
+        nw += sums[4 * j + 1]!
+        sc += sums[4 * j + 2]!
+        nc += sums[4 * j + 3]!
+        const start = k === 0 ? 0 : ends[k - 1]! + 1
+        if (ends[j]! - start < MIN_WINDOW_CHARS) continue
+        const z = bias + scale * ((nw > 0 ? sw / Math.sqrt(nw) : 0) + (nc > 0 ? sc / Math.sqrt(nc) : 0))
+        if (best === undefined || z > best.logit) best = { logit: z, start, end: ends[j]! }
+      }
+    }
+    return best
+  }
+}
+
+const loaded = new Map<string, { header: ModelHeader; weights: Int8Array }>()
+
+/** The int8 weights of a weights file (the shipped one by default), read once per path. */
+export function loadWindowWeights(url: URL = DEFAULT_WEIGHTS_URL): { header: ModelHeader; weights: Int8Array } {
+  let w = loaded.get(url.href)
+  if (w === undefined) {
+    w = decodeWeights(readFileSync(url))
+    loaded.set(url.href, w)
+  }
+  return w
+}
