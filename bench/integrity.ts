@@ -443,7 +443,7 @@ async function synthesize100k(cfg: DatasetConfig, out: string): Promise<void> {
 }
 
 /** A CSV of about `mb` megabytes with quoted cells, written in a stream. */
-async function generateCsv(path: string, mb: number): Promise<void> {
+export async function generateCsv(path: string, mb: number): Promise<void> {
   const stream = createWriteStream(path, { highWaterMark: 1 << 20 })
   const random = rng(5)
   const words = ['alpha', 'beta', 'gamma', 'delta', 'quoted, "text"', 'line\nbreak', 'plain', 'value']
