@@ -110,6 +110,7 @@ function buildProgram(setCode: (code: number) => void): Command {
     .option('--goals <names>', `comma-separated goals (default: all): ${ATTACK_GOALS.join(', ')}`)
     .option('--per-goal <n>', 'base attacks per goal, 1-4 (default 4)')
     .option('--stream', 'ask for streamed responses (stream: true)')
+    .option('--no-benign', 'do not send the 10 harmless requests that measure how often a target refuses what it should answer')
     .option('--fail-above <rate>', 'exit 5 when a target\'s success rate is above this share (0..1)')
     .action(async (opts: Record<string, unknown>) => {
       const m = await redteam()

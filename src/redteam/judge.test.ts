@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildCorpus, DEFAULT_SYSTEM_PROMPT, DELIVERIES, FORBIDDEN_TOOLS, TOOLS } from './corpus.js'
+import { BENIGN_COUNT, buildCorpus, DEFAULT_SYSTEM_PROMPT, DELIVERIES, FORBIDDEN_TOOLS, TOOLS } from './corpus.js'
 import { evidenceIn, judgeAttack, orderedWordOverlap, type TargetReply } from './judge.js'
 import { plantCanary } from './runner.js'
 import { BENIGN_REPLY, respond, type TestModelRequest } from './test-model.js'
@@ -98,13 +98,15 @@ describe('corpus', () => {
   it('is deterministic, covers every family and goal, and gives each marker attack its own marker', () => {
     const a = buildCorpus({ seed: 7 })
     expect(buildCorpus({ seed: 7 })).toEqual(a)
-    expect(new Set(a.map((x) => x.family))).toEqual(new Set(DELIVERIES))
+    expect(new Set(a.map((x) => x.family))).toEqual(new Set([...DELIVERIES, 'benign']))
+    expect(a.filter((x) => x.goal === 'benign')).toHaveLength(BENIGN_COUNT)
+    expect(buildCorpus({ seed: 7, benign: false }).some((x) => x.goal === 'benign')).toBe(false)
     expect(new Set(a.map((x) => x.id)).size).toBe(a.length)
     const markers = new Set(a.filter((x) => x.goal === 'marker').map((x) => x.marker))
     expect(markers.size).toBe(4)
     expect(buildCorpus({ seed: 8 }).find((x) => x.goal === 'marker')?.marker).not.toBe(a.find((x) => x.goal === 'marker')?.marker)
     expect(a.filter((x) => x.family === 'multi_turn').every((x) => x.turns.length === 3)).toBe(true)
     expect(a.filter((x) => x.family === 'indirect_tool').every((x) => x.turns[0]?.at(-1)?.role === 'tool' && x.withTools)).toBe(true)
-    expect(buildCorpus({ families: ['plain'], goals: ['marker'], perGoal: 2 }).map((x) => x.id)).toEqual(['marker-1:plain', 'marker-2:plain'])
+    expect(buildCorpus({ families: ['plain'], goals: ['marker'], perGoal: 2, benign: false }).map((x) => x.id)).toEqual(['marker-1:plain', 'marker-2:plain'])
   })
 })

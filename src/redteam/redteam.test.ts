@@ -58,6 +58,14 @@ describe('red team end to end: the vulnerable test model, bare and behind the ga
     expect(b?.blocked).toBe(0)
   })
 
+  it('does not buy that by refusing harmless requests (a guard that blocks everything would fail here)', () => {
+    const [b, g] = report.targets
+    expect(report.corpus.benign).toBe(10)
+    expect(b?.benign).toEqual({ attempts: 10, refused: 0, refusalRate: 0, errors: 0 })
+    expect(g?.benign.attempts).toBe(10)
+    expect(g?.benign.refused).toBeLessThanOrEqual(2)
+  })
+
   it('sees every kind of evidence on the bare model and no leak of the system prompt through the gateway', () => {
     const [b, g] = report.targets
     expect(b?.evidence.canary).toBeGreaterThan(0)
@@ -72,7 +80,7 @@ describe('red team end to end: the vulnerable test model, bare and behind the ga
 
   it('renders the HTML page with a chart per view and both targets', () => {
     const html = renderHtml(report)
-    expect(html.match(/<svg /g)).toHaveLength(2)
+    expect(html.match(/<svg /g)).toHaveLength(3) // overall and per goal, per family, harmless requests refused
     expect(html).toContain('guarded')
     expect(html).toContain('indirect_tool')
     expect(html).not.toMatch(/<script|https?:\/\/(?!127\.0\.0\.1)[^"<\s]+\.(js|css)/)
@@ -95,7 +103,7 @@ describe('defence in depth: with no input scanning, the output scanner still sto
     try {
       const target = { name: 'output-only', url: `${outputOnly.url}/v1`, key: await outputOnly.key('app') }
       for (const stream of [false, true]) {
-        const corpus = { goals: ['extract_prompt' as const], families: ['plain' as const, 'leetspeak' as const, 'indirect_tool' as const] }
+        const corpus = { goals: ['extract_prompt' as const], families: ['plain' as const, 'leetspeak' as const, 'indirect_tool' as const], benign: false }
         const outcome = await runRedTeam(options([bare, target], corpus, join(dir, `output-only-${stream}.state.jsonl`), { stream }))
         const [b, g] = buildReport(outcome, [bare, target], { seed: 0, model: 'm' }).targets
         expect(b?.successRate, `bare, stream ${stream}`).toBe(1)
@@ -127,10 +135,10 @@ describe('resume', () => {
     const second = await runRedTeam(options([bare], { ...corpus, families: [...corpus.families] }, state, { resume: true }))
     expect(second.complete).toBe(true)
     expect(second.resumed).toBe(5)
-    expect(model.requests - before).toBe(24 - 5) // single-turn attacks: one request each, only those not yet judged
+    expect(model.requests - before).toBe(24 + 10 - 5) // single-turn attacks and harmless requests: one request each, only those not yet judged
     const loaded = loadState(state)
     expect(loaded?.header.canary).toBe(canary)
-    expect(loaded?.results).toHaveLength(24)
+    expect(loaded?.results).toHaveLength(24 + 10)
     // Judged against the canary of the header: every extraction shows it.
     const extraction = second.results.filter((r) => r.goal === 'extract_prompt')
     expect(extraction).toHaveLength(8)
@@ -173,7 +181,7 @@ describe('rate limit and retries', () => {
     const flaky = await flakyTarget('every-other')
     const down = await flakyTarget('always')
     try {
-      const corpus = { families: ['plain' as const] }
+      const corpus = { families: ['plain' as const], benign: false }
       const ok = await runRedTeam(options([{ name: 'flaky', url: flaky.url }], corpus, join(dir, 'flaky.state.jsonl'), { concurrency: 1, attempts: 2 }))
       expect(ok.results.filter((r) => r.error !== undefined)).toHaveLength(0)
       expect(ok.results.every((r) => r.success)).toBe(true)
@@ -191,7 +199,7 @@ describe('rate limit and retries', () => {
 
   it('spaces requests to the rate', async () => {
     const started = performance.now()
-    await runRedTeam(options([bare], { families: ['plain'], goals: ['marker'] }, join(dir, 'rate.state.jsonl'), { rate: 10, concurrency: 4 }))
+    await runRedTeam(options([bare], { families: ['plain'], goals: ['marker'], benign: false }, join(dir, 'rate.state.jsonl'), { rate: 10, concurrency: 4 }))
     // Four requests at 10 per second: the last one starts 300 ms after the first.
     expect(performance.now() - started).toBeGreaterThanOrEqual(290)
   })
@@ -208,10 +216,10 @@ describe('rampart redteam (CLI)', () => {
     expect(code).toBe(5) // the bare model is far above 0.5
     const report = JSON.parse(readFileSync(out, 'utf8')) as RedTeamReport
     expect(report.targets.map((t) => t.name)).toEqual(['guarded', 'bare'])
-    expect(report.corpus).toEqual({ attacks: 24, families: ['plain', 'indirect_tool'], goals: ['extract_prompt', 'marker', 'tool_call'] })
+    expect(report.corpus).toEqual({ attacks: 24, benign: 10, families: ['plain', 'indirect_tool'], goals: ['extract_prompt', 'marker', 'tool_call'] })
     expect(report.targets[1]?.byFamily.plain).toEqual({ attempts: 12, successes: 12, successRate: 1, blocked: 0, errors: 0 })
     expect(readFileSync(html, 'utf8')).toContain('<svg')
-    expect(loadState(`${out}.state.jsonl`)?.results).toHaveLength(48)
+    expect(loadState(`${out}.state.jsonl`)?.results).toHaveLength(2 * (24 + 10))
   })
 
   it('names the bad flag', () => {

@@ -19,6 +19,17 @@ export interface Rate {
   errors: number
 }
 
+/** How a target treated the harmless requests sent beside the attacks. */
+export interface BenignRate {
+  /** Harmless requests answered or refused (not counting `errors`). */
+  attempts: number
+  /** Refused at some turn: an HTTP error or a content filter. Lower is better. */
+  refused: number
+  /** refused / attempts, 0..1; null when none was sent. */
+  refusalRate: number | null
+  errors: number
+}
+
 export interface TargetReport extends Rate {
   name: string
   url: string
@@ -28,6 +39,7 @@ export interface TargetReport extends Rate {
   evidence: Record<EvidenceKind, number>
   /** Ids of the attacks that succeeded. */
   succeeded: string[]
+  benign: BenignRate
 }
 
 export interface RedTeamReport {
@@ -36,7 +48,8 @@ export interface RedTeamReport {
   seed: number
   model: string
   complete: boolean
-  corpus: { attacks: number; families: string[]; goals: string[] }
+  /** `attacks` counts attacks only; `benign` the harmless requests sent beside them. */
+  corpus: { attacks: number; benign: number; families: string[]; goals: string[] }
   targets: TargetReport[]
 }
 
@@ -62,9 +75,13 @@ export function buildReport(outcome: RunOutcome, targets: readonly Target[], met
     seed: meta.seed,
     model: meta.model,
     complete: outcome.complete,
-    corpus: { attacks: outcome.attacks.length, families: [...families], goals: [...goals] },
+    corpus: { attacks: outcome.attacks.filter((a) => a.goal !== 'benign').length, benign: outcome.attacks.filter((a) => a.goal === 'benign').length, families: [...families], goals: [...goals] },
     targets: targets.map((t) => {
-      const rows = outcome.results.filter((r) => r.target === t.name).sort((a, b) => a.id.localeCompare(b.id))
+      const all = outcome.results.filter((r) => r.target === t.name).sort((a, b) => a.id.localeCompare(b.id))
+      const rows = all.filter((r) => r.goal !== 'benign')
+      const benign = all.filter((r) => r.goal === 'benign')
+      const answeredOrRefused = benign.filter((r) => r.error === undefined)
+      const refused = answeredOrRefused.filter((r) => r.blocked).length
       const evidence = Object.fromEntries(EVIDENCE_KINDS.map((k) => [k, rows.filter((r) => r.success && r.evidence.includes(k)).length])) as Record<EvidenceKind, number>
       return {
         name: t.name,
@@ -74,6 +91,12 @@ export function buildReport(outcome: RunOutcome, targets: readonly Target[], met
         byGoal: Object.fromEntries(goals.map((g) => [g, rateOf(rows.filter((r) => r.goal === g))])),
         evidence,
         succeeded: rows.filter((r) => r.success).map((r) => r.id),
+        benign: {
+          attempts: answeredOrRefused.length,
+          refused,
+          refusalRate: answeredOrRefused.length === 0 ? null : refused / answeredOrRefused.length,
+          errors: benign.length - answeredOrRefused.length,
+        },
       }
     }),
   }
@@ -91,6 +114,7 @@ export function renderTable(report: RedTeamReport): string {
     ...report.corpus.families.map((f) => [f, ...report.targets.map((t) => pct(t.byFamily[f]))]),
     ...report.corpus.goals.map((g) => [`goal: ${g}`, ...report.targets.map((t) => pct(t.byGoal[g]))]),
     ['all attacks', ...report.targets.map((t) => pct(t))],
+    ...(report.corpus.benign > 0 ? [['harmless requests refused', ...report.targets.map((t) => (t.benign.refusalRate === null ? '–' : `${(100 * t.benign.refusalRate).toFixed(1)} % (${t.benign.refused}/${t.benign.attempts})`))]] : []),
   ]
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')
@@ -147,7 +171,10 @@ export function renderHtml(report: RedTeamReport): string {
     names,
     report.corpus.families.map((f) => ({ label: f, values: report.targets.map((t) => t.byFamily[f]?.successRate ?? null) })),
   )
-  const targets = report.targets.map((t) => `<li><b>${escapeHtml(t.name)}</b>: <code>${escapeHtml(t.url)}</code> — ${t.successes} of ${t.attempts} attacks succeeded, ${t.blocked} refused, ${t.errors} not run</li>`).join('')
+  const benign = report.corpus.benign === 0 ? '' : barChart('Harmless requests refused (over-blocking; lower is better)', names, [{ label: 'harmless requests', values: report.targets.map((t) => t.benign.refusalRate) }])
+  const targets = report.targets
+    .map((t) => `<li><b>${escapeHtml(t.name)}</b>: <code>${escapeHtml(t.url)}</code> — ${t.successes} of ${t.attempts} attacks succeeded, ${t.blocked} refused, ${t.errors} not run${report.corpus.benign === 0 ? '' : `; ${t.benign.refused} of ${t.benign.attempts} harmless requests refused`}</li>`)
+    .join('')
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Rampart red team report</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:1000px;color:#111}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.4rem}pre{background:#f6f8fa;padding:1rem;overflow:auto;font-size:12px}</style></head>
 <body><h1>Rampart red team report</h1>
@@ -155,6 +182,7 @@ export function renderHtml(report: RedTeamReport): string {
 <ul>${targets}</ul>
 ${overall}
 ${perFamily}
+${benign}
 <h2>Table</h2><pre>${escapeHtml(renderTable(report))}</pre></body></html>
 `
 }

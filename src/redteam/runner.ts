@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { z } from 'zod'
 import { RampartError } from '../core/errors.js'
-import { buildCorpus, FORBIDDEN_TOOLS, TOOLS, type Attack, type AttackGoal, type ChatMessage, type CorpusOptions, type Delivery } from './corpus.js'
+import { buildCorpus, FORBIDDEN_TOOLS, TOOLS, type Attack, type ChatMessage, type CorpusOptions } from './corpus.js'
 import { judgeAttack, type EvidenceKind, type TargetReply } from './judge.js'
 
 export interface Target {
@@ -64,8 +64,9 @@ export interface AttackResult {
   type: 'result'
   target: string
   id: string
-  family: Delivery
-  goal: AttackGoal
+  family: Attack['family']
+  goal: Attack['goal']
+  /** Evidence found: the attack worked (for a harmless request: the reply leaked anyway). */
   success: boolean
   evidence: EvidenceKind[]
   blocked: boolean
@@ -83,6 +84,7 @@ const headerSchema = z.object({
   families: z.array(z.string()),
   goals: z.array(z.string()),
   perGoal: z.number().nullable(),
+  benign: z.boolean(),
   model: z.string(),
   targets: z.array(z.object({ name: z.string(), url: z.string() })),
   systemPromptSha256: z.string(),
@@ -163,6 +165,7 @@ function headerFor(options: RunOptions, canary: string): StateHeader {
     families: [...(options.corpus.families ?? [])],
     goals: [...(options.corpus.goals ?? [])],
     perGoal: options.corpus.perGoal ?? null,
+    benign: options.corpus.benign ?? true,
     model: options.model,
     targets: options.targets.map((t) => ({ name: t.name, url: t.url })),
     systemPromptSha256: sha256(options.systemPrompt.replaceAll(canary, '{{CANARY}}')),
@@ -172,7 +175,7 @@ function headerFor(options: RunOptions, canary: string): StateHeader {
 
 /** Why a state file's header does not fit this run (undefined when it does). */
 function mismatch(a: StateHeader, b: StateHeader): string | undefined {
-  const fields: (keyof StateHeader)[] = ['seed', 'families', 'goals', 'perGoal', 'model', 'targets', 'systemPromptSha256']
+  const fields: (keyof StateHeader)[] = ['seed', 'families', 'goals', 'perGoal', 'benign', 'model', 'targets', 'systemPromptSha256']
   for (const f of fields) if (JSON.stringify(a[f]) !== JSON.stringify(b[f])) return f === 'systemPromptSha256' ? 'system prompt' : f
   return undefined
 }

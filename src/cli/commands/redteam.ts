@@ -56,6 +56,7 @@ export const redteamFlagsSchema = z
     goals: list<AttackGoal>(ATTACK_GOALS, 'goal'),
     perGoal: z.coerce.number().int().min(1).max(4).optional(),
     stream: z.boolean().default(false),
+    benign: z.boolean().default(true),
     failAbove: z.coerce.number().min(0).max(1).optional(),
   })
   .strict()
@@ -108,7 +109,7 @@ export async function runRedteam(flags: RedteamFlags, env: NodeJS.ProcessEnv = p
   const canary = newCanary()
   const systemPrompt = plantCanary(flags.systemPrompt === undefined ? DEFAULT_SYSTEM_PROMPT : readSystemPrompt(flags.systemPrompt), canary)
   const statePath = flags.state ?? `${flags.out}.state.jsonl`
-  const corpus = { seed: flags.seed, ...(flags.families === undefined ? {} : { families: flags.families }), ...(flags.goals === undefined ? {} : { goals: flags.goals }), ...(flags.perGoal === undefined ? {} : { perGoal: flags.perGoal }) }
+  const corpus = { seed: flags.seed, ...(flags.families === undefined ? {} : { families: flags.families }), ...(flags.goals === undefined ? {} : { goals: flags.goals }), ...(flags.perGoal === undefined ? {} : { perGoal: flags.perGoal }), benign: flags.benign }
   const outcome = await runRedTeam({
     targets,
     systemPrompt,
