@@ -61,6 +61,8 @@ export class RowSplitter {
   }
 
   push(chunk: Buffer): void {
+    // The caller may read the next chunk into the same buffer: nothing found in this one is kept.
+    this.quoteBuf = undefined
     let start = 0
     if (this.carry !== undefined) {
       // Finish the line held back from the last chunk without copying the whole new chunk.
