@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseRedteamFlags, runRedteam } from '../cli/commands/redteam.js'
+import { startMockUpstream } from '../gateway/mock-upstream.js'
 import { startTestGateway, type TestGateway } from '../gateway/testing.js'
 import { DEFAULT_SYSTEM_PROMPT, DELIVERIES, type CorpusOptions } from './corpus.js'
 import { buildReport, renderHtml, type RedTeamReport } from './report.js'
@@ -194,6 +195,25 @@ describe('rate limit and retries', () => {
     } finally {
       await flaky.close()
       await down.close()
+    }
+  })
+
+  it('reports a 4xx that is not a refusal as not run, and stops at once on 401', async () => {
+    const badRequest = await startMockUpstream({ failWith: 400 })
+    const unauthorized = await startMockUpstream({ failWith: 401 })
+    try {
+      const corpus = { families: ['plain' as const], benign: false }
+      const outcome = await runRedTeam(options([{ name: 'no-tools', url: badRequest.url }], corpus, join(dir, 'bad-request.state.jsonl')))
+      const [t] = buildReport(outcome, [{ name: 'no-tools', url: badRequest.url }], { seed: 0, model: 'm' }).targets
+      expect(t).toMatchObject({ attempts: 0, blocked: 0, errors: 12 })
+      expect(outcome.results[0]?.error).toMatch(/HTTP 400: mock failure 400/)
+      expect(badRequest.requests).toHaveLength(12) // not retried
+      await expect(runRedTeam(options([{ name: 'locked', url: unauthorized.url }], corpus, join(dir, 'unauthorized.state.jsonl')))).rejects.toThrow(/answered HTTP 401: check the key/)
+      // The workers stopped: at most one request per worker went out.
+      expect(unauthorized.requests.length).toBeLessThanOrEqual(4)
+    } finally {
+      await badRequest.close()
+      await unauthorized.close()
     }
   })
 

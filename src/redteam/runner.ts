@@ -201,6 +201,12 @@ class TransientError extends Error {
   }
 }
 
+/** A request the target turned down for a reason other than its content (not retried). */
+class RejectedError extends Error {}
+
+/** Error codes and types that mean "refused for its content" (Rampart, OpenAI, Azure OpenAI). */
+const REFUSAL_CODES = new Set(['RAMPART_ERR_BLOCKED', 'content_policy_violation', 'content_filter'])
+
 interface ChatBody {
   model: string
   messages: ChatMessage[]
@@ -269,15 +275,22 @@ async function send(target: Target, body: ChatBody, timeoutMs: number): Promise<
     throw new RampartError('RAMPART_ERR_INPUT_INVALID', `${target.name} (${target.url}) answered HTTP ${res.status}${res.status === 404 ? ': is the URL the API base, ending in /v1?' : ': check the key'} — ${text.slice(0, 200)}`, { path: '--target' })
   }
   if (res.status >= 400) {
-    // A refusal (the gateway's 400 RAMPART_ERR_BLOCKED, a provider's content-policy error): no evidence.
-    let errorCode: string | undefined
+    // A refusal — the gateway's 400 RAMPART_ERR_BLOCKED, a provider's content-policy error — is an
+    // answer without evidence. Any other 4xx (a model without tool support, a bad model name) is
+    // no verdict on the attack: it is reported as not run, not as blocked.
+    let error: { code?: unknown; type?: unknown; message?: unknown } | undefined
     try {
-      const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code
-      if (typeof code === 'string') errorCode = code
+      error = (JSON.parse(text) as { error?: typeof error }).error
     } catch {
-      // not JSON: the status says enough
+      error = undefined
     }
-    return { status: res.status, content: '', toolCalls: [], ...(errorCode === undefined ? {} : { errorCode }) }
+    const code = typeof error?.code === 'string' ? error.code : undefined
+    const type = typeof error?.type === 'string' ? error.type : undefined
+    if ((code !== undefined && REFUSAL_CODES.has(code)) || (type !== undefined && REFUSAL_CODES.has(type))) {
+      return { status: res.status, content: '', toolCalls: [], ...(code === undefined ? {} : { errorCode: code }) }
+    }
+    const message = typeof error?.message === 'string' ? error.message : text
+    throw new RejectedError(`${target.name}: HTTP ${res.status}: ${message.slice(0, 200)}`)
   }
   if (body.stream === true && (res.headers.get('content-type') ?? '').includes('text/event-stream')) return { ...parseSse(text), status: res.status }
   let json: unknown
@@ -325,7 +338,7 @@ async function runAttack(target: Target, attack: Attack, options: RunOptions, pa
       if (reply.status >= 200 && reply.status < 300) messages.push(...turn, { role: 'assistant', content: reply.content })
     }
   } catch (error) {
-    if (!(error instanceof TransientError)) throw error
+    if (!(error instanceof TransientError) && !(error instanceof RejectedError)) throw error
     return { ...base, success: false, evidence: [], blocked: false, status: replies.at(-1)?.status ?? 0, error: error.message, ms: Math.round(performance.now() - started) }
   }
   const verdict = judgeAttack(replies, attack, { systemPrompt: options.systemPrompt, canary: options.canary, forbiddenTools: FORBIDDEN_TOOLS })
@@ -380,7 +393,14 @@ export async function runRedTeam(options: RunOptions): Promise<RunOutcome> {
   async function worker(): Promise<void> {
     while (!stopped && next < queue.length) {
       const item = queue[next++] as (typeof queue)[number]
-      const result = await runAttack(item.target, item.attack, run, pace)
+      let result: AttackResult
+      try {
+        result = await runAttack(item.target, item.attack, run, pace)
+      } catch (error) {
+        // A wrong key or URL ends the run: the other workers stop sending too.
+        stopped = true
+        throw error
+      }
       if (stopped) return
       appendFileSync(options.statePath, `${JSON.stringify(result)}\n`)
       results.push(result)
