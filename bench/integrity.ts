@@ -333,11 +333,13 @@ interface Prepared {
   native: { rampart: Set<number>; rampartLabelIssues: Set<number>; knn: Set<number>; selfConfidence: Set<number> }
 }
 
-const tmp = mkdtempSync(join(tmpdir(), 'rampart-integrity-bench-'))
+let tmpDir: string | undefined
+/** The run's scratch folder, made on first use (importing this module leaves nothing behind). */
+const tmp = (): string => (tmpDir ??= mkdtempSync(join(tmpdir(), 'rampart-integrity-bench-')))
 let fileNo = 0
 
 export async function loadPoisoned(cfg: DatasetConfig, records: Record<string, CellValue>[], format: 'csv' | 'jsonl'): Promise<Dataset> {
-  const path = join(tmp, `${fileNo++}.${format}`)
+  const path = join(tmp(), `${fileNo++}.${format}`)
   await writeRecords(path, records, format, format === 'csv' ? Object.keys(records[0] ?? {}) : undefined)
   const ds = await loadDataset(path, { label: cfg.label, text: cfg.text, ignore: cfg.ignore })
   rmSync(path)
@@ -564,7 +566,7 @@ export async function runIntegrityBench(options: IntegrityBenchOptions = {}): Pr
       const cfg = DATASETS.find((d) => d.name === cfgName) as DatasetConfig
       const rows = options.quick ? 0 : 100_000
       if (rows === 0) continue
-      const path = join(tmp, `scale-${fileNo++}.${cfg.file.endsWith('.csv') ? 'csv' : 'jsonl'}`)
+      const path = join(tmp(), `scale-${fileNo++}.${cfg.file.endsWith('.csv') ? 'csv' : 'jsonl'}`)
       await synthesize100k(cfg, path)
       log(`integrity: scanning 100,000 rows (${name}) in a child process…`)
       const c = child(['scan', path, cfg.label, cfg.text ?? '-', (cfg.ignore ?? []).join(',') || '-'])
@@ -575,7 +577,7 @@ export async function runIntegrityBench(options: IntegrityBenchOptions = {}): Pr
   }
   if (!options.skipSign) {
     const mb = options.signMb ?? (options.quick ? 128 : 1024)
-    const dir = join(tmp, 'sign')
+    const dir = join(tmp(), 'sign')
     mkdirSync(dir)
     const path = join(dir, 'generated.csv')
     log(`integrity: generating a ${mb} MB CSV…`)
@@ -596,7 +598,8 @@ export async function runIntegrityBench(options: IntegrityBenchOptions = {}): Pr
     }
     log(`  sign ${result.sign.signMBps} MB/s (${result.sign.signCpuMBps} per CPU second), verify ${result.sign.verifyMBps} MB/s (${result.sign.verifyCpuMBps} per CPU second), peak RSS ${result.sign.peakRssMb} MB; tampered row ${result.sign.tamperedRow}, located ${JSON.stringify(result.sign.locatedRows)}`)
   }
-  rmSync(tmp, { recursive: true, force: true })
+  if (tmpDir !== undefined) rmSync(tmpDir, { recursive: true, force: true })
+  tmpDir = undefined
   return result
 }
 
