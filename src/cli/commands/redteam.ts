@@ -14,7 +14,8 @@ export const EXIT_NOT_RUN = 3
 /** Exit status when a target's success rate is above `--fail-above` (the report is still written). */
 export const EXIT_GATE_FAILED = 5
 
-const MAX_SYSTEM_PROMPT_BYTES = 256 * 1024
+// The reproduction judge compares word sequences (quadratic): a system prompt stays under 64 KB.
+const MAX_SYSTEM_PROMPT_BYTES = 64 * 1024
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL (the API base, e.g. http://127.0.0.1:8787/v1)' })
 
