@@ -85,6 +85,7 @@ describe('red team end to end: the vulnerable test model, bare and behind the ga
     expect(html.match(/<svg /g)).toHaveLength(3) // overall and per goal, per family, harmless requests refused
     expect(html).toContain('guarded')
     expect(html).toContain('indirect_tool')
+    expect(html).toContain(`<summary>bare: ${report.targets[0]?.successes}</summary>`)
     expect(html).not.toMatch(/<script|https?:\/\/(?!127\.0\.0\.1)[^"<\s]+\.(js|css)/)
   })
 

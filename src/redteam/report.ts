@@ -175,6 +175,10 @@ export function renderHtml(report: RedTeamReport): string {
   const targets = report.targets
     .map((t) => `<li><b>${escapeHtml(t.name)}</b>: <code>${escapeHtml(t.url)}</code> — ${t.successes} of ${t.attempts} attacks succeeded, ${t.blocked} refused, ${t.errors} not run${report.corpus.benign === 0 ? '' : `; ${t.benign.refused} of ${t.benign.attempts} harmless requests refused`}</li>`)
     .join('')
+  // Ids (<goal>-<n>:<family>) to look up in the state file, which holds each attack's verdict and evidence.
+  const succeeded = report.targets
+    .map((t) => `<details><summary>${escapeHtml(t.name)}: ${t.succeeded.length}</summary><p><code>${t.succeeded.map(escapeHtml).join('</code> <code>')}</code></p></details>`)
+    .join('\n')
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Rampart red team report</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:1000px;color:#111}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.4rem}pre{background:#f6f8fa;padding:1rem;overflow:auto;font-size:12px}</style></head>
 <body><h1>Rampart red team report</h1>
@@ -183,6 +187,7 @@ export function renderHtml(report: RedTeamReport): string {
 ${overall}
 ${perFamily}
 ${benign}
-<h2>Table</h2><pre>${escapeHtml(renderTable(report))}</pre></body></html>
+<h2>Table</h2><pre>${escapeHtml(renderTable(report))}</pre>
+<h2>Attacks that succeeded</h2>${succeeded}</body></html>
 `
 }
