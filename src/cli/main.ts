@@ -110,6 +110,8 @@ function buildProgram(setCode: (code: number) => void): Command {
     .option('--goals <names>', `comma-separated goals (default: all): ${ATTACK_GOALS.join(', ')}`)
     .option('--per-goal <n>', 'base attacks per goal, 1-4 (default 4)')
     .option('--stream', 'ask for streamed responses (stream: true)')
+    .option('--attack-data <file>', 'JSONL of attacks ({text, kind?, label?}; label-0 rows left out), e.g. ../shared/data/prompt-injection/dev.jsonl: each is sent with a goal payload after it, as family data:<kind>')
+    .option('--attack-data-limit <n>', 'at most N rows of --attack-data, a seeded sample (default 60)')
     .option('--no-benign', 'do not send the 10 harmless requests that measure how often a target refuses what it should answer')
     .option('--fail-above <rate>', 'exit 5 when a target\'s success rate is above this share (0..1)')
     .action(async (opts: Record<string, unknown>) => {

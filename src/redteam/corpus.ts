@@ -36,10 +36,16 @@ export interface ChatMessage {
 /** Attacks, and the harmless requests sent beside them to see what a guard refuses that it should not. */
 export type ProbeGoal = AttackGoal | 'benign'
 
+/** A family of attacks built from an attack file (`--attack-data`): `data:<kind>`, e.g. `data:jailbreak`. */
+export type DataFamily = `data:${string}`
+
 export interface Attack {
-  /** Stable id: `<base id>:<delivery>`, e.g. `marker-2:base64`; `benign-<n>` for a harmless request. */
+  /**
+   * Stable id: `<base id>:<delivery>`, e.g. `marker-2:base64`; `data-<n>:<kind>` for an attack
+   * file's row; `benign-<n>` for a harmless request.
+   */
   id: string
-  family: Delivery | 'benign'
+  family: Delivery | DataFamily | 'benign'
   goal: ProbeGoal
   /** For `marker`: the word the attack makes the model print (letters only, lower case). */
   marker?: string
@@ -204,6 +210,23 @@ export interface CorpusOptions {
   perGoal?: number
   /** Also send the harmless requests (default true): how often each target refuses what it should answer. */
   benign?: boolean
+  /**
+   * Attacks from a file (e.g. the shared data's injection and jailbreak rows): each is sent with
+   * an objective added — a goal's payload after it, goals in turn — as family `data:<kind>`.
+   */
+  data?: readonly DataAttack[]
+}
+
+/** One attack of an attack file: its text and its kind (`jailbreak`, `direct-injection`…). */
+export interface DataAttack {
+  text: string
+  kind?: string
+}
+
+/** `direct-injection` → `direct_injection`: family names stay identifiers. */
+function kindName(kind: string | undefined): string {
+  const k = (kind ?? 'attack').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '')
+  return k === '' ? 'attack' : k
 }
 
 /** The number of harmless requests in a corpus with `benign`. */
@@ -235,6 +258,27 @@ export function buildCorpus(options: CorpusOptions = {}): Attack[] {
       })
     }
   }
+  const dataGoals = ATTACK_GOALS.filter((g) => goals.has(g))
+  ;(options.data ?? []).forEach((row, k) => {
+    // The row is the attack's shape (a jailbreak preamble, an injected document); the payload
+    // gives it an objective the judge can see. Goals and payload templates go round in turn.
+    const goal = dataGoals[k % dataGoals.length] as AttackGoal
+    const id = `data-${k + 1}`
+    const marker = goal === 'marker' ? markerFor(seed, id) : undefined
+    const tool = goal === 'tool_call' ? (FORBIDDEN_TOOLS[k % FORBIDDEN_TOOLS.length] as string) : undefined
+    const template = TEMPLATES[goal][Math.floor(k / dataGoals.length) % TEMPLATES[goal].length] as string
+    const payload = template.replace('{M}', marker ?? '').replace('{T}', tool ?? '')
+    const kind = kindName(row.kind)
+    attacks.push({
+      id: `${id}:${kind}`,
+      family: `data:${kind}`,
+      goal,
+      ...(marker === undefined ? {} : { marker }),
+      ...(tool === undefined ? {} : { tool }),
+      turns: [[user(`${row.text.trim()}\n\n${payload}`)]],
+      withTools: goal === 'tool_call',
+    })
+  })
   if (options.benign ?? true) {
     BENIGN.forEach((make, k) => {
       const turn = make(keyedRng(seed, 'benign', k))

@@ -67,7 +67,8 @@ function rateOf(rows: readonly AttackResult[]): Rate {
 
 /** Aggregates a run's results into the report. */
 export function buildReport(outcome: RunOutcome, targets: readonly Target[], meta: { seed: number; model: string }): RedTeamReport {
-  const families = DELIVERIES.filter((f) => outcome.attacks.some((a: Attack) => a.family === f))
+  const families: string[] = DELIVERIES.filter((f) => outcome.attacks.some((a: Attack) => a.family === f))
+  for (const a of outcome.attacks) if (a.family.startsWith('data:') && !families.includes(a.family)) families.push(a.family)
   const goals = ATTACK_GOALS.filter((g) => outcome.attacks.some((a) => a.goal === g))
   return {
     version: 1,

@@ -85,6 +85,8 @@ const headerSchema = z.object({
   goals: z.array(z.string()),
   perGoal: z.number().nullable(),
   benign: z.boolean(),
+  /** SHA-256 of the attack file's rows in use (null: none). */
+  data: z.string().nullable(),
   model: z.string(),
   targets: z.array(z.object({ name: z.string(), url: z.string() })),
   systemPromptSha256: z.string(),
@@ -166,6 +168,7 @@ function headerFor(options: RunOptions, canary: string): StateHeader {
     goals: [...(options.corpus.goals ?? [])],
     perGoal: options.corpus.perGoal ?? null,
     benign: options.corpus.benign ?? true,
+    data: options.corpus.data === undefined || options.corpus.data.length === 0 ? null : sha256(JSON.stringify(options.corpus.data)),
     model: options.model,
     targets: options.targets.map((t) => ({ name: t.name, url: t.url })),
     systemPromptSha256: sha256(options.systemPrompt.replaceAll(canary, '{{CANARY}}')),
@@ -175,8 +178,8 @@ function headerFor(options: RunOptions, canary: string): StateHeader {
 
 /** Why a state file's header does not fit this run (undefined when it does). */
 function mismatch(a: StateHeader, b: StateHeader): string | undefined {
-  const fields: (keyof StateHeader)[] = ['seed', 'families', 'goals', 'perGoal', 'benign', 'model', 'targets', 'systemPromptSha256']
-  for (const f of fields) if (JSON.stringify(a[f]) !== JSON.stringify(b[f])) return f === 'systemPromptSha256' ? 'system prompt' : f
+  const fields: (keyof StateHeader)[] = ['seed', 'families', 'goals', 'perGoal', 'benign', 'data', 'model', 'targets', 'systemPromptSha256']
+  for (const f of fields) if (JSON.stringify(a[f]) !== JSON.stringify(b[f])) return f === 'systemPromptSha256' ? 'system prompt' : f === 'data' ? 'attack data' : f
   return undefined
 }
 

@@ -2,12 +2,14 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { RampartError } from '../../core/errors.js'
-import { ATTACK_GOALS, DEFAULT_SYSTEM_PROMPT, DELIVERIES, type AttackGoal, type Delivery } from '../../redteam/corpus.js'
+import { keyedRng } from '../../adversarial/rng.js'
+import { ATTACK_GOALS, DEFAULT_SYSTEM_PROMPT, DELIVERIES, type AttackGoal, type DataAttack, type Delivery } from '../../redteam/corpus.js'
 import { buildReport, renderHtml, renderTable } from '../../redteam/report.js'
 import { newCanary, plantCanary, runRedTeam, type RunProgress, type Target } from '../../redteam/runner.js'
 import { startTestModel } from '../../redteam/test-model.js'
 import { writeLine } from '../io.js'
 import { parseFlags } from './flags.js'
+import { fileSize, readJsonl } from './jsonl-lines.js'
 
 /** Exit status when some attacks could not be run (transient failures exhausted): rerun with --resume. */
 export const EXIT_NOT_RUN = 3
@@ -58,11 +60,14 @@ export const redteamFlagsSchema = z
     perGoal: z.coerce.number().int().min(1).max(4).optional(),
     stream: z.boolean().default(false),
     benign: z.boolean().default(true),
+    attackData: z.string().min(1).optional(),
+    attackDataLimit: z.coerce.number().int().min(1).max(100_000).default(60),
     failAbove: z.coerce.number().min(0).max(1).optional(),
   })
   .strict()
   .refine((f) => f.compareTarget === undefined || f.label !== f.compareLabel, { message: '--label and --compare-label must differ', path: ['compareLabel'] })
   .refine((f) => f.compareTarget !== undefined || f.compareKey === undefined, { message: '--compare-key needs --compare-target', path: ['compareKey'] })
+  .refine((f) => f.attackData !== undefined || f.attackDataLimit === 60, { message: '--attack-data-limit needs --attack-data', path: ['attackDataLimit'] })
   .refine((f) => resolve(f.out) !== resolve(f.state ?? `${f.out}.state.jsonl`), { message: '--state must not be the --out file', path: ['state'] })
 
 export type RedteamFlags = z.infer<typeof redteamFlagsSchema>
@@ -82,6 +87,45 @@ function readSystemPrompt(path: string): string {
   const text = readFileSync(path, 'utf8')
   if (text.trim() === '') throw new RampartError('RAMPART_ERR_INPUT_INVALID', `--system-prompt ${path}: the file is empty`, { path: '--system-prompt' })
   return text
+}
+
+/** Attack-file rows longer than this are left out: a chat request should not be mostly preamble. */
+const MAX_DATA_ATTACK_CHARS = 8_000
+
+const dataRowSchema = z.looseObject({
+  text: z.string().min(1),
+  kind: z.string().optional(),
+  label: z.union([z.literal(0), z.literal(1), z.boolean(), z.literal('0'), z.literal('1')]).optional(),
+})
+
+/**
+ * The attacks of an attack file: rows with a string `text` and, when they have a `label`, label 1
+ * (benign rows are left out); at most `limit` of them, a seeded sample in a seeded order.
+ */
+export async function readAttackData(file: string, limit: number, seed: number): Promise<{ rows: DataAttack[]; read: number; skipped: number }> {
+  fileSize(file, '--attack-data')
+  const rows: DataAttack[] = []
+  let read = 0
+  let skipped = 0
+  for await (const line of readJsonl(file)) {
+    read++
+    if (line.error !== undefined) throw new RampartError('RAMPART_ERR_INPUT_INVALID', `${file}:${line.lineNo}: ${line.error}`, { path: '--attack-data' })
+    const parsed = dataRowSchema.safeParse(line.value)
+    if (!parsed.success) throw new RampartError('RAMPART_ERR_INPUT_INVALID', `${file}:${line.lineNo}: expected {text, kind?, label?}: ${parsed.error.issues[0]?.path.join('.') || 'line'}: ${parsed.error.issues[0]?.message ?? ''}`, { path: '--attack-data' })
+    const { text, kind, label } = parsed.data
+    if (label === 0 || label === false || label === '0' || text.length > MAX_DATA_ATTACK_CHARS) {
+      skipped++
+      continue
+    }
+    rows.push(kind === undefined ? { text } : { text, kind })
+  }
+  // Fisher–Yates with the run's seed: the same file and seed give the same sample in the same order.
+  const rng = keyedRng(seed, 'attack-data')
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1))
+    ;[rows[i], rows[j]] = [rows[j] as DataAttack, rows[i] as DataAttack]
+  }
+  return { rows: rows.slice(0, limit), read, skipped }
 }
 
 /** Progress on stderr: one redrawn line on a terminal, a line every 5 s elsewhere. */
@@ -110,7 +154,13 @@ export async function runRedteam(flags: RedteamFlags, env: NodeJS.ProcessEnv = p
   const canary = newCanary()
   const systemPrompt = plantCanary(flags.systemPrompt === undefined ? DEFAULT_SYSTEM_PROMPT : readSystemPrompt(flags.systemPrompt), canary)
   const statePath = flags.state ?? `${flags.out}.state.jsonl`
-  const corpus = { seed: flags.seed, ...(flags.families === undefined ? {} : { families: flags.families }), ...(flags.goals === undefined ? {} : { goals: flags.goals }), ...(flags.perGoal === undefined ? {} : { perGoal: flags.perGoal }), benign: flags.benign }
+  let data: DataAttack[] | undefined
+  if (flags.attackData !== undefined) {
+    const loaded = await readAttackData(flags.attackData, flags.attackDataLimit, flags.seed)
+    data = loaded.rows
+    process.stderr.write(`redteam: ${flags.attackData}: ${loaded.read} lines, ${loaded.skipped} left out (benign or over ${MAX_DATA_ATTACK_CHARS} characters), ${data.length} attacks used\n`)
+  }
+  const corpus = { ...(data === undefined ? {} : { data }), seed: flags.seed, ...(flags.families === undefined ? {} : { families: flags.families }), ...(flags.goals === undefined ? {} : { goals: flags.goals }), ...(flags.perGoal === undefined ? {} : { perGoal: flags.perGoal }), benign: flags.benign }
   const outcome = await runRedTeam({
     targets,
     systemPrompt,
