@@ -26,7 +26,7 @@ async function devMetrics(options: GuardOptions) {
 const policy = (detector: string): GuardOptions => ({ policy: { version: 1, input: { prompt_injection: { options: { detector } } }, output: {} } })
 
 describe.skipIf(!existsSync(devFile))('prompt_injection on prompt-injection/dev.jsonl', () => {
-  it('default settings (the ensemble): F1 ≥ 0.95, FPR ≤ 0.5 %, benign-hard FPR ≤ 1.5 % (measured: 0.955, 0.27 %, 0.65 %)', async () => {
+  it('default settings (the ensemble): F1 ≥ 0.95, FPR ≤ 0.5 %, benign-hard FPR ≤ 1.5 % (measured: 0.954, 0.36 %, 0.65 %)', async () => {
     const m = await devMetrics({ only: ['prompt_injection'] })
     expect(m.rows).toBe(1_523)
     expect(m.precision).toBeGreaterThanOrEqual(0.98)
