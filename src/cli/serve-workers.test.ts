@@ -50,3 +50,12 @@ describe('rampart serve --workers', () => {
     }
   }, 60_000)
 })
+
+describe('worker node options', () => {
+  it('give workers a 64 MB young generation unless one was chosen', async () => {
+    const { workerExecArgv } = await import('./commands/gateway.js')
+    expect(workerExecArgv(['--enable-source-maps'], undefined)).toEqual(['--enable-source-maps', '--max-semi-space-size=64'])
+    expect(workerExecArgv(['--max-semi-space-size=8'], undefined)).toEqual(['--max-semi-space-size=8'])
+    expect(workerExecArgv([], '--max-old-space-size=4096 --max-semi-space-size=32')).toEqual([])
+  })
+})

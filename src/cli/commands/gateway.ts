@@ -89,12 +89,25 @@ export async function runServe(flags: Record<string, unknown>): Promise<number> 
   return 0
 }
 
+/**
+ * Node options for the workers: the parent's, plus a 64 MB young generation unless one was
+ * chosen. Every request leaves a few KB of short-lived objects (parsed bodies, text views,
+ * findings); with V8's default 16 MB semi-space a worker at 250 requests/s scavenges every
+ * ~0.7 s for 5–10 ms, and the requests caught behind those pauses were the p99 (measured:
+ * p99 9.9 → 6.1 ms at 250 requests/s per worker). Costs up to ~100 MB more memory per worker.
+ */
+export function workerExecArgv(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
+  const chosen = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) => /^--max-semi-space-size(=|$)/.test(a))
+  return chosen ? [...execArgv] : [...execArgv, '--max-semi-space-size=64']
+}
+
 async function runPrimary(c: GatewayConfig): Promise<number> {
   // Migrate and create the keyring once, so workers do not race to do it.
   const backends = await openBackends(c)
   await backends.store.close()
   let stopping = false
   let announced = false
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS) })
   const fork = () => cluster.fork({ ...process.env })
   cluster.on('message', (_worker, message: { rampart?: string; url?: string; store?: string; admins?: number }) => {
     if (message.rampart === 'listening' && !announced) {
