@@ -22,9 +22,7 @@ describe('CaptureService', () => {
     expect(r).toEqual({ inferenceId: 'inf-1', stored: true })
     const row = (await store.getCapture('acme', 'inf-1'))!
     expect(row).toMatchObject({ modelId: 'm1', at: '2026-11-26T09:59:00.000Z', receivedAt: '2026-11-26T10:00:00.000Z', source: 'api', label: null })
-    // Sealed: the envelope's base64url fields only (a 3-letter word can turn up in random base64).
-    expect(row.payload).toMatch(/^v1\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+$/)
-    expect(row.payload).not.toContain('"age"')
+    expect(row.payload).not.toContain('age')
     expect(await sealer.open(row.payload, captureAad('acme', 'inf-1'))).toBe('{"input":{"age":40},"output":{"score":0.7}}')
     // Moved to another tenant or id, the payload no longer opens.
     await expect(service().open({ ...row, tenant: 'other' })).rejects.toMatchObject({ code: 'RAMPART_ERR_CRYPTO' })
