@@ -193,17 +193,39 @@ export class FeatureBuffer {
         len = 0
       }
     }
-    for (let i = -1; chars && i + 2 <= n; i++) {
-      let g = SEED_CHAR
-      for (let k = 0; k < 5; k++) {
-        const p = i + k
-        if (p > n) break
-        const ch = p < 0 || p === n ? 0x20 : t.charCodeAt(p)
-        g = Math.imul(g ^ ch, FNV_PRIME)
-        if (k >= 2) {
-          sc += weights[mix(g + k) >>> shift]!
+    // The same 3-, 4- and 5-grams as addText, over the text padded with one space each side, but
+    // with the five characters of each window kept in registers and slid by one per step (one
+    // charCodeAt per position instead of five, no per-character bounds branches).
+    if (chars && n >= 1) {
+      // Padded text: u[-1] = ' ', u[0..n-1] = t, u[n] = ' ' (indices of u shifted by one below).
+      const at = (q: number): number => (q <= 0 || q === n + 1 ? 0x20 : t.charCodeAt(q - 1))
+      let c0 = at(0)
+      let c1 = at(1)
+      let c2 = at(2)
+      let c3 = at(3)
+      // Windows starting at padded index j (= i + 1); the n-gram of length L exists while j + L - 1 ≤ n + 1.
+      const last = n + 1
+      for (let j = 0; j + 2 <= last; j++) {
+        const c4 = j + 4 <= last ? at(j + 4) : -1
+        let g = Math.imul(SEED_CHAR ^ c0, FNV_PRIME)
+        g = Math.imul(g ^ c1, FNV_PRIME)
+        g = Math.imul(g ^ c2, FNV_PRIME)
+        sc += weights[mix(g + 2) >>> shift]!
+        nc++
+        if (j + 3 <= last) {
+          g = Math.imul(g ^ c3, FNV_PRIME)
+          sc += weights[mix(g + 3) >>> shift]!
           nc++
+          if (c4 !== -1) {
+            g = Math.imul(g ^ c4, FNV_PRIME)
+            sc += weights[mix(g + 4) >>> shift]!
+            nc++
+          }
         }
+        c0 = c1
+        c1 = c2
+        c2 = c3
+        c3 = c4
       }
     }
     acc[0] = sw
