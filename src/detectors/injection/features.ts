@@ -164,74 +164,7 @@ export class FeatureBuffer {
 
   /** addText's features of one text, added to `acc` instead of buffered. */
   private sumText(t: string, chars: boolean, weights: ArrayLike<number>): void {
-    const n = Math.min(t.length, MAX_FEATURE_CHARS)
-    const shift = 32 - this.bits
-    const acc = this.acc
-    let sw = acc[0]!
-    let nw = acc[1]!
-    let sc = acc[2]!
-    let nc = acc[3]!
-    let prev = 0
-    let h = FNV_OFFSET
-    let len = 0
-    for (let i = 0; i <= n; i++) {
-      const ch = i < n ? t.charCodeAt(i) : 0x20
-      if (isWordChar(ch)) {
-        h = Math.imul(h ^ (ch | 0x20), FNV_PRIME)
-        len++
-        continue
-      }
-      if (len > 0) {
-        sw += weights[mix(h ^ SEED_UNIGRAM) >>> shift]!
-        nw++
-        if (prev !== 0) {
-          sw += weights[mix(Math.imul(prev, 0x2f0b3a49) ^ h ^ SEED_BIGRAM) >>> shift]!
-          nw++
-        }
-        prev = h | 1
-        h = FNV_OFFSET
-        len = 0
-      }
-    }
-    // The same 3-, 4- and 5-grams as addText, over the text padded with one space each side, but
-    // with the five characters of each window kept in registers and slid by one per step (one
-    // charCodeAt per position instead of five, no per-character bounds branches).
-    if (chars && n >= 1) {
-      // Padded text: u[-1] = ' ', u[0..n-1] = t, u[n] = ' ' (indices of u shifted by one below).
-      const at = (q: number): number => (q <= 0 || q === n + 1 ? 0x20 : t.charCodeAt(q - 1))
-      let c0 = at(0)
-      let c1 = at(1)
-      let c2 = at(2)
-      let c3 = at(3)
-      // Windows starting at padded index j (= i + 1); the n-gram of length L exists while j + L - 1 ≤ n + 1.
-      const last = n + 1
-      for (let j = 0; j + 2 <= last; j++) {
-        const c4 = j + 4 <= last ? at(j + 4) : -1
-        let g = Math.imul(SEED_CHAR ^ c0, FNV_PRIME)
-        g = Math.imul(g ^ c1, FNV_PRIME)
-        g = Math.imul(g ^ c2, FNV_PRIME)
-        sc += weights[mix(g + 2) >>> shift]!
-        nc++
-        if (j + 3 <= last) {
-          g = Math.imul(g ^ c3, FNV_PRIME)
-          sc += weights[mix(g + 3) >>> shift]!
-          nc++
-          if (c4 !== -1) {
-            g = Math.imul(g ^ c4, FNV_PRIME)
-            sc += weights[mix(g + 4) >>> shift]!
-            nc++
-          }
-        }
-        c0 = c1
-        c1 = c2
-        c2 = c3
-        c3 = c4
-      }
-    }
-    acc[0] = sw
-    acc[1] = nw
-    acc[2] = sc
-    acc[3] = nc
+    addRangeSums(t, 0, Math.min(t.length, MAX_FEATURE_CHARS), chars, 32 - this.bits, weights, this.acc)
   }
 
   /** `bias + Σ w / sqrt(nw) + Σ w / sqrt(nc)` over the buffered features. */
@@ -245,4 +178,78 @@ export class FeatureBuffer {
     const nc = this.count - this.words
     return bias + scale * ((nw > 0 ? sw / Math.sqrt(nw) : 0) + (nc > 0 ? sc / Math.sqrt(nc) : 0))
   }
+}
+
+/**
+ * The features addText makes of t[start, end) read as a text of its own, summed into `acc`
+ * instead of buffered: acc[0] += word weights, acc[1] += word count, acc[2] += char weights,
+ * acc[3] += char count. Shared by FeatureBuffer.score and the sentence windows (windows.ts).
+ */
+export function addRangeSums(t: string, start: number, end: number, chars: boolean, shift: number, weights: ArrayLike<number>, acc: Float64Array): void {
+  let sw = acc[0]!
+  let nw = acc[1]!
+  let sc = acc[2]!
+  let nc = acc[3]!
+  let prev = 0
+  let h = FNV_OFFSET
+  let len = 0
+  for (let i = start; i <= end; i++) {
+    const ch = i < end ? t.charCodeAt(i) : 0x20
+    if (isWordChar(ch)) {
+      h = Math.imul(h ^ (ch | 0x20), FNV_PRIME)
+      len++
+      continue
+    }
+    if (len > 0) {
+      sw += weights[mix(h ^ SEED_UNIGRAM) >>> shift]!
+      nw++
+      if (prev !== 0) {
+        sw += weights[mix(Math.imul(prev, 0x2f0b3a49) ^ h ^ SEED_BIGRAM) >>> shift]!
+        nw++
+      }
+      prev = h | 1
+      h = FNV_OFFSET
+      len = 0
+    }
+  }
+  // The same 3-, 4- and 5-grams as addText, over the range padded with one space each side, but
+  // with the five characters of each window kept in registers and slid by one per step (one
+  // charCodeAt per position instead of five, no per-character bounds branches).
+  const n = end - start
+  if (chars && n >= 1) {
+    // Padded index q: 0 and n + 1 are the spaces, q in [1, n] is t[start + q - 1].
+    const at = (q: number): number => (q <= 0 || q === n + 1 ? 0x20 : t.charCodeAt(start + q - 1))
+    let c0 = at(0)
+    let c1 = at(1)
+    let c2 = at(2)
+    let c3 = at(3)
+    // Windows starting at padded index j; the n-gram of length L exists while j + L - 1 ≤ n + 1.
+    const last = n + 1
+    for (let j = 0; j + 2 <= last; j++) {
+      const c4 = j + 4 <= last ? at(j + 4) : -1
+      let g = Math.imul(SEED_CHAR ^ c0, FNV_PRIME)
+      g = Math.imul(g ^ c1, FNV_PRIME)
+      g = Math.imul(g ^ c2, FNV_PRIME)
+      sc += weights[mix(g + 2) >>> shift]!
+      nc++
+      if (j + 3 <= last) {
+        g = Math.imul(g ^ c3, FNV_PRIME)
+        sc += weights[mix(g + 3) >>> shift]!
+        nc++
+        if (c4 !== -1) {
+          g = Math.imul(g ^ c4, FNV_PRIME)
+          sc += weights[mix(g + 4) >>> shift]!
+          nc++
+        }
+      }
+      c0 = c1
+      c1 = c2
+      c2 = c3
+      c3 = c4
+    }
+  }
+  acc[0] = sw
+  acc[1] = nw
+  acc[2] = sc
+  acc[3] = nc
 }

@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { NormalizedText } from '../../core/normalize.js'
-import { MAX_FEATURE_CHARS } from './features.js'
+import { MAX_FEATURE_CHARS, addRangeSums } from './features.js'
 import { DEFAULT_WEIGHTS_URL } from './model.js'
 import { decodeWeights, type ModelHeader } from './weights-format.js'
 
@@ -70,79 +70,21 @@ export function sentenceEnds(folded: NormalizedText, original: string, ends: Int
   return count
 }
 
-// The hashing of features.ts (FeatureBuffer.addText), repeated here so that a sentence's sums
-// come out of one pass over the folded text with no buffer and no string per sentence; a test
-// checks that a sentence scores exactly as FeatureBuffer scores it as a text of its own.
-const FNV_OFFSET = 0x811c9dc5
-const FNV_PRIME = 0x01000193
-const SEED_UNIGRAM = 0x1b873593
-const SEED_BIGRAM = 0x5bd1e995
-const SEED_CHAR = 0x27d4eb2f
-
-function mix(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c > 0x7f && c !== 0xa0 && !(c >= 0x2000 && c <= 0x206f) && c !== 0x3000)
-}
+const rangeSums = new Float64Array(4)
 
 /**
- * The feature sums of folded text [start, end) read as a text of its own — word unigrams and
- * bigrams (counted twice: a sentence's words view is taken to be its folded words, as it is
- * unless words were cut or glued), char 3/4/5-grams with one space of padding each side —
- * written to out[at..at+3] as word weight sum, word count, char weight sum, char count.
+ * The feature sums of folded text [start, end) read as a text of its own (features.ts
+ * addRangeSums: one pass, no buffer, no string per sentence) — word sums counted twice, since a
+ * sentence's words view is taken to be its folded words, as it is unless words were cut or
+ * glued — written to out[at..at+3] as word weight sum, word count, char weight sum, char count.
  */
 function sentenceSums(t: string, start: number, end: number, bits: number, weights: ArrayLike<number>, out: Float64Array, at: number): void {
-  const shift = 32 - bits
-  let sw = 0
-  let nw = 0
-  let sc = 0
-  let nc = 0
-  let prev = 0
-  let h = FNV_OFFSET
-  let len = 0
-  for (let i = start; i <= end; i++) {
-    const ch = i < end ? t.charCodeAt(i) : 0x20
-    if (isWordChar(ch)) {
-      h = Math.imul(h ^ (ch | 0x20), FNV_PRIME)
-      len++
-      continue
-    }
-    if (len > 0) {
-      sw += weights[mix(h ^ SEED_UNIGRAM) >>> shift]!
-      nw++
-      if (prev !== 0) {
-        sw += weights[mix(Math.imul(prev, 0x2f0b3a49) ^ h ^ SEED_BIGRAM) >>> shift]!
-        nw++
-      }
-      prev = h | 1
-      h = FNV_OFFSET
-      len = 0
-    }
-  }
-  for (let i = start - 1; i + 2 <= end; i++) {
-    let g = SEED_CHAR
-    for (let k = 0; k < 5; k++) {
-      const p = i + k
-      if (p > end) break
-      const ch = p < start || p === end ? 0x20 : t.charCodeAt(p)
-      g = Math.imul(g ^ ch, FNV_PRIME)
-      if (k >= 2) {
-        sc += weights[mix(g + k) >>> shift]!
-        nc++
-      }
-    }
-  }
-  out[at] = 2 * sw
-  out[at + 1] = 2 * nw
-  out[at + 2] = sc
-  out[at + 3] = nc
+  rangeSums.fill(0)
+  addRangeSums(t, start, end, true, 32 - bits, weights, rangeSums)
+  out[at] = 2 * rangeSums[0]!
+  out[at + 1] = 2 * rangeSums[1]!
+  out[at + 2] = rangeSums[2]!
+  out[at + 3] = rangeSums[3]!
 }
 
 /** The best window of a text: its raw n-gram logit and its span in the folded text. */
