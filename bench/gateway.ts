@@ -22,20 +22,14 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readJsonl } from './lib/data.js'
+import type { LoadFigures } from './lib/load-figures.js'
 import { paced } from './lib/paced.js'
 import { WRK, wrkLoad } from './lib/wrk.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = join(root, 'dist/cli/bin.js')
 
-export interface LoadFigures {
-  requestsPerSecond: number
-  p50Ms: number
-  p90Ms: number
-  p99Ms: number
-  errors: number
-  non2xx: number
-}
+export type { LoadFigures }
 
 export interface GatewayBenchResult {
   machine: string

@@ -10,15 +10,8 @@
  * server or client that falls behind shows as latency (no coordinated omission).
  */
 import { Pool } from 'undici'
+import type { LoadFigures } from './load-figures.js'
 
-export interface PacedResult {
-  requestsPerSecond: number
-  p50Ms: number
-  p90Ms: number
-  p99Ms: number
-  errors: number
-  non2xx: number
-}
 
 export interface PacedOptions {
   /** Origin and path: http://127.0.0.1:8787/v1/guard */
@@ -36,7 +29,7 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 }
 
-export async function paced(options: PacedOptions): Promise<PacedResult> {
+export async function paced(options: PacedOptions): Promise<LoadFigures> {
   const target = new URL(options.url)
   const pool = new Pool(target.origin, { connections: options.connections ?? 64, pipelining: 1, keepAliveTimeout: 30_000 })
   const total = Math.round(options.rate * options.seconds)

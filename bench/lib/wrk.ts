@@ -11,25 +11,18 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import type { LoadFigures } from './load-figures.js'
 
 const run = promisify(execFile)
 
 export const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync(p))
 
-export interface WrkFigures {
-  requestsPerSecond: number
-  p50Ms: number
-  p90Ms: number
-  p99Ms: number
-  errors: number
-  non2xx: number
-}
 
 /**
  * POSTs `bodies` in turn over `connections` connections for `seconds`; one wrk thread (the
  * other core is the server's). Bodies must be single-line (JSON is).
  */
-export async function wrkLoad(options: { url: string; bodies: readonly string[]; headers: Record<string, string>; seconds: number; connections: number }): Promise<WrkFigures> {
+export async function wrkLoad(options: { url: string; bodies: readonly string[]; headers: Record<string, string>; seconds: number; connections: number }): Promise<LoadFigures> {
   if (WRK === undefined) throw new Error('wrk is not installed (apt-get install wrk)')
   const dir = mkdtempSync(join(tmpdir(), 'rampart-wrk-'))
   try {
