@@ -29,7 +29,6 @@ import { WRK, wrkLoad } from './lib/wrk.js'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = join(root, 'dist/cli/bin.js')
 
-export type { LoadFigures }
 
 export interface GatewayBenchResult {
   machine: string
