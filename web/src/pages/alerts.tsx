@@ -98,28 +98,8 @@ export function AlertsPage({ tenant }: { tenant: string }) {
             <option value="all">All time</option>
           </select>
         </label>
-        <label>
-          Severity
-          <select value={f.severity} onChange={set('severity')}>
-            <option value="">Any</option>
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Scanner
-          <select value={f.scanner} onChange={set('scanner')}>
-            <option value="">Any</option>
-            {SCANNERS.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <AnyOf label="Severity" value={f.severity} options={SEVERITIES} onChange={set('severity')} />
+        <AnyOf label="Scanner" value={f.scanner} options={SCANNERS} onChange={set('scanner')} />
         <label>
           Status
           <select value={f.status} onChange={set('status')}>
@@ -334,5 +314,22 @@ export function AlertDetailPage({ id }: { id: string }) {
         </table>
       </Card>
     </>
+  )
+}
+
+/** A filter that is one of `options`, or "Any" (the empty value). */
+function AnyOf({ label, value, options, onChange }: { label: string; value: string; options: readonly string[]; onChange: (e: Event) => void }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={onChange}>
+        <option value="">Any</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
   )
 }
