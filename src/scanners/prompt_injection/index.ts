@@ -1,4 +1,7 @@
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { z } from 'zod'
+import { RampartError } from '../../core/errors.js'
 import { defineScanner, type ScannerFinding } from '../../core/scanner.js'
 import { createHeuristicDetector, type InjectionDetector } from './heuristic.js'
 import { createEnsembleDetector, createModelDetector } from './model.js'
@@ -14,13 +17,28 @@ export const promptInjectionOptionsSchema = z
     detector: z.enum(['heuristic', 'model', 'ensemble']).default('ensemble'),
     /** Also report each signal that fired as its own finding with a span (score = the text's score). */
     reportSignals: z.boolean().default(false),
+    /**
+     * A weights file (weights.bin of a model directory such as the output of `rampart train
+     * injection`) for the `model` and `ensemble` detectors; default: the shipped
+     * models/injection/weights.bin. A relative path is resolved from the working directory.
+     */
+    weights: z.string().min(1).optional(),
   })
   .strict()
 
-const DETECTORS: Record<string, () => InjectionDetector> = {
-  heuristic: createHeuristicDetector,
+const DETECTORS: Record<string, (weights?: URL) => InjectionDetector> = {
+  heuristic: () => createHeuristicDetector(),
   model: createModelDetector,
   ensemble: createEnsembleDetector,
+}
+
+function createDetector(factory: (weights?: URL) => InjectionDetector, weights: string | undefined): InjectionDetector {
+  if (weights === undefined) return factory()
+  try {
+    return factory(pathToFileURL(resolve(weights)))
+  } catch (error) {
+    throw new RampartError('RAMPART_ERR_POLICY_INVALID', `prompt_injection.options.weights: cannot load ${weights}: ${(error as Error).message}`, { cause: error, path: 'prompt_injection.options.weights' })
+  }
 }
 
 /**
@@ -36,7 +54,7 @@ export const promptInjection = defineScanner({
   create(options, settings) {
     const factory = DETECTORS[options.detector]
     if (factory === undefined) throw new Error(`unknown prompt_injection detector "${options.detector}"`)
-    const detector = factory()
+    const detector = createDetector(factory, options.weights)
     return {
       scan(text, invocation) {
         if (text.length === 0) return []

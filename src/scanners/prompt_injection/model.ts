@@ -8,8 +8,9 @@ import { loadInjectionModel, sigmoid } from '../../detectors/injection/model.js'
 import { loadWindowWeights, WINDOW_FLOOR, WindowScorer } from '../../detectors/injection/windows.js'
 import { createHeuristicDetector, type InjectionDetector } from './heuristic.js'
 
-export function createModelDetector(): InjectionDetector {
-  const model = loadInjectionModel()
+/** `weights`: a weights file of the same format (a retrained candidate); default the shipped one. */
+export function createModelDetector(weights?: URL): InjectionDetector {
+  const model = loadInjectionModel(weights)
   const heuristic = createHeuristicDetector()
   return {
     id: 'model',
@@ -21,10 +22,11 @@ export function createModelDetector(): InjectionDetector {
   }
 }
 
-export function createEnsembleDetector(): InjectionDetector {
-  const model = loadInjectionModel()
+/** `weightsFile`: a weights file of the same format (a retrained candidate); default the shipped one. */
+export function createEnsembleDetector(weightsFile?: URL): InjectionDetector {
+  const model = loadInjectionModel(weightsFile)
   const heuristic = createHeuristicDetector()
-  const { header, weights } = loadWindowWeights()
+  const { header, weights } = loadWindowWeights(weightsFile)
   const windows = new WindowScorer(header.bits)
   const { ensemble: threshold, window: windowThreshold = 2 } = header.thresholds
   // Never below WINDOW_FLOOR: that floor bounds what windows cost.
