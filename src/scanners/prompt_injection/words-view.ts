@@ -303,11 +303,16 @@ function fillLetters(f: string, from: number, to: number): number {
  */
 function undouble(f: string, s: number, e: number, lex: WordsLexicon): number {
   let cur = fillLetters(f, s, e)
+  // Three drops at most: a longer run cannot come back to a lexicon word. Without this bound a
+  // long run of letters (`aaaa…`, `hmmmm…`) cost O(n²) hashing per step.
+  if (cur - 3 > lex.maxLength) return 0
   for (let step = 0; step < 3; step++) {
     let last = -1
     for (let q = cur - 1; q > 0; q--) {
       if (letterBuf[q] !== letterBuf[q - 1]) continue
       if (last < 0) last = q
+      // Inside a run of one letter every drop gives the same word: the run's last position was tried.
+      if (q + 1 < cur && letterBuf[q + 1] === letterBuf[q]) continue
       let h = FNV_OFFSET
       for (let c = 0; c < cur; c++) if (c !== q) h = Math.imul(h ^ (letterBuf[c] as number), FNV_PRIME)
       if (!Number.isNaN(lex.logp(h >>> 0))) {
