@@ -8,6 +8,7 @@ import { createHash, createHmac } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isRampartError } from '../core/errors.js'
 import { AUDIT_KEY, at, auditHash, testSeal } from './conformance-fixtures.js'
+import { describeLearningConformance } from './conformance-learning.js'
 import { describeMonitorConformance } from './conformance-monitor.js'
 import type { AlertRecord, ApiKeyRecord, AuditEntry, AuditInput, DataKeyRecord, Store } from './types.js'
 
@@ -666,6 +667,7 @@ export function describeStoreConformance(name: string, harness: ConformanceHarne
     })
 
     describeMonitorConformance(fresh, database)
+    describeLearningConformance(fresh, database)
 
     // ---------------------------------------------------------- restart
 

@@ -474,10 +474,140 @@ export interface AlarmStore {
   listAlarmHistory(tenant: string, alarmId: string, limit: number, cursor?: string): Promise<Page<AlarmHistoryRecord>>
 }
 
+// ---------------------------------------------------------------- feedback: verdicts on alerts (labeled data)
+
+export const VERDICTS = ['true_positive', 'false_positive'] as const
+export type Verdict = (typeof VERDICTS)[number]
+
+/** Which text a verdict labels: the full scanned text kept at alert time, or (older alerts) the redacted excerpt. */
+export const FEEDBACK_TEXT_SOURCES = ['scanned', 'excerpt'] as const
+export type FeedbackTextSource = (typeof FEEDBACK_TEXT_SOURCES)[number]
+
+/** The full text an alert was raised on (what the scanners saw), sealed; written with the alert. */
+export interface AlertTextRecord {
+  tenant: string
+  alertId: string
+  /** Sealed with aad `alert:<id>:text` (gateway/feedback.ts). */
+  text: Sealed
+  createdAt: string
+}
+
+/**
+ * An operator's verdict on an alert. One per alert: a changed verdict replaces the earlier one
+ * (latest wins, `revision` counts the changes) and every change is in the audit log, which is
+ * the history — so an export has exactly one label per alert.
+ */
+export interface VerdictRecord {
+  tenant: string
+  alertId: string
+  verdict: Verdict
+  /** Key id or `cli`. */
+  by: string
+  at: string
+  /** The operator's note, sealed (aad `alert:<id>:note`); null when none. */
+  note: Sealed | null
+  /** The labeled text, sealed: the alert's stored scanned text, or its excerpt when none was kept. */
+  text: Sealed
+  textSource: FeedbackTextSource
+  /** Copied from the alert, for filtering and export. */
+  scanners: string[]
+  alertCreatedAt: string
+  /** 1 for the first verdict on the alert, +1 for each change. */
+  revision: number
+}
+
+export type VerdictInput = Omit<VerdictRecord, 'revision'>
+
+export interface VerdictFilter {
+  tenant: string
+  verdict?: Verdict
+  /** Verdicts on alerts whose `scanners` include this id. */
+  scanner?: string
+  /** Inclusive lower / exclusive upper bound on the verdict's `at`. */
+  since?: string
+  until?: string
+  /** 1..1000. */
+  limit: number
+  cursor?: string
+}
+
+export interface FeedbackStore {
+  /** Keeps an alert's scanned text; a second call for the same alert changes nothing (returns false). */
+  putAlertText(record: AlertTextRecord): Promise<boolean>
+  getAlertText(tenant: string, alertId: string): Promise<AlertTextRecord | undefined>
+  /** Stores the verdict (replacing an earlier one, revision + 1) and returns it with the one it replaced. */
+  putVerdict(input: VerdictInput): Promise<{ record: VerdictRecord; previous: VerdictRecord | undefined }>
+  getVerdict(tenant: string, alertId: string): Promise<VerdictRecord | undefined>
+  /** Newest verdict first (by `at`, then alert id). */
+  listVerdicts(filter: VerdictFilter): Promise<Page<VerdictRecord>>
+}
+
+// ---------------------------------------------------------------- detector registry (trained model versions)
+
+/** A registered detector version without its weights (lists). */
+export interface DetectorVersionSummary {
+  /** sha256 of the weights file, hex: the version's identity. */
+  id: string
+  /** The detector it is a version of: `prompt_injection`. */
+  detector: string
+  /** Bytes of the weights file. */
+  size: number
+  /** metrics.json as registered. */
+  metrics: Record<string, unknown>
+  description: string
+  createdAt: string
+  createdBy: string
+}
+
+export interface DetectorVersionRecord extends DetectorVersionSummary {
+  /** The weights file (models/injection/weights.bin format for prompt_injection). */
+  weights: Uint8Array
+  /** MODEL_CARD.md as registered. */
+  modelCard: string
+}
+
+/** One activation: what became active, and the activation it replaced (for rollback). */
+export interface DetectorActivation {
+  /** 1, 2, 3… per store, in order of activation. */
+  seq: number
+  detector: string
+  /** The active version, or null for the shipped (built-in) weights. */
+  versionId: string | null
+  at: string
+  by: string
+  /** `activate` or `rollback`. */
+  action: 'activate' | 'rollback'
+  /** The activation this one undoes to when rolled back; null: rolling back returns to the built-in weights. */
+  previousSeq: number | null
+}
+
+export interface DetectorRegistryStore {
+  /** Registers a version; false (nothing changed) when this detector already has a version with that id. */
+  registerDetectorVersion(record: DetectorVersionRecord): Promise<boolean>
+  /** Newest first, without weights or model card. */
+  listDetectorVersions(detector: string): Promise<DetectorVersionSummary[]>
+  getDetectorVersion(detector: string, id: string): Promise<DetectorVersionRecord | undefined>
+  /**
+   * Makes a registered version (or null: the built-in weights) active; the activation that was
+   * in force becomes what `rollbackDetector` returns to. Undefined when the version is unknown.
+   */
+  activateDetectorVersion(detector: string, versionId: string | null, by: string, at: string): Promise<DetectorActivation | undefined>
+  /**
+   * Returns to the version active before the current activation (repeatable: A→B→C rolls back
+   * to B, then A, then the built-in weights). Undefined when there is nothing to roll back to.
+   */
+  rollbackDetector(detector: string, by: string, at: string): Promise<DetectorActivation | undefined>
+  /** The activation in force, or undefined when none was ever made (the built-in weights). */
+  getActiveDetector(detector: string): Promise<DetectorActivation | undefined>
+  /** Activations newest first, at most `limit`. */
+  listDetectorActivations(detector: string, limit: number): Promise<DetectorActivation[]>
+}
+
 // ---------------------------------------------------------------- the whole store
 
 export interface Store
-  extends KeyStore, AlertStore, PolicyStore, AuditStore, DataKeyStore, OutboxStore, CaptureStore, ScheduleStore, MetricSeriesStore, AlarmStore {
+  extends KeyStore, AlertStore, PolicyStore, AuditStore, DataKeyStore, OutboxStore, CaptureStore, ScheduleStore, MetricSeriesStore, AlarmStore,
+    FeedbackStore, DetectorRegistryStore {
   /** `sqlite` or `postgres`. */
   readonly kind: string
   /** Applies pending schema migrations (versioned, idempotent, safe to call on every start). */

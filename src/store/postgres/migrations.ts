@@ -223,5 +223,62 @@ CREATE TABLE monitor_alarm_history (
 );
 CREATE INDEX monitor_alarm_history_alarm ON monitor_alarm_history (tenant, alarm_id, at DESC, id DESC);
 `,
+  },  {
+    version: 3,
+    name: 'learning_loop',
+    sql: `
+-- The full text each alert was raised on (what the scanners saw), sealed: the labeled data a verdict points at.
+CREATE TABLE alert_texts (
+  tenant text NOT NULL,
+  alert_id text NOT NULL,
+  text text NOT NULL,
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (tenant, alert_id)
+);
+
+-- One verdict per alert (latest wins; every change is in the audit log).
+CREATE TABLE feedback (
+  tenant text NOT NULL,
+  alert_id text NOT NULL,
+  verdict text NOT NULL CHECK (verdict IN ('true_positive', 'false_positive')),
+  by_actor text NOT NULL,
+  at timestamptz NOT NULL,
+  note text,
+  text text NOT NULL,
+  text_source text NOT NULL CHECK (text_source IN ('scanned', 'excerpt')),
+  scanners text NOT NULL,
+  alert_created_at timestamptz NOT NULL,
+  revision integer NOT NULL CHECK (revision >= 1),
+  PRIMARY KEY (tenant, alert_id)
+);
+CREATE INDEX feedback_at ON feedback (tenant, at DESC, alert_id DESC);
+
+-- Trained detector versions, identified by the sha256 of their weights.
+CREATE TABLE detector_versions (
+  detector text NOT NULL,
+  id text NOT NULL,
+  size integer NOT NULL CHECK (size > 0),
+  weights bytea NOT NULL,
+  model_card text NOT NULL,
+  metrics text NOT NULL,
+  description text NOT NULL,
+  created_at timestamptz NOT NULL,
+  created_by text NOT NULL,
+  PRIMARY KEY (detector, id)
+);
+CREATE INDEX detector_versions_created ON detector_versions (detector, created_at DESC, id DESC);
+
+-- Every activation and rollback, append-only; the latest row of a detector is the one in force.
+CREATE TABLE detector_activations (
+  seq bigserial PRIMARY KEY,
+  detector text NOT NULL,
+  version_id text,
+  at timestamptz NOT NULL,
+  by_actor text NOT NULL,
+  action text NOT NULL CHECK (action IN ('activate', 'rollback')),
+  previous_seq bigint
+);
+CREATE INDEX detector_activations_detector ON detector_activations (detector, seq DESC);
+`,
   },
 ]

@@ -15,6 +15,13 @@ import { storeError } from '../errors.js'
 import { FIRST_PREV_HASH, checkAppliedMigrations, checkMigrationList } from '../migrations.js'
 import type { Migration } from '../migrations.js'
 import type {
+  AlertTextRecord,
+  DetectorActivation,
+  DetectorVersionRecord,
+  DetectorVersionSummary,
+  VerdictFilter,
+  VerdictInput,
+  VerdictRecord,
   AlarmHistoryRecord,
   AlarmRecord,
   CaptureFilter,
@@ -62,6 +69,7 @@ import {
 import type { OutboxInput } from '../validate.js'
 import { POSTGRES_MIGRATIONS } from './migrations.js'
 import { PostgresMonitorStore } from './postgres-monitor.js'
+import { PostgresLearningStore } from './postgres-learning.js'
 
 export interface PostgresStoreOptions {
   /** Schema for Rampart's tables (sets `search_path`); created by `migrate` when missing. */
@@ -105,11 +113,13 @@ export class PostgresStore implements Store {
   readonly #migrations: readonly Migration[]
   #closed = false
   readonly #monitor: PostgresMonitorStore
+  readonly #learning: PostgresLearningStore
 
   constructor(pool: pg.Pool, schema: string | undefined, migrations: readonly Migration[]) {
     checkMigrationList(migrations)
     this.#pool = pool
     this.#monitor = new PostgresMonitorStore(pool)
+    this.#learning = new PostgresLearningStore(pool)
     this.#schema = schema
     this.#migrations = migrations
   }
@@ -477,6 +487,21 @@ export class PostgresStore implements Store {
   deleteAlarm(tenant: string, id: string): Promise<boolean> { return this.#monitor.deleteAlarm(tenant, id) }
   transitionAlarm(history: AlarmHistoryRecord): Promise<boolean> { return this.#monitor.transitionAlarm(history) }
   listAlarmHistory(tenant: string, alarmId: string, limit: number, cursor?: string): Promise<Page<AlarmHistoryRecord>> { return this.#monitor.listAlarmHistory(tenant, alarmId, limit, cursor) }
+
+  // ------------------------------------------------------------ learning loop (postgres-learning.ts)
+
+  putAlertText(record: AlertTextRecord): Promise<boolean> { return this.#learning.putAlertText(record) }
+  getAlertText(tenant: string, alertId: string): Promise<AlertTextRecord | undefined> { return this.#learning.getAlertText(tenant, alertId) }
+  putVerdict(input: VerdictInput): Promise<{ record: VerdictRecord; previous: VerdictRecord | undefined }> { return this.#learning.putVerdict(input) }
+  getVerdict(tenant: string, alertId: string): Promise<VerdictRecord | undefined> { return this.#learning.getVerdict(tenant, alertId) }
+  listVerdicts(filter: VerdictFilter): Promise<Page<VerdictRecord>> { return this.#learning.listVerdicts(filter) }
+  registerDetectorVersion(record: DetectorVersionRecord): Promise<boolean> { return this.#learning.registerDetectorVersion(record) }
+  listDetectorVersions(detector: string): Promise<DetectorVersionSummary[]> { return this.#learning.listDetectorVersions(detector) }
+  getDetectorVersion(detector: string, id: string): Promise<DetectorVersionRecord | undefined> { return this.#learning.getDetectorVersion(detector, id) }
+  activateDetectorVersion(detector: string, versionId: string | null, by: string, at: string): Promise<DetectorActivation | undefined> { return this.#learning.activateDetectorVersion(detector, versionId, by, at) }
+  rollbackDetector(detector: string, by: string, at: string): Promise<DetectorActivation | undefined> { return this.#learning.rollbackDetector(detector, by, at) }
+  getActiveDetector(detector: string): Promise<DetectorActivation | undefined> { return this.#learning.getActiveDetector(detector) }
+  listDetectorActivations(detector: string, limit: number): Promise<DetectorActivation[]> { return this.#learning.listDetectorActivations(detector, limit) }
 }
 
 /** Creates the pool (connections open lazily); does not migrate. */

@@ -223,5 +223,62 @@ CREATE TABLE monitor_alarm_history (
 ) STRICT;
 CREATE INDEX monitor_alarm_history_alarm ON monitor_alarm_history (tenant, alarm_id, at DESC, id DESC);
 `,
+  },  {
+    version: 3,
+    name: 'learning_loop',
+    sql: `
+-- The full text each alert was raised on (what the scanners saw), sealed: the labeled data a verdict points at.
+CREATE TABLE alert_texts (
+  tenant TEXT NOT NULL,
+  alert_id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (tenant, alert_id)
+) STRICT;
+
+-- One verdict per alert (latest wins; every change is in the audit log).
+CREATE TABLE feedback (
+  tenant TEXT NOT NULL,
+  alert_id TEXT NOT NULL,
+  verdict TEXT NOT NULL CHECK (verdict IN ('true_positive', 'false_positive')),
+  by_actor TEXT NOT NULL,
+  at TEXT NOT NULL,
+  note TEXT,
+  text TEXT NOT NULL,
+  text_source TEXT NOT NULL CHECK (text_source IN ('scanned', 'excerpt')),
+  scanners TEXT NOT NULL,
+  alert_created_at TEXT NOT NULL,
+  revision INTEGER NOT NULL CHECK (revision >= 1),
+  PRIMARY KEY (tenant, alert_id)
+) STRICT;
+CREATE INDEX feedback_at ON feedback (tenant, at DESC, alert_id DESC);
+
+-- Trained detector versions, identified by the sha256 of their weights.
+CREATE TABLE detector_versions (
+  detector TEXT NOT NULL,
+  id TEXT NOT NULL,
+  size INTEGER NOT NULL CHECK (size > 0),
+  weights BLOB NOT NULL,
+  model_card TEXT NOT NULL,
+  metrics TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  PRIMARY KEY (detector, id)
+) STRICT;
+CREATE INDEX detector_versions_created ON detector_versions (detector, created_at DESC, id DESC);
+
+-- Every activation and rollback, append-only; the latest row of a detector is the one in force.
+CREATE TABLE detector_activations (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  detector TEXT NOT NULL,
+  version_id TEXT,
+  at TEXT NOT NULL,
+  by_actor TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('activate', 'rollback')),
+  previous_seq INTEGER
+) STRICT;
+CREATE INDEX detector_activations_detector ON detector_activations (detector, seq DESC);
+`,
   },
 ]

@@ -15,6 +15,13 @@ import { storeError } from '../errors.js'
 import { FIRST_PREV_HASH, checkAppliedMigrations, checkMigrationList } from '../migrations.js'
 import type { Migration } from '../migrations.js'
 import type {
+  AlertTextRecord,
+  DetectorActivation,
+  DetectorVersionRecord,
+  DetectorVersionSummary,
+  VerdictFilter,
+  VerdictInput,
+  VerdictRecord,
   AlarmHistoryRecord,
   AlarmRecord,
   CaptureFilter,
@@ -62,6 +69,7 @@ import {
 import type { OutboxInput } from '../validate.js'
 import { SQLITE_MIGRATIONS } from './migrations.js'
 import { SqliteMonitorStore } from './sqlite-monitor.js'
+import { SqliteLearningStore } from './sqlite-learning.js'
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's lock before failing, in milliseconds. */
@@ -127,12 +135,14 @@ export class SqliteStore implements Store {
   readonly #migrations: readonly Migration[]
   readonly #statements = new Map<string, Database.Statement>()
   readonly #monitor: SqliteMonitorStore
+  readonly #learning: SqliteLearningStore
 
   constructor(db: Database.Database, migrations: readonly Migration[]) {
     checkMigrationList(migrations)
     this.#db = db
     this.#migrations = migrations
     this.#monitor = new SqliteMonitorStore(db)
+    this.#learning = new SqliteLearningStore(db)
   }
 
   /** Statements are compiled on first use and reused; the SQL text is the cache key. */
@@ -469,6 +479,21 @@ export class SqliteStore implements Store {
   deleteAlarm(tenant: string, id: string): Promise<boolean> { return this.#monitor.deleteAlarm(tenant, id) }
   transitionAlarm(history: AlarmHistoryRecord): Promise<boolean> { return this.#monitor.transitionAlarm(history) }
   listAlarmHistory(tenant: string, alarmId: string, limit: number, cursor?: string): Promise<Page<AlarmHistoryRecord>> { return this.#monitor.listAlarmHistory(tenant, alarmId, limit, cursor) }
+
+  // ------------------------------------------------------------ learning loop (sqlite-learning.ts)
+
+  putAlertText(record: AlertTextRecord): Promise<boolean> { return this.#learning.putAlertText(record) }
+  getAlertText(tenant: string, alertId: string): Promise<AlertTextRecord | undefined> { return this.#learning.getAlertText(tenant, alertId) }
+  putVerdict(input: VerdictInput): Promise<{ record: VerdictRecord; previous: VerdictRecord | undefined }> { return this.#learning.putVerdict(input) }
+  getVerdict(tenant: string, alertId: string): Promise<VerdictRecord | undefined> { return this.#learning.getVerdict(tenant, alertId) }
+  listVerdicts(filter: VerdictFilter): Promise<Page<VerdictRecord>> { return this.#learning.listVerdicts(filter) }
+  registerDetectorVersion(record: DetectorVersionRecord): Promise<boolean> { return this.#learning.registerDetectorVersion(record) }
+  listDetectorVersions(detector: string): Promise<DetectorVersionSummary[]> { return this.#learning.listDetectorVersions(detector) }
+  getDetectorVersion(detector: string, id: string): Promise<DetectorVersionRecord | undefined> { return this.#learning.getDetectorVersion(detector, id) }
+  activateDetectorVersion(detector: string, versionId: string | null, by: string, at: string): Promise<DetectorActivation | undefined> { return this.#learning.activateDetectorVersion(detector, versionId, by, at) }
+  rollbackDetector(detector: string, by: string, at: string): Promise<DetectorActivation | undefined> { return this.#learning.rollbackDetector(detector, by, at) }
+  getActiveDetector(detector: string): Promise<DetectorActivation | undefined> { return this.#learning.getActiveDetector(detector) }
+  listDetectorActivations(detector: string, limit: number): Promise<DetectorActivation[]> { return this.#learning.listDetectorActivations(detector, limit) }
 }
 
 /** Opens (creating if needed) the database file and sets the pragmas; does not migrate. */
