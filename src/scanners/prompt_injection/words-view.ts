@@ -44,13 +44,13 @@ export function wordHash(w: string): number {
   return h >>> 0
 }
 
-/** A view built on another view: unit k of `text` came from units [starts[k], ends[k]) of `base`. */
+/** A view built on another view: unit k of `text` came from unit positions[k] of `base`. */
 class DerivedView implements NormalizedText {
   constructor(
     readonly text: string,
     private readonly base: NormalizedText,
-    /** Start then end (in `base`) of each unit of `text`: [s0, e0, s1, e1, …]. */
-    private readonly spans: Int32Array | Uint16Array,
+    /** The unit of `base` each unit of `text` came from (every unit of the words view comes from exactly one). */
+    private readonly positions: Int32Array,
     readonly changes: number,
   ) {}
 
@@ -59,7 +59,7 @@ class DerivedView implements NormalizedText {
     if (n === 0) return this.base.toOriginal(0, 0)
     const s = Math.max(0, Math.min(start, n - 1))
     const e = Math.max(s + 1, Math.min(end, n))
-    return this.base.toOriginal(this.spans[2 * s] as number, this.spans[2 * (e - 1) + 1] as number)
+    return this.base.toOriginal(this.positions[s] as number, (this.positions[e - 1] as number) + 1)
   }
 }
 
@@ -131,8 +131,8 @@ function endWord(sc: Scratch, k: number): void {
 function startWord(sc: Scratch): void {
   const st = state
   if (st.pendingGap >= 0 && sc.length > 0) {
-    if (st.pendingMark !== 0) sc.push(st.pendingMark, st.pendingGap, st.pendingGap + 1)
-    sc.push(0x20, st.pendingGap, st.pendingGap + 1)
+    if (st.pendingMark !== 0) sc.push(st.pendingMark, st.pendingGap)
+    sc.push(0x20, st.pendingGap)
   }
   st.pendingMark = 0
 }
@@ -152,8 +152,8 @@ class Scratch {
   letters = new Uint8Array(1024)
   seps = new Uint8Array(1024)
   codes = new Uint16Array(4096)
-  starts = new Int32Array(4096)
-  ends = new Int32Array(4096)
+  /** Per output unit: the folded unit it came from. */
+  positions = new Int32Array(4096)
   length = 0
   best = new Float64Array(256)
   back = new Int32Array(256)
@@ -182,16 +182,28 @@ class Scratch {
   reserve(units: number): void {
     if (this.codes.length >= units) return
     this.codes = new Uint16Array(units)
-    this.starts = new Int32Array(units)
-    this.ends = new Int32Array(units)
+    this.positions = new Int32Array(units)
   }
 
-  push(code: number, start: number, end: number): void {
+  /** Appends one unit that came from folded unit `at`. */
+  push(code: number, at: number): void {
     const l = this.length
     this.codes[l] = code
-    this.starts[l] = start
-    this.ends[l] = end
+    this.positions[l] = at
     this.length = l + 1
+  }
+
+  /** Appends folded units [from, to) of `f` unchanged. */
+  copy(f: string, from: number, to: number): void {
+    const codes = this.codes
+    const positions = this.positions
+    let l = this.length
+    for (let c = from; c < to; c++) {
+      codes[l] = f.charCodeAt(c)
+      positions[l] = c
+      l++
+    }
+    this.length = l
   }
 
   dp(n: number): void {
@@ -337,6 +349,15 @@ for (const [from, to] of [['0', 'o'], ['1', 'i'], ['3', 'e'], ['4', 'a'], ['5', 
 }
 const isLeetRunCode = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c < 128 && LEET[c] !== 0)
 
+let leetBuf = new Uint16Array(4096)
+
+/** The UTF-16 units of `f` in a reused buffer (unleet runs synchronously). */
+function copyCodes(f: string): Uint16Array {
+  if (leetBuf.length < f.length) leetBuf = new Uint16Array(2 * f.length)
+  for (let q = 0; q < f.length; q++) leetBuf[q] = f.charCodeAt(q)
+  return leetBuf
+}
+
 /**
  * The folded view keeps leet tokens it cannot read with confidence (`91v3`, `m35$@93`, `u$3`,
  * `rul3$`). Here a token of letters and leet characters with at least one letter, read with
@@ -383,10 +404,11 @@ function unleet(f: string, lex: WordsLexicon): { text: string; changes: number }
         if (!Number.isNaN(lex.logp(h >>> 0))) found = variant + 1
       }
       if (found === 0) continue
-      buf ??= Uint16Array.from({ length: n }, (_, q) => f.charCodeAt(q))
       for (let q = s; q < e; q++) {
         const d = f.charCodeAt(q)
-        if (!(d >= 0x61 && d <= 0x7a)) buf[q] = found === 2 && d === 0x31 ? 0x6c : (LEET[d] as number)
+        if (d >= 0x61 && d <= 0x7a) continue
+        buf ??= copyCodes(f)
+        buf[q] = found === 2 && d === 0x31 ? 0x6c : (LEET[d] as number)
       }
       changes++
       break
@@ -452,6 +474,12 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
     // Re-join pieces cut by stray spaces: three pieces, then two. Common words are re-joined
     // only into a strong word, so a pair of them is tried only after a strong word's prefix.
     const mayJoin = sc.letters[k] === 1 && k + 1 < count && sc.seps[k] === 0 && sc.letters[k + 1] === 1 && (!known || lp < RARE_LOGP || Number.isNaN(sc.logps[k + 1] as number) || (sc.logps[k + 1] as number) < RARE_LOGP || lex.strongPrefix(h))
+    // The two-piece join is the three-piece one's first step: computed once, kept for it.
+    let pairKnown = false
+    let pairHash = 0
+    let pairLen = 0
+    let pairLp = 0
+    let pairRare = false
     for (let span = 3; span >= 2 && !done && mayJoin; span--) {
       if (k + span > count) continue
       let ok = true
@@ -459,13 +487,23 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
       let joinedLen = len
       let partsLp = known ? lp : -Infinity
       let rare = !known || lp < RARE_LOGP
-      for (let q = 1; q < span && ok; q++) {
+      let q = 1
+      if (pairKnown) {
+        jh = pairHash
+        joinedLen = pairLen
+        partsLp = pairLp
+        rare = pairRare
+        q = 2
+      }
+      for (; q < span && ok; q++) {
         ok = sc.seps[k + q - 1] === 0 && sc.letters[k + q] === 1
         if (!ok) break
         const ps = tb[2 * (k + q)] as number
         const pe = tb[2 * (k + q) + 1] as number
-        for (let c = ps; c < pe; c++) jh = Math.imul(jh ^ f.charCodeAt(c), FNV_PRIME)
         joinedLen += pe - ps
+        // Too long for any lexicon word: no need to hash further.
+        if (joinedLen > lex.maxLength) break
+        for (let c = ps; c < pe; c++) jh = Math.imul(jh ^ f.charCodeAt(c), FNV_PRIME)
         const plp = sc.logps[k + q] as number
         if (Number.isNaN(plp)) {
           partsLp = -Infinity
@@ -473,6 +511,13 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
         } else {
           partsLp += plp
           if (plp < RARE_LOGP) rare = true
+        }
+        if (q === 1) {
+          pairKnown = true
+          pairHash = jh
+          pairLen = joinedLen
+          pairLp = partsLp
+          pairRare = rare
         }
       }
       if (!ok || joinedLen > lex.maxLength) continue
@@ -487,7 +532,7 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
       const last = tb[2 * (k + span) - 1] as number
       for (let c = s; c < last; c++) {
         const code = f.charCodeAt(c)
-        if (code !== 0x20) sc.push(code, c, c + 1)
+        if (code !== 0x20) sc.push(code, c)
       }
       k += span - 1
       endWord(sc, k)
@@ -503,7 +548,7 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
         startWord(sc)
         let uh = FNV_OFFSET
         for (let c = 0; c < kept; c++) {
-          sc.push(letterBuf[c] as number, posBuf[c] as number, (posBuf[c] as number) + 1)
+          sc.push(letterBuf[c] as number, posBuf[c] as number)
           uh = Math.imul(uh ^ (letterBuf[c] as number), FNV_PRIME)
         }
         endWord(sc, k)
@@ -534,7 +579,7 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
             const to = cutBuf[p] as number
             // Unknown letters next to each other form one word.
             if (from > 0 && scratch.known[to] === 0 && scratch.known[from] === 0) {
-              sc.push(letterBuf[from] as number, posBuf[from] as number, (posBuf[from] as number) + 1)
+              sc.push(letterBuf[from] as number, posBuf[from] as number)
               from = to
               continue
             }
@@ -542,7 +587,7 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
             startWord(sc)
             let ph = FNV_OFFSET
             for (let c = from; c < to; c++) {
-              sc.push(letterBuf[c] as number, posBuf[c] as number, (posBuf[c] as number) + 1)
+              sc.push(letterBuf[c] as number, posBuf[c] as number)
               ph = Math.imul(ph ^ (letterBuf[c] as number), FNV_PRIME)
             }
             if (scratch.known[to] === 1 && to - from > 1 && lex.relevant(ph >>> 0)) relevant = true
@@ -556,17 +601,11 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): Words
       }
     }
     startWord(sc)
-    for (let c = s; c < e; c++) sc.push(f.charCodeAt(c), c, c + 1)
+    sc.copy(f, s, e)
     endWord(sc, k)
   }
   if (st.dense) changes += st.odd
   st.f = ''
   const text = codesToString(sc.codes, 0, sc.length)
-  // One exact-size array for both ends of every unit, 16-bit when the folded text allows.
-  const spans = n <= 0xffff ? new Uint16Array(2 * sc.length) : new Int32Array(2 * sc.length)
-  for (let q = 0; q < sc.length; q++) {
-    spans[2 * q] = sc.starts[q] as number
-    spans[2 * q + 1] = sc.ends[q] as number
-  }
-  return new DerivedView(text, folded, spans, changes)
+  return new DerivedView(text, folded, sc.positions.slice(0, sc.length), changes)
 }
