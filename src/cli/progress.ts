@@ -7,7 +7,8 @@ export interface Progress {
   finish(done: number, bytes: number): void
 }
 
-export function createProgress(label: string, totalBytes: number | undefined, stream: NodeJS.WriteStream = process.stderr): Progress {
+/** `unit`: what `done` counts (lines of a file by default; captures for `rampart replay`). */
+export function createProgress(label: string, totalBytes: number | undefined, stream: NodeJS.WriteStream = process.stderr, unit = 'lines'): Progress {
   const started = performance.now()
   const tty = stream.isTTY === true
   const interval = tty ? 100 : 5_000
@@ -17,7 +18,7 @@ export function createProgress(label: string, totalBytes: number | undefined, st
     const secs = (performance.now() - started) / 1000
     const rate = secs > 0 ? Math.round(done / secs) : 0
     const pct = totalBytes ? ` ${Math.min(100, (100 * bytes) / totalBytes).toFixed(1)}%` : ''
-    return `${label}: ${done} lines${pct}, ${rate}/s, ${secs.toFixed(1)} s`
+    return `${label}: ${done} ${unit}${pct}, ${rate}/s, ${secs.toFixed(1)} s`
   }
   return {
     update(done, bytes) {

@@ -8,6 +8,7 @@ import { alertRoutes } from './routes/alerts.js'
 import { auditRoutes } from './routes/audit.js'
 import { chatRoutes } from './routes/chat.js'
 import { guardRoutes } from './routes/guard.js'
+import { shadowRoutes } from './routes/shadow.js'
 import { healthRoutes } from './routes/health.js'
 import { keyRoutes } from './routes/keys.js'
 import { monitorRoutes } from './routes/monitor.js'
@@ -68,5 +69,6 @@ export function buildApp(services: GatewayServices, options: BuildAppOptions = {
   auditRoutes(app, services)
   monitorRoutes(app, services)
   predictRoutes(app, services)
+  shadowRoutes(app, services)
   return app
 }

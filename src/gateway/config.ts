@@ -79,6 +79,17 @@ export const gatewayConfigSchema = z
     workers: z.coerce.number().int().min(1).max(64).default(1),
     /** Share of proxied chat completions captured for monitoring, 0..1; 0 (off) unless you opt in, since captures keep prompts and answers (sealed). */
     captureSampleRate: z.coerce.number().min(0).max(1).default(0),
+    /**
+     * Share of `/v1/guard` calls captured (sealed, source `guard`, model id `rampart-guard`) so
+     * `rampart replay` covers guard API traffic too; 0 (off) unless you opt in.
+     */
+    guardCaptureSampleRate: z.coerce.number().min(0).max(1).default(0),
+    /** A candidate policy file scanned in shadow beside the active policy: never enforced, disagreements logged, counted and stored (docs/replay.md). */
+    shadowPolicy: z.string().min(1).optional(),
+    /** A candidate prompt-injection model directory (weights.bin, as models/injection/) run in shadow with the active or the shadow policy. */
+    shadowDetector: z.string().min(1).optional(),
+    /** Texts waiting for the shadow scanner at most; beyond it they are dropped and counted (rampart_shadow_dropped_total). */
+    shadowQueue: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
     /** Classical models behind `/v1/models/{name}/predict`, with their shield settings (shield/config.ts). */
     models: modelsSchema,
     /** Extraction detection on the chat proxy (off unless set). */

@@ -21,6 +21,7 @@ import { HistoryCache } from './history-cache.js'
 import { Authenticator } from './plugins/auth.js'
 import { GatewayMetrics } from './plugins/metrics.js'
 import type { GatewayServices } from './services.js'
+import { ShadowService } from './shadow.js'
 import { Upstream } from './upstream.js'
 
 export interface RunningGateway {
@@ -124,6 +125,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       runChecks: options.runChecks ?? (async (input) => (await import('../monitor/checks.js')).runChecks(input)),
       dataDir: config.dataDir,
       captureSampleRate: config.captureSampleRate,
+      guardCaptureSampleRate: config.guardCaptureSampleRate,
       logger: log,
       ...options.monitor,
     })
@@ -143,6 +145,13 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         registry: metrics.registry,
       })
     }
+    const shadow =
+      config.shadowPolicy === undefined && config.shadowDetector === undefined
+        ? undefined
+        : await ShadowService.create(
+            { ...(config.shadowPolicy === undefined ? {} : { policyFile: config.shadowPolicy }), ...(config.shadowDetector === undefined ? {} : { detectorDir: config.shadowDetector }) },
+            { captures: monitor.captures, registry: metrics.registry, logger: log, maxQueue: config.shadowQueue },
+          )
     const services: GatewayServices = {
       config,
       store,
@@ -157,6 +166,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       verifyAudit: backends.verifyAudit,
       monitor,
       ...(shield === undefined ? {} : { shield }),
+      ...(shadow === undefined ? {} : { shadow }),
       ...(config.redis === undefined ? {} : { readiness: async () => void (await limiter!.ping?.()) }),
     }
     const app = buildApp(services, {
@@ -183,6 +193,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
           } finally {
             clearInterval(sweep)
           }
+          // Texts already queued for the shadow candidate are scanned and stored before the store closes.
+          await shadow?.idle()
           // Before the outbox stops: a run finishing now may still queue an alarm webhook.
           await monitor?.stop()
           await shield?.close()

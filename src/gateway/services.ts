@@ -8,6 +8,7 @@ import type { GuardResolver } from './guards.js'
 import type { HistoryCache } from './history-cache.js'
 import type { Authenticator } from './plugins/auth.js'
 import type { GatewayMetrics } from './plugins/metrics.js'
+import type { ShadowService } from './shadow.js'
 import type { Upstream } from './upstream.js'
 
 /** Everything a route may use; built once by runtime.ts (or by a test) and handed to `buildApp`. */
@@ -32,4 +33,6 @@ export interface GatewayServices {
   history?: HistoryCache
   /** The model shield: configured models behind `/v1/models/{name}/predict` and the chat proxy's extraction detection. */
   shield?: ShieldService
+  /** A candidate policy/model scanned in shadow beside the active one (shadow.ts); absent unless configured. */
+  shadow?: ShadowService
 }

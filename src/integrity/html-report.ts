@@ -14,13 +14,13 @@ export function escapeHtml(s: string): string {
 
 const show = (v: CellValue) => escapeHtml(v === null ? '(missing)' : String(v))
 
-interface Bar {
+export interface Bar {
   label: string
   values: number[]
 }
 
 /** Horizontal grouped bars; one colour per series. */
-function barChart(title: string, series: string[], bars: Bar[], format: (v: number) => string = (v) => String(v)): string {
+export function barChart(title: string, series: string[], bars: Bar[], format: (v: number) => string = (v) => String(v)): string {
   if (bars.length === 0) return ''
   const barH = 14
   const labelW = 220

@@ -80,8 +80,14 @@ describe('captureToRow', () => {
   })
 
   it('adds the label under the ground-truth column, and the guard signals', () => {
-    const guard = guardSignals('block', [{ scanner: 'prompt_injection', score: 0.4 }, { scanner: 'prompt_injection', score: 0.95 }, { scanner: 'pii', score: 1 }])
-    expect(guard).toEqual({ decision: 'block', flagged: true, scores: { prompt_injection: 0.95, pii: 1 } })
+    const guard = guardSignals('block', [
+      { scanner: 'prompt_injection', score: 0.4, action: 'allow' },
+      { scanner: 'prompt_injection', score: 0.95, action: 'block' },
+      { scanner: 'pii', score: 1, action: 'redact' },
+      { scanner: 'pii', score: 0.6, action: 'flag' },
+    ])
+    // The strongest action per scanner is kept for replay's per-scanner comparison; it is not a column.
+    expect(guard).toEqual({ decision: 'block', flagged: true, scores: { prompt_injection: 0.95, pii: 1 }, actions: { prompt_injection: 'block', pii: 'redact' } })
     expect(captureToRow({ ...base, input: 'p', output: 'o', guard, labelled: true, label: 'toxic' }, { groundTruthColumn: 'truth' })).toEqual({
       input: 'p',
       output: 'o',

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { RampartError } from '../core/errors.js'
+import type { Action, ScanContext } from '../core/types.js'
 import type { CaptureRecord, CaptureStore, LabelledCapture } from '../store/types.js'
 
 /** What capture needs of `crypto/envelope.ts`'s Envelope. */
@@ -20,13 +21,23 @@ export interface GuardSignals {
   flagged: boolean
   /** Highest score per scanner among the findings, 0..1. */
   scores: Record<string, number>
+  /** Strongest action per scanner among the findings that were not `allow` (replay compares it per scanner); absent in older captures. */
+  actions?: Record<string, Action>
+  /** Wall time of the scan, ms, when one scan made the verdict (guard API captures). */
+  latencyMs?: number
 }
 
-/** The guard's signals of a verdict: decision, whether it was flagged, the top score per scanner. */
-export function guardSignals(decision: string, findings: readonly { scanner: string; score: number }[]): GuardSignals {
+const RANK: Record<Action, number> = { allow: 0, flag: 1, redact: 2, block: 3 }
+
+/** The guard's signals of a verdict: decision, whether it was flagged, the top score and the strongest action per scanner. */
+export function guardSignals(decision: string, findings: readonly { scanner: string; score: number; action?: Action }[], latencyMs?: number): GuardSignals {
   const scores: Record<string, number> = {}
-  for (const f of findings) scores[f.scanner] = Math.max(scores[f.scanner] ?? 0, f.score)
-  return { decision, flagged: decision !== 'allow', scores }
+  const actions: Record<string, Action> = {}
+  for (const f of findings) {
+    scores[f.scanner] = Math.max(scores[f.scanner] ?? 0, f.score)
+    if (f.action !== undefined && f.action !== 'allow' && RANK[f.action] > RANK[actions[f.scanner] ?? 'allow']) actions[f.scanner] = f.action
+  }
+  return { decision, flagged: decision !== 'allow', scores, actions, ...(latencyMs === undefined ? {} : { latencyMs }) }
 }
 
 export type CapturedValue = string | number | boolean | null | Record<string, unknown> | unknown[]
@@ -41,6 +52,10 @@ export interface CaptureInput {
   /** When the inference happened (ISO-8601); now when absent. */
   at?: string
   guard?: GuardSignals
+  /** The scan context of a guard API call (system prompt, canaries…), so a replay scans the output as the gateway did. */
+  context?: ScanContext
+  /** A shadow disagreement's candidate verdict (gateway/shadow.ts); `guard` is then the enforced one. */
+  shadow?: GuardSignals
 }
 
 /** A capture opened: what `CaptureInput` stored, with its label when one arrived. */
@@ -53,6 +68,8 @@ export interface OpenedCapture {
   input: CapturedValue
   output: CapturedValue
   guard?: GuardSignals
+  context?: ScanContext
+  shadow?: GuardSignals
   /** True when ground truth arrived for this inference. */
   labelled: boolean
   label?: CapturedValue
@@ -119,7 +136,13 @@ export class CaptureService {
     if (typeof record.modelId !== 'string' || record.modelId.length === 0 || record.modelId.length > 200) throw invalid(`${path}.modelId`, 'must be a string of 1-200 characters')
     if (record.input === undefined) throw invalid(`${path}.input`, 'is required')
     if (record.output === undefined) throw invalid(`${path}.output`, 'is required')
-    const payload = JSON.stringify({ input: record.input, output: record.output, ...(record.guard === undefined ? {} : { guard: record.guard }) })
+    const payload = JSON.stringify({
+      input: record.input,
+      output: record.output,
+      ...(record.guard === undefined ? {} : { guard: record.guard }),
+      ...(record.context === undefined ? {} : { context: record.context }),
+      ...(record.shadow === undefined ? {} : { shadow: record.shadow }),
+    })
     return { tenant, inferenceId, modelId: record.modelId, at: record.at ?? receivedAt, receivedAt, source, payload: await this.#sealer.seal(payload, captureAad(tenant, inferenceId)) }
   }
 
@@ -138,7 +161,7 @@ export class CaptureService {
   }
 
   async open(record: LabelledCapture): Promise<OpenedCapture> {
-    const body = JSON.parse(await this.#sealer.open(record.payload, captureAad(record.tenant, record.inferenceId))) as { input: CapturedValue; output: CapturedValue; guard?: GuardSignals }
+    const body = JSON.parse(await this.#sealer.open(record.payload, captureAad(record.tenant, record.inferenceId))) as Pick<OpenedCapture, 'input' | 'output' | 'guard' | 'context' | 'shadow'>
     const opened: OpenedCapture = {
       inferenceId: record.inferenceId,
       modelId: record.modelId,
@@ -148,6 +171,8 @@ export class CaptureService {
       input: body.input,
       output: body.output,
       ...(body.guard === undefined ? {} : { guard: body.guard }),
+      ...(body.context === undefined ? {} : { context: body.context }),
+      ...(body.shadow === undefined ? {} : { shadow: body.shadow }),
       labelled: record.label !== null,
     }
     if (record.label !== null) opened.label = JSON.parse(await this.#sealer.open(record.label, labelAad(record.tenant, record.inferenceId))) as CapturedValue

@@ -134,6 +134,7 @@ export function chatRoutes(app: FastifyInstance, services: GatewayServices): voi
       const message = choice.message
       if (message === undefined || typeof message.content !== 'string') continue
       const result = await guard.scanOutput(message.content, context)
+      services.shadow?.observe({ tenant: principal.tenant, requestId: request.id, direction: 'output', text: message.content, context, active: guard, result })
       services.metrics.recordScan('output', result)
       output.decision = stronger(output.decision, result.decision)
       output.findings.push(...result.findings)
@@ -182,6 +183,7 @@ async function guardMessages(services: GatewayServices, guard: Guard, principal:
         continue
       }
       const result = await guard.scanInput(text)
+      services.shadow?.observe({ tenant: principal.tenant, requestId: request.id, direction: 'input', text, active: guard, result })
       services.metrics.recordScan('input', result)
       if (result.decision === 'allow') {
         if (key !== undefined) services.history!.set(key, { decision: 'allow', findings: result.findings })
@@ -256,6 +258,7 @@ async function streamResponse(
   const settle = async (index: number, result: ScanResult | undefined, text: string) => {
     if (result === undefined) return
     services.metrics.recordScan('output', result)
+    services.shadow?.observe({ tenant: principal.tenant, requestId: request.id, direction: 'output', text, context, active: guard, result })
     output.decision = stronger(output.decision, result.decision)
     output.findings.push(...result.findings)
     const alert = await services.alerts.raise({ tenant: principal.tenant, keyId: principal.keyId, requestId: request.id, direction: 'output', source: 'proxy-stream', text, result })

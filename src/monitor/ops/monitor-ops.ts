@@ -48,6 +48,8 @@ export interface MonitorOpsOptions {
   dataDir: string
   /** Share of proxied inferences captured, 0..1. */
   captureSampleRate: number
+  /** Share of `/v1/guard` calls captured (for `rampart replay`), 0..1; 0 when absent. */
+  guardCaptureSampleRate?: number
   logger?: MonitorLogger
   tickMs?: number
   alarmEvaluationMs?: number
@@ -75,7 +77,7 @@ export class MonitorOps {
   readonly #o: MonitorOpsOptions
   readonly #now: () => number
   readonly #pending = new Set<Promise<void>>()
-  #queue: { tenant: string; record: CaptureInput }[] = []
+  #queue: { tenant: string; record: CaptureInput; source: string }[] = []
   #flushTimer: NodeJS.Timeout | undefined
 
   constructor(options: MonitorOpsOptions) {
@@ -128,7 +130,15 @@ export class MonitorOps {
 
   /** Whether this proxied inference is captured (the configured sample rate). */
   sampled(): boolean {
-    const rate = this.#o.captureSampleRate
+    return this.#draw(this.#o.captureSampleRate)
+  }
+
+  /** Whether this `/v1/guard` call is captured (`guardCaptureSampleRate`; off by default). */
+  sampledGuard(): boolean {
+    return this.#draw(this.#o.guardCaptureSampleRate ?? 0)
+  }
+
+  #draw(rate: number): boolean {
     return rate > 0 && (rate >= 1 || (this.#o.random ?? Math.random)() < rate)
   }
 
@@ -138,8 +148,8 @@ export class MonitorOps {
    * pay a disk sync per request. A failure is logged and counted, never an error for the caller;
    * `stop` writes what is queued.
    */
-  captureInBackground(tenant: string, record: CaptureInput): void {
-    this.#queue.push({ tenant, record })
+  captureInBackground(tenant: string, record: CaptureInput, source: 'proxy' | 'guard' = 'proxy'): void {
+    this.#queue.push({ tenant, record, source })
     if (this.#queue.length >= PROXY_BATCH) this.#flush()
     else if (this.#flushTimer === undefined) {
       this.#flushTimer = setTimeout(() => this.#flush(), PROXY_FLUSH_MS)
@@ -152,25 +162,26 @@ export class MonitorOps {
     this.#flushTimer = undefined
     const queued = this.#queue
     this.#queue = []
-    const byTenant = new Map<string, CaptureInput[]>()
-    for (const { tenant, record } of queued) {
-      const list = byTenant.get(tenant)
-      if (list === undefined) byTenant.set(tenant, [record])
-      else list.push(record)
+    const batches = new Map<string, { tenant: string; source: string; records: CaptureInput[] }>()
+    for (const { tenant, record, source } of queued) {
+      const key = `${source}\u0000${tenant}`
+      const batch = batches.get(key)
+      if (batch === undefined) batches.set(key, { tenant, source, records: [record] })
+      else batch.records.push(record)
     }
-    const write = async (tenant: string, records: CaptureInput[]) => {
-      for (const r of await this.captures.captureMany(tenant, records, 'proxy')) this.metrics.captures.inc({ source: 'proxy', result: r.stored ? 'stored' : 'duplicate' })
+    const write = async (tenant: string, source: string, records: CaptureInput[]) => {
+      for (const r of await this.captures.captureMany(tenant, records, source)) this.metrics.captures.inc({ source, result: r.stored ? 'stored' : 'duplicate' })
     }
-    const failed = (err: unknown, count: number) => {
-      this.metrics.captures.inc({ source: 'proxy', result: 'failed' }, count)
-      this.#o.logger?.warn({ err: (err as Error).message, records: count }, 'inference capture failed')
+    const failed = (err: unknown, source: string, count: number) => {
+      this.metrics.captures.inc({ source, result: 'failed' }, count)
+      this.#o.logger?.warn({ err: (err as Error).message, records: count, source }, 'inference capture failed')
     }
-    for (const [tenant, records] of byTenant) {
-      const job = write(tenant, records)
+    for (const { tenant, source, records } of batches.values()) {
+      const job = write(tenant, source, records)
         .catch(async (err: unknown) => {
           // One bad record (a model name too long to be an id) must not lose the others: write them one by one.
-          if (!(err instanceof RampartError) || err.code !== 'RAMPART_ERR_INPUT_INVALID' || records.length === 1) return failed(err, records.length)
-          for (const record of records) await write(tenant, [record]).catch((e: unknown) => failed(e, 1))
+          if (!(err instanceof RampartError) || err.code !== 'RAMPART_ERR_INPUT_INVALID' || records.length === 1) return failed(err, source, records.length)
+          for (const record of records) await write(tenant, source, [record]).catch((e: unknown) => failed(e, source, 1))
         })
         .finally(() => this.#pending.delete(job))
       this.#pending.add(job)

@@ -1,0 +1,101 @@
+/**
+ * `rampart replay --policy FILE --since 7d`: a candidate policy (and/or prompt-injection model
+ * directory) run over the gateway's captured traffic, compared with what was decided then —
+ * new and lost blocks, flags and redactions, per scanner, with redacted examples and latency.
+ * Works on the store and key ring directly (no running gateway needed).
+ */
+import { createHash } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { z } from 'zod'
+import { RampartError } from '../../core/errors.js'
+import { loadPolicyFile, parsePolicy, parsePolicyText, type Policy } from '../../core/policy.js'
+import { AlertService } from '../../gateway/alert-service.js'
+import { TENANT_PATTERN } from '../../gateway/api-keys.js'
+import { openBackends } from '../../gateway/backends.js'
+import { loadGatewayConfig } from '../../gateway/config.js'
+import { createGuard, defaultPolicy } from '../../guard.js'
+import { CaptureService } from '../../monitor/capture.js'
+import { loadDetectorDir, policyWithDetector } from '../../replay/detector.js'
+import { sinceTime } from '../../replay/duration.js'
+import { ReplayAccumulator, runReplay } from '../../replay/replay.js'
+import { renderHtml, renderSummary } from '../../replay/report.js'
+import { storedCaptures } from '../../replay/source.js'
+import { builtinRegistry } from '../../scanners/index.js'
+import { writeLine } from '../io.js'
+import { createProgress } from '../progress.js'
+import { parseFlags } from './flags.js'
+
+const replayFlags = z.looseObject({
+  policy: z.string().min(1).optional(),
+  detector: z.string().min(1).optional(),
+  since: z.string().min(1),
+  until: z.string().min(1).optional(),
+  tenant: z.string().regex(TENANT_PATTERN, 'a tenant name: letters, digits, - and _').default('default'),
+  model: z.string().min(1).optional(),
+  out: z.string().min(1).optional(),
+  html: z.string().min(1).optional(),
+  examples: z.coerce.number().int().min(0).max(100).default(5),
+  json: z.boolean().default(false),
+})
+
+/** Runs `rampart replay`; the exit status. */
+export async function runReplayCommand(raw: Record<string, unknown>): Promise<number> {
+  const flags = parseFlags(replayFlags, raw)
+  const { policy: policyFile, detector: detectorDir, since, until, tenant, model, out, html, examples, json, config: file, ...rest } = flags
+  if (policyFile === undefined && detectorDir === undefined) {
+    throw new RampartError('RAMPART_ERR_INPUT_INVALID', 'give --policy FILE (a candidate policy), --detector DIR (a candidate prompt-injection model), or both', { path: '--policy' })
+  }
+  const now = Date.now()
+  const window = { tenant, since: sinceTime(since, now, '--since'), until: until === undefined ? new Date(now).toISOString() : sinceTime(until, now, '--until') }
+  const detector = detectorDir === undefined ? undefined : loadDetectorDir(detectorDir)
+  const config = loadGatewayConfig({ flags: Object.fromEntries(Object.entries(rest).filter(([k]) => ['dataDir', 'store', 'keyProvider', 'kmsKeyId', 'kmsRegion', 'policy'].includes(k))), env: process.env, ...(typeof file === 'string' ? { file } : {}) })
+  const registry = builtinRegistry()
+  const backends = await openBackends(config)
+  try {
+    const { store, envelope } = backends
+    // The candidate: the policy file, or (a detector alone) the policy in force for the tenant.
+    let base: Policy
+    const candidate: Record<string, unknown> = {}
+    if (policyFile !== undefined) {
+      base = loadPolicyFile(policyFile, registry)
+      candidate.policy = { name: base.name, file: policyFile, sha256: createHash('sha256').update(readFileSync(policyFile)).digest('hex') }
+    } else {
+      const active = await store.getActivePolicyVersion(tenant)
+      if (active !== undefined) {
+        base = parsePolicyText(active.source, registry, `policy v${active.version}`, {})
+        candidate.policy = { name: base.name, activeVersion: active.version, sha256: active.sha256 }
+      } else {
+        base = config.policy === undefined ? defaultPolicy() : loadPolicyFile(config.policy, registry)
+        candidate.policy = { name: base.name, ...(config.policy === undefined ? { shipped: 'policies/default.yaml' } : { file: config.policy }) }
+      }
+    }
+    if (detector !== undefined) {
+      base = parsePolicy(policyWithDetector(base, detector), registry, 'policy')
+      candidate.detector = { dir: detector.dir, ...(detector.card === undefined ? {} : { card: detector.card }), ...(detector.metrics === undefined ? {} : { metrics: detector.metrics }) }
+    }
+    const guard = await createGuard({ policy: base, registry })
+    // Only its excerpt helper is used (PII and secrets redacted): nothing is stored or audited.
+    const excerpts = new AlertService({ store, sealer: envelope, audit: { append: async () => undefined } })
+    const accumulator = new ReplayAccumulator({ examplesPerKind: examples, excerpt: (text, findings) => excerpts.excerpt(text, findings) })
+    const progress = createProgress('replay', undefined, process.stderr, 'captures')
+    let firstUnreadable: string | undefined
+    await runReplay({
+      guard,
+      captures: storedCaptures(store, new CaptureService({ store, sealer: envelope }), { ...window, ...(model === undefined ? {} : { modelId: model }) }, {
+        onUnreadable: (id, error) => (firstUnreadable ??= `${id}: ${error.message}`),
+      }),
+      accumulator,
+      onProgress: (done) => progress.update(done, 0),
+    })
+    progress.finish(accumulator.count, 0)
+    const report = accumulator.report({ candidate, window })
+    if (out !== undefined) writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`)
+    if (html !== undefined) writeFileSync(html, renderHtml(report))
+    if (firstUnreadable !== undefined) process.stderr.write(`rampart: ${report.totals.skipped.unreadable} capture(s) could not be opened with this key ring, e.g. ${firstUnreadable}\n`)
+    await writeLine(json ? JSON.stringify(report, null, 2) : renderSummary(report))
+    if (report.totals.captures === 0) process.stderr.write(`rampart: no captures of tenant ${tenant} stored between ${window.since} and ${window.until}; the gateway captures with --capture-sample-rate (proxy) and --guard-capture-sample-rate (/v1/guard)\n`)
+    return report.totals.captures > 0 && report.totals.skipped.unreadable === report.totals.captures ? 1 : 0
+  } finally {
+    await backends.store.close()
+  }
+}

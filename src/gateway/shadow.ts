@@ -1,0 +1,217 @@
+/**
+ * Shadow mode: a candidate policy (and/or prompt-injection model) scans every guarded text beside
+ * the active one and is never enforced. Disagreements are logged, counted in Prometheus and
+ * stored sealed (as captures of model `rampart-shadow`: same envelope, aad, paging and retention
+ * as every capture) so `GET /v1/shadow` and `rampart replay --shadow` can list them.
+ *
+ * Latency: the enforced path only pushes the text on a bounded in-memory queue. Scanning starts
+ * on `setImmediate`, i.e. after the route's handler has returned and its response has been
+ * written, and the worker yields to the event loop between texts, so requests are never held
+ * behind shadow work. When the queue is full (the candidate is slower than the traffic) a text is
+ * dropped and counted (`rampart_shadow_dropped_total`) rather than buffered without bound: shadow
+ * results are a sample under overload, never a cause of it. Queued texts are lost on a crash or
+ * restart (they are not the record of anything enforced).
+ */
+import type { Registry } from 'prom-client'
+import { Counter, Gauge } from 'prom-client'
+import { RampartError } from '../core/errors.js'
+import { loadPolicyFile, parsePolicy, type Policy } from '../core/policy.js'
+import type { ScannerRegistry } from '../core/registry.js'
+import type { Action, Direction, ScanContext, ScanResult } from '../core/types.js'
+import { createGuard, type Guard } from '../guard.js'
+import { guardSignals, type CaptureService } from '../monitor/capture.js'
+import { loadDetectorDir, policyWithDetector, type DetectorDir } from '../replay/detector.js'
+import { actionsOf, changesBetween } from '../replay/replay.js'
+import { SHADOW_MODEL_ID } from '../replay/source.js'
+import { builtinRegistry } from '../scanners/index.js'
+
+export interface ShadowLogger {
+  warn(obj: Record<string, unknown>, msg: string): void
+  error(obj: Record<string, unknown>, msg: string): void
+}
+
+/** One guarded text and the verdict that was enforced on it. */
+export interface ShadowJob {
+  tenant: string
+  requestId: string
+  direction: Direction
+  text: string
+  context?: ScanContext
+  /** The guard that made the enforced verdict (a detector-only shadow runs its policy with the candidate model). */
+  active: Guard
+  result: Pick<ScanResult, 'decision' | 'findings' | 'latencyMs'>
+}
+
+/** What shadow mode runs: a policy file, a model directory, or both. */
+export interface ShadowCandidate {
+  policyFile?: string
+  detectorDir?: string
+}
+
+export interface ShadowStatus {
+  enabled: true
+  candidate: Record<string, unknown>
+  queued: number
+  maxQueue: number
+}
+
+/** Disagreement kinds in the metrics: the decision changed (new/lost block…), or only some scanner's action did. */
+function disagreementKinds(active: Action, candidate: Action, activeActions: Record<string, Action>, candidateActions: Record<string, Action>): string[] {
+  const kinds: string[] = changesBetween(active, candidate)
+  if (kinds.length > 0) return kinds
+  const ids = new Set([...Object.keys(activeActions), ...Object.keys(candidateActions)])
+  for (const id of ids) if ((activeActions[id] ?? 'allow') !== (candidateActions[id] ?? 'allow')) return ['scanners']
+  return []
+}
+
+export class ShadowService {
+  readonly candidate: Record<string, unknown>
+  readonly #policy: Promise<Guard> | undefined
+  readonly #detector: DetectorDir | undefined
+  readonly #registry: ScannerRegistry
+  readonly #byActive = new WeakMap<Guard, Promise<Guard>>()
+  readonly #captures: Pick<CaptureService, 'capture'>
+  readonly #logger: ShadowLogger | undefined
+  readonly #maxQueue: number
+  readonly #queue: ShadowJob[] = []
+  #running = false
+  #seq = 0
+  #idle: (() => void)[] = []
+  readonly #decisions: Counter<'direction' | 'active' | 'candidate'>
+  readonly #disagreements: Counter<'kind'>
+  readonly #dropped: Counter
+  readonly #errors: Counter
+
+  private constructor(
+    candidate: Record<string, unknown>,
+    policy: Policy | undefined,
+    detector: DetectorDir | undefined,
+    deps: { captures: Pick<CaptureService, 'capture'>; registry: Registry; logger?: ShadowLogger | undefined; maxQueue: number; scanners?: ScannerRegistry },
+  ) {
+    this.candidate = candidate
+    this.#registry = deps.scanners ?? builtinRegistry()
+    this.#detector = detector
+    this.#policy = policy === undefined ? undefined : createGuard({ policy, registry: this.#registry })
+    this.#captures = deps.captures
+    this.#logger = deps.logger
+    this.#maxQueue = deps.maxQueue
+    const registers = [deps.registry]
+    this.#decisions = new Counter({ name: 'rampart_shadow_decisions_total', help: 'Texts scanned in shadow, by direction, enforced (active) decision and shadow (candidate) decision.', labelNames: ['direction', 'active', 'candidate'], registers })
+    this.#disagreements = new Counter({ name: 'rampart_shadow_disagreements_total', help: 'Texts where the shadow candidate disagreed with the enforced verdict, by kind (newBlocks, lostBlocks, newRedactions, lostRedactions, newFlags, lostFlags; scanners: same decision, some scanner changed).', labelNames: ['kind'], registers })
+    this.#dropped = new Counter({ name: 'rampart_shadow_dropped_total', help: 'Texts not scanned in shadow because its queue was full.', registers })
+    this.#errors = new Counter({ name: 'rampart_shadow_errors_total', help: 'Shadow scans or stores that failed (logged).', registers })
+    const queue = this.#queue
+    // Read at scrape time.
+    new Gauge({
+      name: 'rampart_shadow_queue',
+      help: 'Texts waiting for the shadow scanner.',
+      registers,
+      collect() {
+        this.set(queue.length)
+      },
+    })
+  }
+
+  /** Builds the shadow candidate (validating the policy file and the model directory now, so a bad one stops the start). */
+  static async create(candidate: ShadowCandidate, deps: { captures: Pick<CaptureService, 'capture'>; registry: Registry; logger?: ShadowLogger | undefined; maxQueue?: number; scanners?: ScannerRegistry }): Promise<ShadowService> {
+    if (candidate.policyFile === undefined && candidate.detectorDir === undefined) throw new RampartError('RAMPART_ERR_CONFIG_INVALID', 'shadow mode needs shadowPolicy or shadowDetector', { path: 'config.shadowPolicy' })
+    const scanners = deps.scanners ?? builtinRegistry()
+    const detector = candidate.detectorDir === undefined ? undefined : loadDetectorDir(candidate.detectorDir, 'config.shadowDetector')
+    let policy: Policy | undefined
+    if (candidate.policyFile !== undefined) {
+      policy = loadPolicyFile(candidate.policyFile, scanners)
+      if (detector !== undefined) policy = parsePolicy(policyWithDetector(policy, detector, 'config.shadowDetector'), scanners, 'policy')
+    }
+    const meta: Record<string, unknown> = {
+      ...(policy === undefined ? {} : { policy: { name: policy.name, file: candidate.policyFile } }),
+      ...(detector === undefined ? {} : { detector: { dir: detector.dir, ...(detector.card === undefined ? {} : { card: detector.card }) } }),
+    }
+    const service = new ShadowService(meta, policy, detector, { ...deps, maxQueue: deps.maxQueue ?? 1_000, scanners })
+    await service.#policy
+    return service
+  }
+
+  status(): ShadowStatus {
+    return { enabled: true, candidate: this.candidate, queued: this.#queue.length, maxQueue: this.#maxQueue }
+  }
+
+  /** Queues a guarded text for the shadow candidate; never throws, never waits. */
+  observe(job: ShadowJob): void {
+    if (this.#queue.length >= this.#maxQueue) {
+      this.#dropped.inc()
+      return
+    }
+    this.#queue.push(job)
+    if (!this.#running) {
+      this.#running = true
+      setImmediate(() => void this.#drain())
+    }
+  }
+
+  /** Resolves when every queued text has been scanned and stored (tests, shutdown). */
+  idle(): Promise<void> {
+    if (!this.#running && this.#queue.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idle.push(resolve))
+  }
+
+  /** The candidate guard for texts the `active` guard decided. */
+  #candidateFor(active: Guard): Promise<Guard> {
+    if (this.#policy !== undefined) return this.#policy
+    let g = this.#byActive.get(active)
+    if (g === undefined) {
+      // A model directory alone: the active policy (per tenant, per version) with the candidate weights.
+      g = createGuard({ policy: parsePolicy(policyWithDetector(active.policy, this.#detector!, 'config.shadowDetector'), this.#registry, 'policy'), registry: this.#registry })
+      this.#byActive.set(active, g)
+    }
+    return g
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) {
+        try {
+          await this.#process(job)
+        } catch (error) {
+          this.#errors.inc()
+          this.#logger?.error({ err: (error as Error).message, requestId: job.requestId }, 'shadow scan failed')
+        }
+        // Requests first: one shadow text per turn of the event loop.
+        await new Promise<void>((resolve) => setImmediate(resolve))
+      }
+    } finally {
+      this.#running = false
+      const waiting = this.#idle
+      this.#idle = []
+      for (const resolve of waiting) resolve()
+    }
+  }
+
+  async #process(job: ShadowJob): Promise<void> {
+    const guard = await this.#candidateFor(job.active)
+    const shadow = await guard.scan(job.direction, job.text, job.context)
+    this.#decisions.inc({ direction: job.direction, active: job.result.decision, candidate: shadow.decision })
+    const activeActions = actionsOf(job.result.findings)
+    const candidateActions = actionsOf(shadow.findings)
+    const kinds = disagreementKinds(job.result.decision, shadow.decision, activeActions, candidateActions)
+    if (kinds.length === 0) return
+    for (const kind of kinds) this.#disagreements.inc({ kind })
+    const changed = [...new Set([...Object.keys(activeActions), ...Object.keys(candidateActions)])].filter((id) => (activeActions[id] ?? 'allow') !== (candidateActions[id] ?? 'allow'))
+    // Never the text in the log: ids, decisions and scanners only.
+    this.#logger?.warn({ requestId: job.requestId, tenant: job.tenant, direction: job.direction, active: job.result.decision, candidate: shadow.decision, kinds, scanners: changed }, 'shadow disagreement')
+    // The request context as the guard saw it (system prompt, canaries), sealed with the text; a vault is process state, not data.
+    const { vault: _vault, ...context } = job.context ?? {}
+    await this.#captures.capture(
+      job.tenant,
+      {
+        inferenceId: `shadow:${job.requestId}:${job.direction}:${++this.#seq}`,
+        modelId: SHADOW_MODEL_ID,
+        input: job.direction === 'input' ? job.text : null,
+        output: job.direction === 'output' ? job.text : null,
+        guard: guardSignals(job.result.decision, job.result.findings, job.result.latencyMs),
+        shadow: guardSignals(shadow.decision, shadow.findings, shadow.latencyMs),
+        ...(Object.keys(context).length === 0 ? {} : { context }),
+      },
+      'shadow',
+    )
+  }
+}
