@@ -6,6 +6,7 @@ import { MUTATION_FAMILIES } from '../adversarial/mutate.js'
 import { ATTACK_GOALS, DELIVERIES } from '../redteam/corpus.js'
 import { registerDataCommands } from './commands/data.js'
 import { registerMonitorCommands } from './commands/monitor.js'
+import { registerTrainCommands } from './commands/train.js'
 import { registerReplayCommand } from './commands/replay.js'
 
 // Commands are loaded when run: the scanners' word lists take a second or two to load, and
@@ -194,6 +195,7 @@ function buildProgram(setCode: (code: number) => void): Command {
     })
   registerDataCommands(program, setCode)
   registerMonitorCommands(program, setCode)
+  registerTrainCommands(program, setCode)
   registerReplayCommand(program, setCode, storeOptions)
   const monitorCommand = program.commands.find((c) => c.name() === 'monitor')
   if (monitorCommand !== undefined) {
