@@ -154,7 +154,10 @@ function buildProgram(setCode: (code: number) => void): Command {
       .option('--tls-ca <file>', 'CA bundle: require client certificates signed by it')
       .option('--insecure-listen', 'allow plain HTTP on a non-loopback address (behind a TLS proxy)')
       .option('--workers <n>', 'processes serving the port, one per core (default 1)')
-      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'),
+      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+      .option('--shadow-policy <file>', 'candidate policy scanned in shadow beside the active one, never enforced (RAMPART_SHADOW_POLICY; docs/replay.md)')
+      .option('--shadow-detector <dir>', 'candidate prompt-injection model directory run in shadow (RAMPART_SHADOW_DETECTOR)')
+      .option('--guard-capture-sample-rate <rate>', 'share of /v1/guard calls captured (sealed) for rampart replay, 0..1 (default 0)'),
   ).action(async (opts: Record<string, unknown>) => setCode(await (await gateway()).runServe(opts)))
 
   const keys = program.command('keys').description('Manage API keys and the master key (works on the store directly; no running gateway needed).')
