@@ -1,20 +1,29 @@
 /**
- * The trained detectors (issue 3): `model` scores the text with the shipped hashed n-gram
- * logistic regression stacked on the heuristic's log-odds; `ensemble` flags a text when the
- * heuristic or the model does (see models/injection/MODEL_CARD.md). Both read the same
- * normalization views as the heuristic.
+ * The trained detectors (issue 3): `model` scores the text with the hashed n-gram logistic
+ * regression stacked on the heuristic's log-odds; `ensemble` flags a text when the heuristic or
+ * the model does (see models/injection/MODEL_CARD.md). Both read the same normalization views as
+ * the heuristic, and the weights of their `source` on every call: by default the process's
+ * active version (detectors/injection/active-model.ts; the shipped weights unless the gateway
+ * activated another from the detector registry).
  */
-import { loadInjectionModel, sigmoid } from '../../detectors/injection/model.js'
-import { loadWindowWeights, WINDOW_FLOOR, WindowScorer } from '../../detectors/injection/windows.js'
+import { readFileSync } from 'node:fs'
+import { activeInjectionModel, fixedInjectionModel, loadInjectionWeights, type InjectionModelSource, type LoadedInjectionModel } from '../../detectors/injection/active-model.js'
+import { sigmoid } from '../../detectors/injection/model.js'
+import { WINDOW_FLOOR, WindowScorer } from '../../detectors/injection/windows.js'
 import { createHeuristicDetector, type InjectionDetector } from './heuristic.js'
 
-/** `weights`: a weights file of the same format (a retrained candidate); default the shipped one. */
-export function createModelDetector(weights?: URL): InjectionDetector {
-  const model = loadInjectionModel(weights)
+/** A source, or a weights file of the same format (a retrained candidate) read once. */
+function sourceOf(weights: InjectionModelSource | URL): InjectionModelSource {
+  return weights instanceof URL ? fixedInjectionModel(loadInjectionWeights(readFileSync(weights))) : weights
+}
+
+export function createModelDetector(weights: InjectionModelSource | URL = activeInjectionModel): InjectionDetector {
+  const source = sourceOf(weights)
   const heuristic = createHeuristicDetector()
   return {
     id: 'model',
     analyze(text, views) {
+      const { model } = source.current()
       const verdict = heuristic.analyze(text, views)
       const z = model.stack(model.logit(views), verdict.score)
       return { ...verdict, score: model.scoreOfLogit(z), modelScore: model.probability(z), heuristicScore: verdict.score }
@@ -22,20 +31,45 @@ export function createModelDetector(weights?: URL): InjectionDetector {
   }
 }
 
-/** `weightsFile`: a weights file of the same format (a retrained candidate); default the shipped one. */
-export function createEnsembleDetector(weightsFile?: URL): InjectionDetector {
-  const model = loadInjectionModel(weightsFile)
-  const heuristic = createHeuristicDetector()
-  const { header, weights } = loadWindowWeights(weightsFile)
-  const windows = new WindowScorer(header.bits)
+/** What the ensemble derives from one weights file, computed once per version. */
+interface EnsembleParts {
+  loaded: LoadedInjectionModel
+  windows: WindowScorer
+  threshold: number
+  windowThreshold: number
+  windowFloor: number
+  a: number
+  b: number
+  windowShift: number
+}
+
+function ensembleParts(loaded: LoadedInjectionModel): EnsembleParts {
+  const { header } = loaded.window
   const { ensemble: threshold, window: windowThreshold = 2 } = header.thresholds
-  // Never below WINDOW_FLOOR: that floor bounds what windows cost.
-  const windowFloor = Math.max(WINDOW_FLOOR, header.thresholds.windowFloor ?? WINDOW_FLOOR)
-  const { a, b } = header.calibration
-  const windowShift = windowThreshold < 1 ? Math.log(windowThreshold / (1 - windowThreshold)) : 0
+  return {
+    loaded,
+    windows: new WindowScorer(header.bits),
+    threshold,
+    windowThreshold,
+    // Never below WINDOW_FLOOR: that floor bounds what windows cost.
+    windowFloor: Math.max(WINDOW_FLOOR, header.thresholds.windowFloor ?? WINDOW_FLOOR),
+    a: header.calibration.a,
+    b: header.calibration.b,
+    windowShift: windowThreshold < 1 ? Math.log(windowThreshold / (1 - windowThreshold)) : 0,
+  }
+}
+
+export function createEnsembleDetector(weights: InjectionModelSource | URL = activeInjectionModel): InjectionDetector {
+  const source = sourceOf(weights)
+  const heuristic = createHeuristicDetector()
+  let parts = ensembleParts(source.current())
   return {
     id: 'ensemble',
     analyze(text, views) {
+      const loaded = source.current()
+      if (loaded !== parts.loaded) parts = ensembleParts(loaded)
+      const { model, window } = loaded
+      const { windows, threshold, windowThreshold, windowFloor, a, b, windowShift } = parts
       const verdict = heuristic.analyze(text, views)
       const z = model.stack(model.logit(views), verdict.score)
       let score = model.ensembleScore(z, verdict.score)
@@ -45,7 +79,7 @@ export function createEnsembleDetector(weightsFile?: URL): InjectionDetector {
       // flags the whole text but the model leans towards it, its best sentence window may flag
       // it, at the window threshold selected in training (windows.ts).
       if (windowThreshold < 1 && verdict.score < 0.5 && modelScore < threshold && modelScore >= windowFloor) {
-        const w = windows.best(views.folded, text, weights, header.scale, header.bias)
+        const w = windows.best(views.folded, text, window.weights, window.header.scale, window.header.bias)
         if (w !== undefined) {
           const zw = model.stack(w.logit, verdict.score)
           const windowScore = sigmoid(a * zw + b - windowShift)
