@@ -12,6 +12,7 @@ import {
 import { dashboardOpenApiPaths, sessionSecurityScheme } from './dashboard/openapi.js'
 import { monitorOpenApiPaths } from '../monitor/ops/openapi.js'
 import { shieldOpenApiPaths } from '../shield/api-schemas.js'
+import { shadowQuerySchema } from './routes/shadow.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -54,6 +55,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/keys/{id}': { delete: { summary: 'Revoke a key', ...secured('admin'), responses: { '200': ok('The revoked key'), ...errors, '404': errorResponse } } },
       '/v1/audit': { get: { summary: 'Audit entries of your tenant', ...secured('admin,analyst'), parameters: queryParams(auditQuerySchema), responses: { '200': ok('Entries'), ...errors } } },
       '/v1/audit/verify': { get: { summary: 'Verify the audit hash chain', ...secured('admin,analyst'), responses: { '200': ok('{ ok, entries, firstBadSeq? }'), ...errors } } },
+      '/v1/shadow': { get: { summary: 'Shadow mode: its state and the disagreements of your tenant (redacted excerpts), or the window as a replay report (format=report)', ...secured('admin'), parameters: queryParams(shadowQuerySchema), responses: { '200': ok('{ shadow, items, nextCursor? } or { shadow, report }'), ...errors } } },
       '/metrics': { get: { summary: 'Prometheus metrics', ...secured('admin,analyst'), responses: { '200': ok('text/plain exposition format') } } },
       '/healthz': { get: { summary: 'Liveness', responses: { '200': ok('ok') } } },
       '/readyz': { get: { summary: 'Readiness (store, Redis)', responses: { '200': ok('ready'), '503': ok('not ready') } } },

@@ -1,9 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CaptureService } from '../monitor/capture.js'
+import { decodeWeights, encodeWeights } from '../detectors/injection/weights-format.js'
+import { createGuard } from '../guard.js'
+import { CaptureService, type CaptureInput } from '../monitor/capture.js'
 import { SHADOW_MODEL_ID } from '../replay/source.js'
+import { startMockUpstream } from './mock-upstream.js'
+import { ShadowService } from './shadow.js'
 import { startTestGateway, type TestGateway } from './testing.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-shadow-'))
@@ -11,6 +17,7 @@ const candidatePolicy = join(dir, 'candidate.yaml')
 // The candidate blocks a word the active (default) policy lets through.
 writeFileSync(candidatePolicy, 'version: 1\nname: candidate\ninput:\n  word_filter:\n    action: block\n    options: { words: [pineapple] }\n')
 const TEXT = 'Could you add pineapple to the shopping list for Saturday?'
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('shadow mode', () => {
   let gw: TestGateway
@@ -21,7 +28,6 @@ describe('shadow mode', () => {
   })
   afterAll(async () => {
     await gw.close()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   it('scans in shadow without enforcing: the response is allowed, the disagreement is logged, counted and stored', async () => {
@@ -70,6 +76,8 @@ describe('shadow mode', () => {
     const app = await gw.key('app')
     expect((await gw.call('/v1/shadow', { key: app })).status).toBe(403)
     expect((await gw.call('/v1/shadow?since=yesterday', { key: admin })).status).toBe(400)
+    const doc = (await (await gw.call('/openapi.json')).json()) as { paths: Record<string, unknown> }
+    expect(Object.keys(doc.paths)).toContain('/v1/shadow')
   })
 
   it('captures /v1/guard traffic when guardCaptureSampleRate opts in (sealed, source guard, with the verdict and its latency)', async () => {
@@ -85,6 +93,36 @@ describe('shadow mode', () => {
   })
 })
 
+describe('shadow mode on the chat proxy', () => {
+  it('forwards and answers what the shadow would block, streamed or not; prompts and answers are both scanned in shadow', async () => {
+    const upstream = await startMockUpstream({ reply: () => 'Pineapple added to the list.' })
+    const gw = await startTestGateway({ shadowPolicy: candidatePolicy, upstream: upstream.url })
+    try {
+      const app = await gw.key('app')
+      const res = await gw.call('/v1/chat/completions', { key: app, body: { model: 'm', messages: [{ role: 'user', content: TEXT }] } })
+      expect(res.status).toBe(200)
+      expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe('Pineapple added to the list.')
+      const streamed = await gw.call('/v1/chat/completions', { key: app, body: { model: 'm', stream: true, messages: [{ role: 'user', content: `${TEXT} Thanks.` }] } })
+      expect(streamed.status).toBe(200)
+      expect(await streamed.text()).toContain('[DONE]')
+      expect(upstream.requests).toHaveLength(2)
+      await gw.services.shadow!.idle()
+      const page = await gw.services.store.listCaptures({ tenant: 'default', modelId: SHADOW_MODEL_ID, limit: 10 })
+      const opened = await Promise.all(page.items.map((r) => new CaptureService({ store: gw.services.store, sealer: gw.services.sealer }).open(r)))
+      // The candidate's word filter applies to inputs only: the two prompts disagree, the answers do not.
+      expect(opened.map((c) => [typeof c.input === 'string' ? 'input' : 'output', c.guard?.decision, c.shadow?.decision])).toEqual([
+        ['input', 'allow', 'block'],
+        ['input', 'allow', 'block'],
+      ])
+      const metrics = await (await gw.call('/metrics', { key: await gw.key('admin') })).text()
+      expect(metrics).toMatch(/rampart_shadow_decisions_total\{direction="output",active="allow",candidate="allow"\} 2/)
+    } finally {
+      await gw.close()
+      await upstream.close()
+    }
+  })
+})
+
 describe('guard capture is opt-in', () => {
   it('stores nothing from /v1/guard by default', async () => {
     const gw = await startTestGateway({})
@@ -97,5 +135,55 @@ describe('guard capture is opt-in', () => {
     } finally {
       await gw.close()
     }
+  })
+})
+
+describe('ShadowService', () => {
+  const setup = async (candidate: { policyFile?: string; detectorDir?: string }, maxQueue = 1_000) => {
+    const registry = new Registry()
+    const stored: CaptureInput[] = []
+    const logs: { obj: Record<string, unknown>; msg: string }[] = []
+    const service = await ShadowService.create(candidate, {
+      captures: { capture: async (_tenant: string, record: CaptureInput) => (stored.push(record), { inferenceId: record.inferenceId ?? '', stored: true }) },
+      registry,
+      logger: { warn: (obj, msg) => logs.push({ obj, msg }), error: (obj, msg) => logs.push({ obj, msg }) },
+      maxQueue,
+    })
+    return { service, registry, stored, logs }
+  }
+
+  it('scans after the caller has moved on, from a bounded queue: overflow is dropped and counted, disagreements logged without the text', async () => {
+    const { service, registry, stored, logs } = await setup({ policyFile: candidatePolicy }, 2)
+    const active = await createGuard()
+    const result = await active.scanInput(TEXT)
+    for (let i = 0; i < 5; i++) service.observe({ tenant: 't', requestId: `r${i}`, direction: 'input', text: TEXT, active, result })
+    // observe() only queued: nothing was scanned on the caller's turn.
+    expect(stored).toHaveLength(0)
+    expect(service.status().queued).toBe(2)
+    await service.idle()
+    expect(stored.map((r) => r.inferenceId)).toEqual(['shadow:r0:input:1', 'shadow:r1:input:2'])
+    const metrics = await registry.metrics()
+    expect(metrics).toMatch(/rampart_shadow_dropped_total 3/)
+    expect(metrics).toMatch(/rampart_shadow_disagreements_total\{kind="newBlocks"\} 2/)
+    expect(logs.filter((l) => l.msg === 'shadow disagreement')).toHaveLength(2)
+    expect(logs[0]!.obj).toMatchObject({ requestId: 'r0', active: 'allow', candidate: 'block', kinds: ['newBlocks'], scanners: ['word_filter'] })
+    expect(JSON.stringify(logs)).not.toContain('pineapple')
+  })
+
+  it('with a model directory alone, runs the active policy with the candidate weights', async () => {
+    const shipped = decodeWeights(readFileSync(fileURLToPath(new URL('../../models/injection/weights.bin', import.meta.url))))
+    const model = join(dir, 'model')
+    mkdirSync(model, { recursive: true })
+    writeFileSync(join(model, 'weights.bin'), encodeWeights({ ...shipped.header, bias: 40 }, shipped.weights))
+    const { service, stored } = await setup({ detectorDir: model })
+    const active = await createGuard()
+    const text = 'What time does the bakery open?'
+    const result = await active.scanInput(text)
+    expect(result.decision).toBe('allow')
+    service.observe({ tenant: 't', requestId: 'r', direction: 'input', text, active, result })
+    await service.idle()
+    expect(stored).toHaveLength(1)
+    expect(stored[0]!.shadow).toMatchObject({ decision: 'block', actions: { prompt_injection: 'block' } })
+    expect(service.candidate).toMatchObject({ detector: { dir: model } })
   })
 })

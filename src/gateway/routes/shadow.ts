@@ -9,7 +9,7 @@ import type { Action } from '../../core/types.js'
 import type { GatewayServices } from '../services.js'
 import { parseInput } from '../schemas.js'
 
-const shadowQuerySchema = z
+export const shadowQuerySchema = z
   .object({
     /** `24h`, `7d`… or an ISO-8601 time; default 24h. */
     since: z.string().min(1).default('24h'),
