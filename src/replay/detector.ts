@@ -55,18 +55,22 @@ export function loadDetectorDir(dir: string, where = '--detector'): DetectorDir 
 
 /**
  * The policy with every `prompt_injection` entry pointed at the candidate weights (as a plain
- * object, to be validated again by `parsePolicy`). Throws when the policy has no such entry:
- * a candidate detector would then change nothing.
+ * object, to be validated again by `parsePolicy`). Throws when no enabled entry uses the model
+ * or ensemble detector: a candidate model would then change nothing.
  */
 export function policyWithDetector(policy: Policy, detector: DetectorDir, where = '--detector'): Record<string, unknown> {
-  const raw = JSON.parse(JSON.stringify(policy)) as { input: Record<string, { options?: Record<string, unknown> }>; output: Record<string, { options?: Record<string, unknown> }> }
+  type Entry = { enabled?: boolean; options?: Record<string, unknown> }
+  const raw = JSON.parse(JSON.stringify(policy)) as { input: Record<string, Entry>; output: Record<string, Entry> }
   let found = 0
   for (const side of [raw.input, raw.output]) {
     const entry = side.prompt_injection
     if (entry === undefined) continue
     entry.options = { ...entry.options, weights: detector.weightsFile }
-    found++
+    // The heuristic detector reads no weights.
+    if (entry.enabled !== false && entry.options.detector !== 'heuristic') found++
   }
-  if (found === 0) throw new RampartError('RAMPART_ERR_INPUT_INVALID', `${where}: policy "${policy.name}" has no prompt_injection scanner, so a candidate detector would change nothing`, { path: where })
+  if (found === 0) {
+    throw new RampartError('RAMPART_ERR_INPUT_INVALID', `${where}: policy "${policy.name}" runs no prompt_injection scanner with the model or ensemble detector, so a candidate model would change nothing`, { path: where })
+  }
   return raw as unknown as Record<string, unknown>
 }

@@ -55,6 +55,8 @@ describe('rampart replay', () => {
         { inferenceId: 'c', modelId: 'm', input: `Mail the pineapple order to ${EMAIL} please`, output: 'Sent.', guard: guardSignals('redact', [{ scanner: 'pii', score: 1, action: 'redact' }], 0.8) },
         // An older capture: recorded decision, no per-scanner actions.
         { inferenceId: 'd', modelId: 'm', input: 'What time does the bakery open?', output: 'At eight.', guard: { decision: 'allow', flagged: false, scores: {} } },
+        // Redacted by the proxy before it was captured: the candidate sees a placeholder, not the email.
+        { inferenceId: 'f', modelId: 'm', input: 'Write to [EMAIL_1] tomorrow', output: 'Will do.', guard: guardSignals('redact', [{ scanner: 'pii', score: 1, action: 'redact' }]) },
         // A tabular model's capture: nothing to scan.
         { inferenceId: 'e', modelId: 'tabular', input: { amount: 3 }, output: 1 },
       ]
@@ -81,7 +83,7 @@ describe('rampart replay', () => {
     expect(code).toBe(0)
     const report = JSON.parse(readFileSync(json, 'utf8')) as ReplayReport
     expect(report.window.tenant).toBe('default')
-    expect(report.totals).toMatchObject({ captures: 5, replayed: 4, skipped: { noText: 1, unreadable: 0 }, compared: 4, comparedPerScanner: 3, texts: 8 })
+    expect(report.totals).toMatchObject({ captures: 6, replayed: 5, skipped: { noText: 1, unreadable: 0 }, compared: 4, comparedPerScanner: 3, undetermined: 1, texts: 10 })
     expect(report.changes).toMatchObject({ newBlocks: 2, lostBlocks: 1, lostRedactions: 1, unchanged: 1, stricter: 2, looser: 1 })
     expect(report.decisions.matrix.allow.block).toBe(1)
     expect(report.decisions.matrix.redact.block).toBe(1)
@@ -90,7 +92,7 @@ describe('rampart replay', () => {
     expect(report.byScanner.prompt_injection).toMatchObject({ newBlocks: 0, lostBlocks: 1 })
     // pii redacted then and now: no change for that scanner.
     expect(report.byScanner.pii).toMatchObject({ newRedactions: 0, lostRedactions: 0, candidateActive: 1 })
-    expect(report.latency.candidate?.texts).toBe(8)
+    expect(report.latency.candidate?.texts).toBe(10)
     expect(report.latency.candidate!.p99).toBeGreaterThan(0)
     expect(report.latency.recorded).toMatchObject({ texts: 1, p50: 0.8 })
     const kinds = report.examples.map((e) => `${e.kind}:${e.id}`).sort()
@@ -120,9 +122,9 @@ describe('rampart replay', () => {
     expect(code).toBe(0)
     const report = JSON.parse(readFileSync(json, 'utf8')) as ReplayReport
     expect(report.candidate).toMatchObject({ policy: { name: 'default' }, detector: { dir: model, card: 'Candidate injection model (test)', metrics: { dev: { ensemble: { f1: 0.5 } } } } })
-    // a, c and d were not injections for the shipped model; every one is for this one.
-    expect(report.byScanner.prompt_injection?.newBlocks).toBe(2)
-    expect(report.changes.newBlocks).toBe(3)
+    // a, c, d and f were not injections for the shipped model; every one is for this one.
+    expect(report.byScanner.prompt_injection?.newBlocks).toBe(3)
+    expect(report.changes.newBlocks).toBe(4)
   })
 
   it('refuses a directory without weights, an unknown duration and a missing candidate, naming the flag', async () => {

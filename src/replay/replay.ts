@@ -11,6 +11,11 @@
  * - the candidate's verdict on the same texts: input and output scanned, decision = the stronger.
  * A change is counted once per text: `block` gained is a new block, `block` lost a lost block,
  * and likewise flags and redactions (block → flag is a lost block and a new flag).
+ *
+ * The proxy captures the text as forwarded and answered, after redaction: what a recorded
+ * `redact` removed is gone, so a candidate that no longer redacts it cannot be told from one
+ * that still would. Such comparisons are counted as `undetermined`, not as lost redactions
+ * (guard API captures and shadow records keep the text as scanned and have no such gap).
  */
 import type { Guard } from '../guard.js'
 import { actionRank } from '../core/spans.js'
@@ -179,6 +184,12 @@ export interface ReplayReport {
     compared: number
     /** Compared captures that also carry the recorded per-scanner actions. */
     comparedPerScanner: number
+    /**
+     * Proxy captures redacted before they were stored, where the candidate decided less than
+     * `redact`: whether it would still redact cannot be known from the redacted text, so the
+     * decision is left out of `decisions` and `changes` (per scanner likewise).
+     */
+    undetermined: number
     texts: number
   }
   /** Decisions of the compared captures: recorded, candidate, and the matrix recorded → candidate. */
@@ -218,6 +229,7 @@ export class ReplayAccumulator {
   #unreadable = 0
   #compared = 0
   #comparedPerScanner = 0
+  #undetermined = 0
   #texts = 0
   readonly #recorded = Object.fromEntries(DECISIONS.map((d) => [d, 0])) as Record<Action, number>
   readonly #candidate = Object.fromEntries(DECISIONS.map((d) => [d, 0])) as Record<Action, number>
@@ -254,6 +266,13 @@ export class ReplayAccumulator {
     }
     if (recorded.latencyMs !== undefined) this.#recordedLatency.push(recorded.latencyMs)
     const was = recorded.decision as Action
+    // Redacted before capture (proxy): below `redact` the candidate's verdict on the original text is unknown.
+    const redactedText = item.source.startsWith('proxy')
+    const unknowable = (r: Action, c: Action) => redactedText && r === 'redact' && actionRank(c) < actionRank('redact')
+    if (unknowable(was, candidate.decision)) {
+      this.#undetermined++
+      return
+    }
     this.#compared++
     this.#recorded[was]++
     this.#candidate[candidate.decision]++
@@ -271,6 +290,7 @@ export class ReplayAccumulator {
       for (const id of [...ids].sort()) {
         const r = recorded.actions[id] ?? 'allow'
         const c = candidate.actions[id] ?? 'allow'
+        if (unknowable(r, c)) continue
         let s = this.#byScanner.get(id)
         if (s === undefined) this.#byScanner.set(id, (s = { ...zeroCounts(), candidateActive: 0 }))
         if (c !== 'allow') s.candidateActive++
@@ -301,6 +321,7 @@ export class ReplayAccumulator {
         skipped: { noText: this.#noText, unreadable: this.#unreadable },
         compared: this.#compared,
         comparedPerScanner: this.#comparedPerScanner,
+        undetermined: this.#undetermined,
         texts: this.#texts,
       },
       decisions: { recorded: { ...this.#recorded }, candidate: { ...this.#candidate }, matrix: structuredClone(this.#matrix), uncompared: { ...this.#uncompared } },
