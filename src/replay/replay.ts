@@ -220,6 +220,8 @@ export class ReplayAccumulator {
   readonly #excerpt: (text: string, findings: readonly Finding[]) => Promise<string>
   readonly #examples: ReplayExample[] = []
   readonly #exampleCounts = zeroCounts()
+  /** Texts already shown per kind: the same prompt sent a hundred times is one example. */
+  readonly #exampleTexts = new Set<string>()
   readonly #candidateLatency = new Latencies()
   readonly #recordedLatency = new Latencies()
   readonly #byScanner = new Map<string, ScannerChanges>()
@@ -301,8 +303,11 @@ export class ReplayAccumulator {
     }
     for (const kind of kinds) {
       if (this.#exampleCounts[kind] >= this.#examplesPerKind) continue
-      this.#exampleCounts[kind]++
       const text = [item.input, item.output].filter((t): t is string => t !== undefined).join('\n')
+      const key = `${kind}\u0000${text}`
+      if (this.#exampleTexts.has(key)) continue
+      this.#exampleTexts.add(key)
+      this.#exampleCounts[kind]++
       // Spans point into the text they were found in: only the input's (first) findings line up with the joined text.
       const spans = item.input === undefined ? [] : candidate.findings.filter((f) => f.end !== undefined && f.end <= item.input!.length && f.action !== 'allow')
       this.#examples.push({ kind, id: item.id, at: item.at, source: item.source, recorded: was, candidate: candidate.decision, scanners: scannerNotes, excerpt: await this.#excerpt(text, spans) })
@@ -343,6 +348,9 @@ export interface RunReplayOptions {
 
 /** Scans every capture with the candidate and adds it to the accumulator. */
 export async function runReplay(options: RunReplayOptions): Promise<void> {
+  // The first scans load word lists and warm the JIT; untimed, so they do not land in p99.
+  await options.guard.scanInput('Rampart replay warm-up.')
+  await options.guard.scanOutput('Rampart replay warm-up.')
   for await (const capture of options.captures) {
     if ('unreadable' in capture) options.accumulator.skip('unreadable')
     else {
