@@ -6,8 +6,9 @@
  *
  * Latency: the enforced path only pushes the text on a bounded in-memory queue. Scanning starts
  * on `setImmediate`, i.e. after the route's handler has returned and its response has been
- * written, and the worker yields to the event loop between texts, so requests are never held
- * behind shadow work. When the queue is full (the candidate is slower than the traffic) a text is
+ * written, and the worker yields to the event loop between texts, so a request waits at most for
+ * the one shadow scan in progress, never for the queue (docs/replay.md has the measured cost).
+ * When the queue is full (the candidate is slower than the traffic) a text is
  * dropped and counted (`rampart_shadow_dropped_total`) rather than buffered without bound: shadow
  * results are a sample under overload, never a cause of it. Queued texts are lost on a crash or
  * restart (they are not the record of anything enforced).
