@@ -5,6 +5,7 @@ import { writeLine } from './io.js'
 import { MUTATION_FAMILIES } from '../adversarial/mutate.js'
 import { ATTACK_GOALS, DELIVERIES } from '../redteam/corpus.js'
 import { registerDataCommands } from './commands/data.js'
+import { registerLearningCommands } from './commands/learning.js'
 import { registerMonitorCommands } from './commands/monitor.js'
 import { registerTrainCommands } from './commands/train.js'
 import { registerReplayCommand } from './commands/replay.js'
@@ -200,6 +201,7 @@ function buildProgram(setCode: (code: number) => void): Command {
   registerMonitorCommands(program, setCode)
   registerTrainCommands(program, setCode)
   registerReplayCommand(program, setCode, storeOptions)
+  registerLearningCommands(program, setCode, storeOptions)
   const monitorCommand = program.commands.find((c) => c.name() === 'monitor')
   if (monitorCommand !== undefined) {
     storeOptions(

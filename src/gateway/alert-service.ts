@@ -3,7 +3,7 @@ import type { Action, Direction, Finding, ScanResult } from '../core/types.js'
 import { applyRedactions, resolveRedactionSpans } from '../core/spans.js'
 import { createVault } from '../core/vault.js'
 import { createGuard, type Guard } from '../guard.js'
-import type { AlertRecord, AlertStore, AuditInput, Severity } from '../store/types.js'
+import type { AlertRecord, AlertStore, AuditInput, FeedbackStore, Severity } from '../store/types.js'
 
 /** What the gateway needs from envelope encryption (crypto/envelope.ts). */
 export interface Sealer {
@@ -42,6 +42,11 @@ export function excerptAad(id: string): string {
   return `alert:${id}:excerpt`
 }
 
+/** The full scanned text kept beside an alert for feedback (gateway/feedback.ts). */
+export function alertTextAad(id: string): string {
+  return `alert:${id}:text`
+}
+
 export function severityOf(decision: Action, findings: readonly Finding[]): Severity {
   const top = findings.reduce((m, f) => Math.max(m, f.score), 0)
   if (decision === 'block') return top >= 0.9 ? 'critical' : 'high'
@@ -61,7 +66,8 @@ export class AlertService {
 
   constructor(
     private readonly deps: {
-      store: AlertStore
+      /** With `putAlertText`, the full scanned text is kept sealed beside each alert (labeled data for verdicts, gateway/feedback.ts). */
+      store: AlertStore & Partial<Pick<FeedbackStore, 'putAlertText'>>
       sealer: Sealer
       audit: AuditWriter
       publisher?: AlertPublisher | undefined
@@ -83,6 +89,12 @@ export class AlertService {
       },
     })
     return this.redactorPromise
+  }
+
+  /** The whole text with personal data and secrets replaced by placeholders, as in excerpts. */
+  async redact(text: string): Promise<string> {
+    const found = (await (await this.redactor()).scanInput(text)).findings
+    return applyRedactions(text, found.filter((f) => f.action === 'redact' && f.start !== undefined && f.end !== undefined))
   }
 
   async excerpt(text: string, findings: readonly Finding[]): Promise<string> {
@@ -159,6 +171,8 @@ export class AlertService {
       acknowledgedBy: null,
     }
     await this.deps.store.insertAlert(record)
+    // The text as scanned, sealed: what a verdict on this alert labels (the excerpt is cut and redacted).
+    await this.deps.store.putAlertText?.({ tenant: record.tenant, alertId: id, text: await this.deps.sealer.seal(input.text, alertTextAad(id)), createdAt: record.createdAt })
     await this.deps.audit.append({
       actor: input.keyId ?? 'system',
       tenant: input.tenant,

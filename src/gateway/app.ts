@@ -7,6 +7,8 @@ import { registerErrorHandling } from './plugins/errors.js'
 import { alertRoutes } from './routes/alerts.js'
 import { auditRoutes } from './routes/audit.js'
 import { chatRoutes } from './routes/chat.js'
+import { detectorRoutes } from './routes/detectors.js'
+import { feedbackRoutes } from './routes/feedback.js'
 import { guardRoutes } from './routes/guard.js'
 import { shadowRoutes } from './routes/shadow.js'
 import { healthRoutes } from './routes/health.js'
@@ -64,6 +66,8 @@ export function buildApp(services: GatewayServices, options: BuildAppOptions = {
   guardRoutes(app, services)
   chatRoutes(app, services)
   alertRoutes(app, services)
+  feedbackRoutes(app, services)
+  detectorRoutes(app, services)
   policyRoutes(app, services)
   keyRoutes(app, services)
   auditRoutes(app, services)

@@ -75,6 +75,8 @@ export const gatewayConfigSchema = z
     metricsPublic: bool.default(false),
     /** How long a verified API key is trusted before the store is asked again (revocation delay across replicas). */
     keyCacheMs: z.coerce.number().int().min(0).default(5_000),
+    /** How often each process reads which detector version is active in the store (bounds how long another process's activation takes to arrive), ms. */
+    detectorPollMs: z.coerce.number().int().min(50).max(3_600_000).default(5_000),
     /** Processes serving the port (node:cluster); scanning is CPU-bound, so one per core. */
     workers: z.coerce.number().int().min(1).max(64).default(1),
     /** Share of proxied chat completions captured for monitoring, 0..1; 0 (off) unless you opt in, since captures keep prompts and answers (sealed). */

@@ -10,6 +10,7 @@ import {
   policyCreateSchema,
 } from './schemas.js'
 import { dashboardOpenApiPaths, sessionSecurityScheme } from './dashboard/openapi.js'
+import { feedbackQuerySchema, verdictBodySchema } from './routes/feedback.js'
 import { monitorOpenApiPaths } from '../monitor/ops/openapi.js'
 import { shieldOpenApiPaths } from '../shield/api-schemas.js'
 import { shadowQuerySchema } from './routes/shadow.js'
@@ -42,6 +43,9 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/alerts': { get: { summary: 'List alerts of your tenant, newest first', ...secured('admin,analyst'), parameters: queryParams(alertQuerySchema), responses: { '200': ok('A page of alerts'), ...errors } } },
       '/v1/alerts/{id}': { get: { summary: 'One alert', ...secured('admin,analyst'), responses: { '200': ok('The alert'), ...errors, '404': errorResponse } } },
       '/v1/alerts/{id}/ack': { post: { summary: 'Acknowledge an alert (idempotent)', ...secured('admin,analyst'), responses: { '200': ok('The acknowledged alert'), ...errors, '404': errorResponse } } },
+      '/v1/alerts/{id}/verdict': { post: { summary: 'Mark an alert a true or false positive (latest verdict wins; each one audited); the scanned text becomes labeled data', ...secured('admin,analyst'), requestBody: body(verdictBodySchema), responses: { '200': ok('The verdict, its text with personal data and secrets redacted, and the verdict it replaced'), ...errors, '404': errorResponse } } },
+      '/v1/feedback': { get: { summary: 'Verdicts on alerts of your tenant, newest first (texts redacted)', ...secured('admin,analyst'), parameters: queryParams(feedbackQuerySchema), responses: { '200': ok('A page of verdicts'), ...errors } } },
+      '/v1/detectors': { get: { summary: 'Registered prompt_injection versions with their metrics, the active one and the activation history (activate and roll back with the rampart CLI)', ...secured('admin'), responses: { '200': ok('Versions, active, loaded by this process, history'), ...errors } } },
       '/v1/policies': {
         get: { summary: 'List policy versions', ...secured('admin,analyst'), responses: { '200': ok('Versions and the active one'), ...errors } },
         post: { summary: 'Create a policy version (immutable)', ...secured('admin'), requestBody: body(policyCreateSchema), responses: { '201': ok('The new version'), ...errors } },

@@ -12,6 +12,7 @@ import type { Notifier } from '../alerts/notifier.js'
 import { ShieldService } from '../shield/service.js'
 import { MemoryShieldState } from '../shield/state.js'
 import { RedisShieldState } from '../store/redis/shield-state.js'
+import { DetectorWatcher } from '../detectors/registry.js'
 import { AlertService } from './alert-service.js'
 import { openBackends } from './backends.js'
 import { LOG_REDACT, buildApp } from './app.js'
@@ -71,6 +72,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   let upstream: Upstream | undefined
   let monitor: MonitorOps | undefined
   let shield: ShieldService | undefined
+  let detectors: DetectorWatcher | undefined
   // Components built before the app log through it once it exists (the app owns the pino instance).
   let appLog: FastifyInstance['log'] | undefined
   const log = {
@@ -152,6 +154,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
             { ...(config.shadowPolicy === undefined ? {} : { policyFile: config.shadowPolicy }), ...(config.shadowDetector === undefined ? {} : { detectorDir: config.shadowDetector }) },
             { captures: monitor.captures, registry: metrics.registry, logger: log, maxQueue: config.shadowQueue },
           )
+    // prompt_injection scores with the version active in the store, re-read every detectorPollMs (detectors/registry.ts).
+    detectors = new DetectorWatcher({ store, pollMs: config.detectorPollMs, logger: { info: (obj, msg) => appLog?.info(obj, msg), error: log.error } })
+    await detectors.start()
     const services: GatewayServices = {
       config,
       store,
@@ -167,6 +172,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       monitor,
       ...(shield === undefined ? {} : { shield }),
       ...(shadow === undefined ? {} : { shadow }),
+      detectors,
       ...(config.redis === undefined ? {} : { readiness: async () => void (await limiter!.ping?.()) }),
     }
     const app = buildApp(services, {
@@ -201,6 +207,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
           await dispatcher?.stop({ flush: true })
           await limiter?.close()
           await upstream?.close()
+          await detectors?.stop()
           await store.close()
         })()),
     }
@@ -210,6 +217,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     await dispatcher?.stop({ flush: false }).catch(() => undefined)
     await limiter?.close().catch(() => undefined)
     await upstream?.close().catch(() => undefined)
+    await detectors?.stop().catch(() => undefined)
     await store.close().catch(() => undefined)
     throw error
   }

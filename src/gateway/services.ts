@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { DetectorWatcher } from '../detectors/registry.js'
 import type { MonitorOps } from '../monitor/ops/monitor-ops.js'
 import type { ShieldService } from '../shield/service.js'
 import type { Store } from '../store/types.js'
@@ -35,4 +36,6 @@ export interface GatewayServices {
   shield?: ShieldService
   /** A candidate policy/model scanned in shadow beside the active one (shadow.ts); absent unless configured. */
   shadow?: ShadowService
+  /** Keeps prompt_injection on the detector version active in the store (detectors/registry.ts); absent: the shipped weights. */
+  detectors?: DetectorWatcher
 }

@@ -15,7 +15,7 @@ function config(flags: Record<string, unknown>): GatewayConfig {
   return loadGatewayConfig({ flags: rest, env: process.env, ...(typeof file === 'string' ? { file } : {}) })
 }
 
-function parseFlags<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+export function parseFlags<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
   const parsed = schema.safeParse(raw)
   if (!parsed.success) {
     const { message, path } = describeIssues(parsed.error.issues, 'flags')
@@ -25,7 +25,7 @@ function parseFlags<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
   return parsed.data
 }
 
-async function withBackends<T>(flags: Record<string, unknown>, run: (b: Backends, c: GatewayConfig) => Promise<T>): Promise<T> {
+export async function withBackends<T>(flags: Record<string, unknown>, run: (b: Backends, c: GatewayConfig) => Promise<T>): Promise<T> {
   const c = config(flags)
   const backends = await openBackends(c)
   try {
