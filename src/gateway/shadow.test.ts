@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Registry } from 'prom-client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { main } from '../cli/main.js'
 import { decodeWeights, encodeWeights } from '../detectors/injection/weights-format.js'
 import { createGuard } from '../guard.js'
 import { CaptureService, type CaptureInput } from '../monitor/capture.js'
@@ -78,6 +79,23 @@ describe('shadow mode', () => {
     expect((await gw.call('/v1/shadow?since=yesterday', { key: admin })).status).toBe(400)
     const doc = (await (await gw.call('/openapi.json')).json()) as { paths: Record<string, unknown> }
     expect(Object.keys(doc.paths)).toContain('/v1/shadow')
+  })
+
+  it('rampart replay --shadow reports the stored disagreements offline, in the replay format', async () => {
+    const out: string[] = []
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true))
+    const html = join(dir, 'shadow.html')
+    try {
+      expect(await main(['node', 'rampart', 'replay', '--shadow', '--since', '1h', '--data-dir', gw.dataDir, '--json', '--html', html])).toBe(0)
+    } finally {
+      spy.mockRestore()
+    }
+    const report = JSON.parse(out.join('')) as { candidate: unknown; totals: { captures: number }; changes: { newBlocks: number }; byScanner: Record<string, { newBlocks: number }> }
+    expect(report.candidate).toEqual({ shadow: true })
+    expect(report.totals.captures).toBe(1)
+    expect(report.changes.newBlocks).toBe(1)
+    expect(report.byScanner.word_filter?.newBlocks).toBe(1)
+    expect(readFileSync(html, 'utf8')).toContain('<svg')
   })
 
   it('captures /v1/guard traffic when guardCaptureSampleRate opts in (sealed, source guard, with the verdict and its latency)', async () => {

@@ -80,6 +80,11 @@ export function actionsOf(findings: readonly Finding[]): Record<string, Action> 
   return out
 }
 
+/** A verdict stored as guard signals (shadow mode's candidate), as the accumulator reads it: no findings, so no spans. */
+export function storedVerdict(signals: GuardSignals): Verdict {
+  return { decision: signals.decision as Action, actions: signals.actions ?? {}, latencyMs: signals.latencyMs === undefined ? [] : [signals.latencyMs], findings: [] }
+}
+
 /** Scans an item's texts with the candidate: input as a prompt, output as the answer to it (with the recorded context). */
 export async function scanItem(guard: Guard, item: ReplayItem): Promise<Verdict> {
   const verdict: Verdict = { decision: 'allow', actions: {}, latencyMs: [], findings: [] }
@@ -359,5 +364,18 @@ export async function runReplay(options: RunReplayOptions): Promise<void> {
       else await options.accumulator.add({ item, candidate: await scanItem(options.guard, item) })
     }
     options.onProgress?.(options.accumulator.count)
+  }
+}
+
+/** Adds stored shadow records (enforced verdict as recorded, shadow verdict as candidate) to the accumulator: no scanning. */
+export async function addShadowRecords(accumulator: ReplayAccumulator, records: AsyncIterable<OpenedCapture | { unreadable: true }>, onProgress?: (done: number) => void): Promise<void> {
+  for await (const c of records) {
+    if ('unreadable' in c) accumulator.skip('unreadable')
+    else {
+      const item = replayItem(c)
+      if (item === undefined || c.shadow === undefined) accumulator.skip('noText')
+      else await accumulator.add({ item, candidate: storedVerdict(c.shadow) })
+    }
+    onProgress?.(accumulator.count)
   }
 }

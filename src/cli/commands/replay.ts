@@ -20,6 +20,7 @@ export function registerReplayCommand(program: Command, setCode: (code: number) 
       .option('--out <file>', 'write the JSON report')
       .option('--html <file>', 'write a self-contained HTML page with charts')
       .option('--examples <n>', 'examples kept per kind of change (redacted excerpts)', '5')
-      .option('--json', 'print the JSON report instead of the summary'),
+      .option('--json', 'print the JSON report instead of the summary')
+      .option('--shadow', 'report the disagreements shadow mode stored (enforced vs shadow verdict) instead of replaying a candidate'),
   ).action(async (opts: Record<string, unknown>) => setCode(await (await import('./replay-run.js')).runReplayCommand(opts)))
 }

@@ -3,9 +3,8 @@ import { z } from 'zod'
 import { RampartError } from '../../core/errors.js'
 import { CaptureService } from '../../monitor/capture.js'
 import { sinceTime } from '../../replay/duration.js'
-import { ReplayAccumulator, replayItem, type Verdict } from '../../replay/replay.js'
+import { ReplayAccumulator, addShadowRecords } from '../../replay/replay.js'
 import { SHADOW_MODEL_ID, storedCaptures } from '../../replay/source.js'
-import type { Action } from '../../core/types.js'
 import type { GatewayServices } from '../services.js'
 import { parseInput } from '../schemas.js'
 
@@ -35,14 +34,7 @@ export function shadowRoutes(app: FastifyInstance, services: GatewayServices): v
     const captures = new CaptureService({ store: services.store, sealer: services.sealer })
     if (q.format === 'report') {
       const acc = new ReplayAccumulator({ examplesPerKind: 5, excerpt: (text, findings) => services.alerts.excerpt(text, findings) })
-      for await (const c of storedCaptures(services.store, captures, { tenant: principal.tenant, since, until, modelId: SHADOW_MODEL_ID })) {
-        if ('unreadable' in c) acc.skip('unreadable')
-        else {
-          const item = replayItem(c)
-          if (item === undefined || c.shadow === undefined) acc.skip('noText')
-          else await acc.add({ item, candidate: storedVerdict(c.shadow) })
-        }
-      }
+      await addShadowRecords(acc, storedCaptures(services.store, captures, { tenant: principal.tenant, since, until, modelId: SHADOW_MODEL_ID }))
       return { shadow: status, report: acc.report({ candidate: services.shadow?.candidate ?? {}, window: { tenant: principal.tenant, since, until } }) }
     }
     const page = await services.store.listCaptures({ tenant: principal.tenant, modelId: SHADOW_MODEL_ID, receivedSince: since, receivedUntil: until, limit: q.limit, ...(q.cursor === undefined ? {} : { cursor: q.cursor }) })
@@ -67,10 +59,4 @@ export function shadowRoutes(app: FastifyInstance, services: GatewayServices): v
     }
     return { shadow: status, items, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) }
   })
-}
-
-/** The verdict stored by shadow mode, as the replay accumulator reads it. */
-function storedVerdict(signals: { decision: string; actions?: Record<string, Action>; latencyMs?: number }): Verdict {
-  const actions = signals.actions ?? {}
-  return { decision: signals.decision as Action, actions, latencyMs: signals.latencyMs === undefined ? [] : [signals.latencyMs], findings: [] }
 }
