@@ -57,13 +57,19 @@ describe('model directories and metrics', () => {
     const noMetrics = craftModelDir('nometrics', 0.5)
     writeFileSync(join(noMetrics, 'metrics.json'), '[1, 2]')
     expect(() => readModelDir(noMetrics, at)).toThrow(/must hold a JSON object/)
+    const mixed = craftModelDir('mixed', 0.5)
+    writeFileSync(join(mixed, 'metrics.json'), JSON.stringify({ version: 'a'.repeat(64), dev: {} }))
+    expect(() => readModelDir(mixed, at)).toThrow(/describes version aaaaaaaaaaaa but weights\.bin is/)
     const noCard = craftModelDir('nocard', 0.5)
     rmSync(join(noCard, 'MODEL_CARD.md'))
     expect(() => readModelDir(noCard, at)).toThrow(/cannot read .*MODEL_CARD\.md/)
   })
 
   it('compares the numeric figures of two metrics.json side by side', () => {
-    const rows = compareMetrics({ dev: { ensemble: { f1: 0.9, fpr: 0.01 } }, devFamilyRecall: { base64: 1 }, grid: [1], chosen: { l2: 1 } }, { dev: { ensemble: { f1: 0.95 } }, extra: { x: 2 } })
+    const rows = compareMetrics(
+      { dev: { ensemble: { f1: 0.9, fpr: 0.01 } }, devFamilyRecall: { base64: 1 }, grid: [1], chosen: { l2: 1 }, comparison: { current: { f1: 1 } }, loso: { perSource: { x: { recall: 1 } } } },
+      { dev: { ensemble: { f1: 0.95 } }, extra: { x: 2 } },
+    )
     expect(rows).toEqual([
       { metric: 'dev.ensemble.f1', a: 0.9, b: 0.95, delta: expect.closeTo(0.05, 10) },
       { metric: 'dev.ensemble.fpr', a: 0.01, b: undefined, delta: undefined },

@@ -59,9 +59,15 @@ export function readModelDir(dir: string, meta: { description?: string; by: stri
     throw inputError(where, `${where}: ${join(abs, 'metrics.json')} is not valid JSON: ${(cause as Error).message}`, cause)
   }
   if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) throw inputError(where, `${where}: ${join(abs, 'metrics.json')} must hold a JSON object`)
+  const id = weightsId(weights)
+  // `rampart train injection` records the weights' sha256 as `version`: metrics of other weights must not be registered with these.
+  const claimed = (metrics as { version?: unknown }).version
+  if (typeof claimed === 'string' && /^[0-9a-f]{64}$/.test(claimed) && claimed !== id) {
+    throw inputError(where, `${where}: ${join(abs, 'metrics.json')} describes version ${claimed.slice(0, 12)} but weights.bin is ${id.slice(0, 12)}: the files come from different trainings`)
+  }
   const heading = modelCard.split('\n').find((l) => l.startsWith('#'))?.replace(/^#+\s*/, '').trim()
   return {
-    id: weightsId(weights),
+    id,
     detector: INJECTION_DETECTOR,
     size: weights.byteLength,
     weights,
@@ -110,6 +116,9 @@ export interface MetricRow {
   delta: number | undefined
 }
 
+/** Top-level parts of metrics.json that describe training rather than measure the model (shown with `all`). */
+const SETTINGS = new Set(['data', 'chosen', 'grid', 'inputs', 'seed', 'comparison', 'reliabilityDev', 'hyperParametersFrom'])
+
 function numericLeaves(value: unknown, prefix: string, out: Map<string, number>, all: boolean): void {
   if (typeof value === 'number' && Number.isFinite(value)) {
     out.set(prefix, value)
@@ -117,7 +126,7 @@ function numericLeaves(value: unknown, prefix: string, out: Map<string, number>,
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return
   for (const [key, child] of Object.entries(value)) {
-    if (!all && (key === 'perSource' || key === 'grid' || key === 'chosen' || key === 'data')) continue
+    if (!all && (key === 'perSource' || (prefix === '' && SETTINGS.has(key)))) continue
     numericLeaves(child, prefix === '' ? key : `${prefix}.${key}`, out, all)
   }
 }
