@@ -204,4 +204,14 @@ describe('ShadowService', () => {
     expect(stored[0]!.shadow).toMatchObject({ decision: 'block', actions: { prompt_injection: 'block' } })
     expect(service.candidate).toMatchObject({ detector: { dir: model } })
   })
+
+  it('with a model directory alone and a policy that reads no weights, never disagrees and says so once', async () => {
+    const { service, stored, logs } = await setup({ detectorDir: join(dir, 'model') })
+    const active = await createGuard({ policy: { version: 1, input: { prompt_injection: { options: { detector: 'heuristic' } } } } })
+    const result = await active.scanInput(TEXT)
+    for (let i = 0; i < 3; i++) service.observe({ tenant: 't', requestId: `h${i}`, direction: 'input', text: TEXT, active, result })
+    await service.idle()
+    expect(stored).toHaveLength(0)
+    expect(logs.map((l) => l.msg)).toEqual(['shadow: the active policy does not use the candidate model'])
+  })
 })

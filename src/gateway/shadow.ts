@@ -161,7 +161,16 @@ export class ShadowService {
     let g = this.#byActive.get(active)
     if (g === undefined) {
       // A model directory alone: the active policy (per tenant, per version) with the candidate weights.
-      g = createGuard({ policy: parsePolicy(policyWithDetector(active.policy, this.#detector!, 'config.shadowDetector'), this.#registry, 'policy'), registry: this.#registry })
+      let policy: unknown
+      try {
+        policy = policyWithDetector(active.policy, this.#detector!, 'config.shadowDetector')
+      } catch (error) {
+        // This policy reads no model weights (prompt_injection off, or its heuristic detector): the
+        // candidate is the active guard itself, so it never disagrees. Said once per policy, not per text.
+        this.#logger?.warn({ policy: active.policy.name, err: (error as Error).message }, 'shadow: the active policy does not use the candidate model')
+        policy = undefined
+      }
+      g = policy === undefined ? Promise.resolve(active) : createGuard({ policy: parsePolicy(policy, this.#registry, 'policy'), registry: this.#registry })
       this.#byActive.set(active, g)
     }
     return g
