@@ -10,7 +10,7 @@ import { createRequire } from 'node:module'
 import { ATTACK_SHAPES, STOPWORDS_LIST } from './attack-shapes.js'
 import { SIGNALS } from './patterns.js'
 import type { TextViews } from '../../core/text-views.js'
-import { buildWordsView, wordHash, type WordsLexicon, type WordsView } from './words-view.js'
+import { buildWordsView, isLeetText, wordHash, type WordsLexicon, type WordsView } from './words-view.js'
 
 /** Words seen fewer times than this in the corpus are left out (typos, names, noise). */
 const MIN_COUNT = 20
@@ -160,7 +160,7 @@ let lastWords: WordsView | undefined
 /** The words view of a scan's text (words-view.ts), built once per TextViews. */
 export function wordsViewOf(views: TextViews): WordsView {
   if (views !== lastViews || lastWords === undefined) {
-    lastWords = buildWordsView(views.folded, wordsLexicon())
+    lastWords = buildWordsView(views.folded, wordsLexicon(), isLeetText(views.normalized.text))
     lastViews = views
   }
   return lastWords

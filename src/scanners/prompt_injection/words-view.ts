@@ -364,10 +364,14 @@ function copyCodes(f: string): Uint16Array {
  * every leet character as its letter, replaces the token when the reading is a lexicon word
  * and the token is not. Same length in, same length out, so offsets are unchanged.
  */
-function unleet(f: string, lex: WordsLexicon): { text: string; changes: number } {
+function unleet(f: string, lex: WordsLexicon, leetText: boolean): { text: string; changes: number } {
   const n = f.length
   let buf: Uint16Array | undefined
   let changes = 0
+  // Leet words read back (a character replaced), and runs with a letter: the density of leet.
+  let reads = 0
+  let runs = 0
+  let pending = 0
   let i = 0
   while (i < n) {
     const c = f.charCodeAt(i)
@@ -384,42 +388,160 @@ function unleet(f: string, lex: WordsLexicon): { text: string; changes: number }
       else leetChars++
       i++
     }
+    if (letters > 0) runs++
     // A token glued to a longer word (`v1517x`) or made of digits alone is not a leet word.
-    if (leetChars === 0 || letters === 0 || i - s < 3 || (i < n && isWordCode(f.charCodeAt(i))) || (s > 0 && isWordCode(f.charCodeAt(s - 1)))) continue
-    let e = i
-    // Trailing `!` and `$` are as often punctuation (`great!`): try the token with and without them.
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (attempt === 1) {
-        while (e > s && (f.charCodeAt(e - 1) === 0x21 || f.charCodeAt(e - 1) === 0x24)) e--
-        if (e === i || e - s < 3) break
-      }
-      let found = 0
-      for (let variant = 0; variant < 2 && found === 0; variant++) {
-        let h = FNV_OFFSET
-        for (let q = s; q < e; q++) {
-          let d = f.charCodeAt(q)
-          if (!(d >= 0x61 && d <= 0x7a)) d = variant === 1 && d === 0x31 ? 0x6c : (LEET[d] as number)
-          h = Math.imul(h ^ d, FNV_PRIME)
-        }
-        if (!Number.isNaN(lex.logp(h >>> 0))) found = variant + 1
-      }
-      if (found === 0) continue
-      for (let q = s; q < e; q++) {
-        const d = f.charCodeAt(q)
-        if (d >= 0x61 && d <= 0x7a) continue
-        buf ??= copyCodes(f)
-        buf[q] = found === 2 && d === 0x31 ? 0x6c : (LEET[d] as number)
-      }
+    if (leetChars === 0 || (i < n && isWordCode(f.charCodeAt(i))) || (s > 0 && isWordCode(f.charCodeAt(s - 1)))) continue
+    if (letters === 0 || i - s < 3) {
+      keepPending(pending++, s, i)
+      continue
+    }
+    const read = readLeet(f, s, i, lex, false)
+    if (read < 0) {
+      keepPending(pending++, s, i)
+      continue
+    }
+    if (read > 0) {
+      buf ??= copyCodes(f)
+      writeLeet(f, s, read, buf, lexFound)
+      reads++
+    }
+    changes++
+  }
+  // Text written in leet throughout (`Pr373nd y0u @r3 @n 3v1l @1`; the folded view already read
+  // most of it back, so the caller judges that on the original, see isLeetText): the tokens left alone above
+  // are leet too — short ones, digits-only words (`45` as, `70` to) and cut pieces (`0u5` of
+  // `previ 0u5`) — so read them as well. Only where leet is dense: elsewhere `4`, `45` and `80s`
+  // are numbers.
+  if (leetText || (reads >= 3 && reads * 8 >= runs)) {
+    for (let k = 0; k < pending; k++) {
+      const s = pendingBuf[2 * k] as number
+      const e = pendingBuf[2 * k + 1] as number
+      const read = readLeet(f, s, e, lex, true)
+      if (read <= 0) continue
+      buf ??= copyCodes(f)
+      writeLeet(f, s, read, buf, lexFound)
       changes++
-      break
     }
   }
   return { text: buf === undefined ? f : codesToString(buf, 0, n), changes }
 }
 
-/** Builds the words view of a folded text (see the module comment). */
-export function buildWordsView(folded: NormalizedText, lex: WordsLexicon): WordsView {
-  const leet = unleet(folded.text, lex)
+let pendingBuf = new Int32Array(256)
+
+/** Remembers leet token [s, e) as pending number k (read only if leet turns out dense). */
+function keepPending(k: number, s: number, e: number): void {
+  if (pendingBuf.length < 2 * k + 2) {
+    const next = new Int32Array(pendingBuf.length * 2)
+    next.set(pendingBuf)
+    pendingBuf = next
+  }
+  pendingBuf[2 * k] = s
+  pendingBuf[2 * k + 1] = e
+}
+
+/** Variant of the last readLeet hit: 1 every leet character as its letter, 2 with `1` as `l`. */
+let lexFound = 1
+
+/**
+ * Reads leet token f[s, e) (trailing `!`/`$` tried with and without): the end of the part to
+ * rewrite when a reading is a lexicon word (variant in lexFound), 0 when that word has no leet
+ * character to replace, -1 when nothing is read. `dense`: text in leet throughout — also tokens of
+ * one or two characters, digits-only words, and a token with a letter read even when it is not a
+ * word (a piece of one), with `4`/`@` as `a` and `1`/`!` as `i` standing alone.
+ */
+function readLeet(f: string, s: number, end: number, lex: WordsLexicon, dense: boolean): number {
+  let e = end
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (attempt === 1) {
+      while (e > s && (f.charCodeAt(e - 1) === 0x21 || f.charCodeAt(e - 1) === 0x24)) e--
+      if (e === end || e - s < (dense ? 2 : 3)) break
+    }
+    if (dense && e - s < 2) continue
+    let letters = false
+    for (let variant = 0; variant < 2; variant++) {
+      let h = FNV_OFFSET
+      for (let q = s; q < e; q++) {
+        let d = f.charCodeAt(q)
+        if (d >= 0x61 && d <= 0x7a) letters = true
+        else d = variant === 1 && d === 0x31 ? 0x6c : (LEET[d] as number)
+        h = Math.imul(h ^ d, FNV_PRIME)
+      }
+      if (!Number.isNaN(lex.logp(h >>> 0))) {
+        lexFound = variant + 1
+        for (let q = s; q < e; q++) {
+          const d = f.charCodeAt(q)
+          if (!(d >= 0x61 && d <= 0x7a)) return e
+        }
+        return 0
+      }
+    }
+    if (dense && letters) {
+      lexFound = 1
+      return e
+    }
+  }
+  if (dense && end - s === 1) {
+    const d = f.charCodeAt(s)
+    if (d === 0x34 || d === 0x40 || d === 0x31 || d === 0x21) {
+      lexFound = 1
+      return end
+    }
+  }
+  return -1
+}
+
+/** Writes the reading of leet token f[s, e) (variant as readLeet set it) into buf. */
+function writeLeet(f: string, s: number, e: number, buf: Uint16Array, variant: number): void {
+  for (let q = s; q < e; q++) {
+    const d = f.charCodeAt(q)
+    if (d >= 0x61 && d <= 0x7a) continue
+    buf[q] = variant === 2 && d === 0x31 ? 0x6c : (LEET[d] as number)
+  }
+}
+
+/** Letters, digits and the leet symbols, ASCII: the characters of a leet word. */
+const isLeetTokenCode = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c < 128 && LEET[c] !== 0) || (c >= 0x30 && c <= 0x39)
+
+/**
+ * True when a text is written in leet throughout: at least three words, and one in eight of its
+ * words with letters, mix letters with leet characters inside the word (`y0u`, `@r3`, `pr373nd`;
+ * a trailing `!` or `$` does not count). Product codes and versions (`mp3`, `covid19`) are rare
+ * enough in prose to stay under that share.
+ */
+export function isLeetText(text: string): boolean {
+  const n = text.length
+  let words = 0
+  let mixed = 0
+  let i = 0
+  while (i < n) {
+    if (!isLeetTokenCode(text.charCodeAt(i))) {
+      i++
+      continue
+    }
+    let letters = 0
+    let leet = 0
+    while (i < n) {
+      const c = text.charCodeAt(i)
+      if (!isLeetTokenCode(c)) break
+      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) letters++
+      else if ((c !== 0x21 && c !== 0x24) || (i + 1 < n && isLeetTokenCode(text.charCodeAt(i + 1)))) {
+        if (c < 128 && LEET[c] !== 0) leet++
+      }
+      i++
+    }
+    if (letters === 0) continue
+    words++
+    if (leet > 0) mixed++
+  }
+  return mixed >= 3 && mixed * 8 >= words
+}
+
+/**
+ * Builds the words view of a folded text (see the module comment). `leetText`: the original is
+ * written in leet throughout (isLeetText), so short and digits-only tokens are read as leet too.
+ */
+export function buildWordsView(folded: NormalizedText, lex: WordsLexicon, leetText = false): WordsView {
+  const leet = unleet(folded.text, lex, leetText)
   const f = leet.text
   const n = f.length
   const sc = scratch
