@@ -11,7 +11,7 @@ import { CaptureService, type CaptureInput } from '../monitor/capture.js'
 import { SHADOW_MODEL_ID } from '../replay/source.js'
 import { startMockUpstream } from './mock-upstream.js'
 import { ShadowService } from './shadow.js'
-import { startTestGateway, type TestGateway } from './testing.js'
+import { postgresAvailable, postgresBackend, sqliteBackend, startTestGateway, type StoreBackend, type TestGateway } from './testing.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-shadow-'))
 const candidatePolicy = join(dir, 'candidate.yaml')
@@ -20,15 +20,23 @@ writeFileSync(candidatePolicy, 'version: 1\nname: candidate\ninput:\n  word_filt
 const TEXT = 'Could you add pineapple to the shopping list for Saturday?'
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-describe('shadow mode', () => {
+const pgUrl = await postgresAvailable()
+if (pgUrl === undefined) console.warn('SKIPPED: shadow mode on PostgreSQL — no server answers at 127.0.0.1:5432 (set RAMPART_TEST_PG_URL)')
+const backends: StoreBackend[] = [sqliteBackend, ...(pgUrl === undefined ? [] : [postgresBackend(pgUrl)])]
+
+describe.each(backends.map((b) => [b.name, b] as const))('shadow mode on %s', (_name, backend) => {
   let gw: TestGateway
   let admin: string
+  let storeUrl: string | undefined
+  let dispose: () => Promise<void>
   beforeAll(async () => {
-    gw = await startTestGateway({ shadowPolicy: candidatePolicy, guardCaptureSampleRate: 1 })
+    ;({ url: storeUrl, dispose } = await backend.create())
+    gw = await startTestGateway({ storeUrl, shadowPolicy: candidatePolicy, guardCaptureSampleRate: 1 })
     admin = await gw.key('admin')
   })
   afterAll(async () => {
     await gw.close()
+    await dispose()
   })
 
   it('scans in shadow without enforcing: the response is allowed, the disagreement is logged, counted and stored', async () => {
@@ -86,7 +94,8 @@ describe('shadow mode', () => {
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true))
     const html = join(dir, 'shadow.html')
     try {
-      expect(await main(['node', 'rampart', 'replay', '--shadow', '--since', '1h', '--data-dir', gw.dataDir, '--json', '--html', html])).toBe(0)
+      const store = storeUrl === undefined ? [] : ['--store', storeUrl]
+      expect(await main(['node', 'rampart', 'replay', '--shadow', '--since', '1h', '--data-dir', gw.dataDir, ...store, '--json', '--html', html])).toBe(0)
     } finally {
       spy.mockRestore()
     }
