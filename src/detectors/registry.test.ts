@@ -168,6 +168,13 @@ describe.each(backends.map((b) => [b.name, b] as const))('detector registry in t
     expect(compared.out).toMatch(/dev\.ensemble\.f1\s+0\.9\d+\s+0\.5000\s+-0\.4\d+/)
     expect((await cli('detectors', 'compare', 'builtin', model, '--json')).out).toContain('"metric": "dev.ensemble.recall"')
 
+    // The active version written back out is the registered directory, byte for byte.
+    const exported = join(dir, `exported-${name}`)
+    expect((await cli('detectors', 'export', 'active', '--out', exported)).code).toBe(0)
+    for (const file of ['weights.bin', 'MODEL_CARD.md']) expect(readFileSync(join(exported, file)).equals(readFileSync(join(model, file)))).toBe(true)
+    expect(readModelDir(exported, { by: 'cli', at: '2026-11-26T10:00:00.000Z' }).id).toBe(id)
+    expect((await cli('detectors', 'export', 'active', '--out', exported)).code).toBe(2)
+
     expect((await cli('detectors', 'rollback')).out).toContain(`rolled back prompt_injection from ${id.slice(0, 12)} to builtin`)
     await waitFor('the rollback to restore the shipped verdict', async () => ((await decision()) === 'allow' ? true : undefined))
     expect((await cli('detectors', 'rollback')).code).toBe(1)

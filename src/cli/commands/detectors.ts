@@ -3,7 +3,9 @@
  * the store directly. Gateways sharing the store pick an activation up within their
  * detectorPollMs (detectors/registry.ts).
  */
-import { existsSync, statSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { RampartError } from '../../core/errors.js'
 import { BUILTIN_VERSION, INJECTION_DETECTOR, builtinSummary, compareMetrics, readModelDir, resolveVersionRef } from '../../detectors/registry.js'
@@ -129,6 +131,28 @@ export async function runDetectorsHistory(flags: Record<string, unknown>): Promi
     }
     if (history.length === 0) await writeLine(`${INJECTION_DETECTOR}: no activation yet (the built-in weights)`)
     for (const h of history) await writeLine(`${String(h.seq).padStart(4)}  ${h.at}  ${h.action.padEnd(9)}${short(h.versionId).padEnd(14)}by ${h.by}`)
+    return 0
+  })
+}
+
+/** `rampart detectors export ID --out DIR`: a registered (or the active) version as a model directory. */
+export async function runDetectorsExport(ref: string, flags: Record<string, unknown>): Promise<number> {
+  const { out, ...rest } = parseFlags(z.looseObject({ out: z.string().min(1) }), flags)
+  if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) throw new RampartError('RAMPART_ERR_INPUT_INVALID', `--out: ${out} exists and is not an empty directory`, { path: '--out' })
+  return withBackends(rest, async ({ store }) => {
+    const id = ref === 'active' ? await activeId(store) : resolveVersionRef(ref, await store.listDetectorVersions(INJECTION_DETECTOR))
+    mkdirSync(out, { recursive: true })
+    if (id === null) {
+      const shipped = fileURLToPath(new URL('../../../models/injection/', import.meta.url))
+      for (const name of ['weights.bin', 'MODEL_CARD.md', 'metrics.json']) copyFileSync(join(shipped, name), join(out, name))
+    } else {
+      const version = await store.getDetectorVersion(INJECTION_DETECTOR, id)
+      if (version === undefined) throw new RampartError('RAMPART_ERR_NOT_FOUND', `ID: no registered ${INJECTION_DETECTOR} version ${id}`, { path: 'ID' })
+      writeFileSync(join(out, 'weights.bin'), version.weights)
+      writeFileSync(join(out, 'MODEL_CARD.md'), version.modelCard)
+      writeFileSync(join(out, 'metrics.json'), `${JSON.stringify(version.metrics, null, 2)}\n`)
+    }
+    await writeLine(`wrote ${INJECTION_DETECTOR} ${id ?? BUILTIN_VERSION} to ${out}`)
     return 0
   })
 }

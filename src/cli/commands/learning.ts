@@ -62,6 +62,13 @@ export function registerLearningCommands(program: Command, setCode: (code: numbe
   storeOptions(det.command('rollback').description('Return to the version active before the current activation (repeat to go further back, down to the built-in weights).')).action(
     async (opts: Record<string, unknown>) => setCode(await (await detectors()).runDetectorsRollback(opts)),
   )
+  storeOptions(
+    det
+      .command('export')
+      .description('Write a version back out as a model directory (weights.bin, MODEL_CARD.md, metrics.json), e.g. for `rampart train injection --current DIR` or `rampart replay --detector DIR`.')
+      .argument('<id>', "a version id or unique prefix, or 'active'")
+      .requiredOption('--out <dir>', 'the directory to create (must not exist or be empty)'),
+  ).action(async (id: string, opts: Record<string, unknown>) => setCode(await (await detectors()).runDetectorsExport(id, opts)))
   storeOptions(det.command('history').description('Activations and rollbacks, newest first.').option('--json', 'print JSON')).action(
     async (opts: Record<string, unknown>) => setCode(await (await detectors()).runDetectorsHistory(opts)),
   )
