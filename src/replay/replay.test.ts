@@ -57,6 +57,10 @@ describe('rampart replay', () => {
         { inferenceId: 'd', modelId: 'm', input: 'What time does the bakery open?', output: 'At eight.', guard: { decision: 'allow', flagged: false, scores: {} } },
         // Redacted by the proxy before it was captured: the candidate sees a placeholder, not the email.
         { inferenceId: 'f', modelId: 'm', input: 'Write to [EMAIL_1] tomorrow', output: 'Will do.', guard: guardSignals('redact', [{ scanner: 'pii', score: 1, action: 'redact' }]) },
+        // The answer was blocked (stored as the notice) by a leak of the system prompt the capture does not hold.
+        { inferenceId: 'g', modelId: 'm', input: 'Tell me a story about the sea', output: '[Rampart blocked this response: prompt_leak:CANARY (block, score 1.00)]', guard: guardSignals('block', [{ scanner: 'prompt_leak', score: 1, action: 'block' }]) },
+        // Flagged for echoing the system prompt: without it, the candidate cannot see the leak.
+        { inferenceId: 'h', modelId: 'm', input: 'What are your rules?', output: 'My rules say: be helpful and brief.', guard: guardSignals('flag', [{ scanner: 'prompt_leak', score: 0.7, action: 'flag' }]) },
         // A tabular model's capture: nothing to scan.
         { inferenceId: 'e', modelId: 'tabular', input: { amount: 3 }, output: 1 },
       ]
@@ -83,7 +87,7 @@ describe('rampart replay', () => {
     expect(code).toBe(0)
     const report = JSON.parse(readFileSync(json, 'utf8')) as ReplayReport
     expect(report.window.tenant).toBe('default')
-    expect(report.totals).toMatchObject({ captures: 6, replayed: 5, skipped: { noText: 1, unreadable: 0 }, compared: 4, comparedPerScanner: 3, undetermined: 1, texts: 10 })
+    expect(report.totals).toMatchObject({ captures: 8, replayed: 7, skipped: { noText: 1, unreadable: 0 }, compared: 4, comparedPerScanner: 3, undetermined: 3, texts: 13 })
     expect(report.changes).toMatchObject({ newBlocks: 2, lostBlocks: 1, lostRedactions: 1, unchanged: 1, stricter: 2, looser: 1 })
     expect(report.decisions.matrix.allow.block).toBe(1)
     expect(report.decisions.matrix.redact.block).toBe(1)
@@ -92,7 +96,9 @@ describe('rampart replay', () => {
     expect(report.byScanner.prompt_injection).toMatchObject({ newBlocks: 0, lostBlocks: 1 })
     // pii redacted then and now: no change for that scanner.
     expect(report.byScanner.pii).toMatchObject({ newRedactions: 0, lostRedactions: 0, candidateActive: 1 })
-    expect(report.latency.candidate?.texts).toBe(10)
+    expect(report.latency.candidate?.texts).toBe(13)
+    // Undetermined captures are in no change count, per scanner either.
+    expect(report.byScanner.prompt_leak).toBeUndefined()
     expect(report.latency.candidate!.p99).toBeGreaterThan(0)
     expect(report.latency.recorded).toMatchObject({ texts: 1, p50: 0.8 })
     const kinds = report.examples.map((e) => `${e.kind}:${e.id}`).sort()
@@ -122,9 +128,10 @@ describe('rampart replay', () => {
     expect(code).toBe(0)
     const report = JSON.parse(readFileSync(json, 'utf8')) as ReplayReport
     expect(report.candidate).toMatchObject({ policy: { name: 'default' }, detector: { dir: model, card: 'Candidate injection model (test)', metrics: { dev: { ensemble: { f1: 0.5 } } } } })
-    // a, c, d and f were not injections for the shipped model; every one is for this one.
-    expect(report.byScanner.prompt_injection?.newBlocks).toBe(3)
-    expect(report.changes.newBlocks).toBe(4)
+    // a, c, d, f, g and h were not injections for the shipped model; every one is for this one
+    // (g was blocked already: no change of decision; d has no per-scanner actions).
+    expect(report.byScanner.prompt_injection?.newBlocks).toBe(5)
+    expect(report.changes.newBlocks).toBe(5)
   })
 
   it('refuses a directory without weights, an unknown duration and a missing candidate, naming the flag', async () => {

@@ -12,10 +12,13 @@
  * A change is counted once per text: `block` gained is a new block, `block` lost a lost block,
  * and likewise flags and redactions (block → flag is a lost block and a new flag).
  *
- * The proxy captures the text as forwarded and answered, after redaction: what a recorded
- * `redact` removed is gone, so a candidate that no longer redacts it cannot be told from one
- * that still would. Such comparisons are counted as `undetermined`, not as lost redactions
- * (guard API captures and shadow records keep the text as scanned and have no such gap).
+ * Proxy captures do not hold everything the recorded verdict saw: the text is stored as
+ * forwarded and answered (after redaction; a blocked answer as the notice the client got), and
+ * without the request's system prompt and canaries. Where the candidate is *looser* than the
+ * recorded verdict and the missing part could explain it — a redaction whose text is gone, an
+ * answer withheld, a context-dependent scanner (prompt_leak, data_leak) — the capture is counted
+ * as `undetermined`, never as a lost block or redaction. Guard API captures and shadow records
+ * keep the text as scanned and its context, and have no such gap.
  */
 import type { Guard } from '../guard.js'
 import { actionRank } from '../core/spans.js'
@@ -42,13 +45,20 @@ export interface ReplayItem {
   output?: string
   context?: ScanContext
   recorded?: GuardSignals
+  /** What the recorded verdict saw that the capture lacks (proxy captures). */
+  gaps?: { redacted: boolean; outputWithheld: boolean; noContext: boolean }
 }
+
+/** Scanners whose verdict on an answer depends on the request context (system prompt, canaries, internal names). */
+const CONTEXT_SCANNERS = new Set(['prompt_leak', 'data_leak'])
 
 /** The texts of a capture to scan again; undefined for a capture with no text (a tabular model's features). */
 export function replayItem(capture: OpenedCapture): ReplayItem | undefined {
   const input = typeof capture.input === 'string' && capture.input.length > 0 ? capture.input : undefined
-  const output = typeof capture.output === 'string' && capture.output.length > 0 && !BLOCKED_NOTICE.test(capture.output) ? capture.output : undefined
+  const withheld = typeof capture.output === 'string' && BLOCKED_NOTICE.test(capture.output)
+  const output = typeof capture.output === 'string' && capture.output.length > 0 && !withheld ? capture.output : undefined
   if (input === undefined && output === undefined) return undefined
+  const proxy = capture.source.startsWith('proxy')
   return {
     id: capture.inferenceId,
     at: capture.at,
@@ -57,6 +67,7 @@ export function replayItem(capture: OpenedCapture): ReplayItem | undefined {
     ...(output === undefined ? {} : { output }),
     ...(capture.context === undefined ? {} : { context: capture.context }),
     ...(capture.guard === undefined ? {} : { recorded: capture.guard }),
+    ...(proxy ? { gaps: { redacted: true, outputWithheld: withheld, noContext: capture.context === undefined } } : {}),
   }
 }
 
@@ -190,9 +201,10 @@ export interface ReplayReport {
     /** Compared captures that also carry the recorded per-scanner actions. */
     comparedPerScanner: number
     /**
-     * Proxy captures redacted before they were stored, where the candidate decided less than
-     * `redact`: whether it would still redact cannot be known from the redacted text, so the
-     * decision is left out of `decisions` and `changes` (per scanner likewise).
+     * Proxy captures where the candidate is looser than the recorded verdict and the capture
+     * lacks what may explain it (text redacted before capture, a blocked answer stored as the
+     * notice, no request context for prompt_leak/data_leak): left out of `decisions` and
+     * `changes`, and per scanner likewise.
      */
     undetermined: number
     texts: number
@@ -273,9 +285,17 @@ export class ReplayAccumulator {
     }
     if (recorded.latencyMs !== undefined) this.#recordedLatency.push(recorded.latencyMs)
     const was = recorded.decision as Action
-    // Redacted before capture (proxy): below `redact` the candidate's verdict on the original text is unknown.
-    const redactedText = item.source.startsWith('proxy')
-    const unknowable = (r: Action, c: Action) => redactedText && r === 'redact' && actionRank(c) < actionRank('redact')
+    // Looser than recorded where the capture lacks what the recorded verdict saw: unknown, not lost.
+    const gaps = item.gaps
+    const recordedScanners = Object.keys(recorded.actions ?? {})
+    const unknowable = (r: Action, c: Action, scanner?: string) => {
+      if (gaps === undefined || actionRank(c) >= actionRank(r)) return false
+      if (gaps.outputWithheld) return true
+      if (gaps.redacted && r === 'redact') return true
+      // Without per-scanner actions any scanner may have acted: the context-dependent ones too.
+      const contextual = scanner === undefined ? recorded.actions === undefined || recordedScanners.some((id) => CONTEXT_SCANNERS.has(id)) : CONTEXT_SCANNERS.has(scanner)
+      return gaps.noContext && item.output !== undefined && contextual
+    }
     if (unknowable(was, candidate.decision)) {
       this.#undetermined++
       return
@@ -297,7 +317,7 @@ export class ReplayAccumulator {
       for (const id of [...ids].sort()) {
         const r = recorded.actions[id] ?? 'allow'
         const c = candidate.actions[id] ?? 'allow'
-        if (unknowable(r, c)) continue
+        if (unknowable(r, c, id)) continue
         let s = this.#byScanner.get(id)
         if (s === undefined) this.#byScanner.set(id, (s = { ...zeroCounts(), candidateActive: 0 }))
         if (c !== 'allow') s.candidateActive++

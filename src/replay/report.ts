@@ -22,7 +22,7 @@ const ms = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(3)
 export function renderSummary(r: ReplayReport): string {
   const t = r.totals
   const lines = [
-    `replayed ${t.replayed} of ${t.captures} captures (${t.texts} texts; ${t.skipped.noText} without text, ${t.skipped.unreadable} unreadable); compared with the recorded verdict: ${t.compared}${t.undetermined > 0 ? `; ${t.undetermined} undetermined (proxy text redacted before capture)` : ''}`,
+    `replayed ${t.replayed} of ${t.captures} captures (${t.texts} texts; ${t.skipped.noText} without text, ${t.skipped.unreadable} unreadable); compared with the recorded verdict: ${t.compared}${t.undetermined > 0 ? `; ${t.undetermined} undetermined (the proxy capture lacks what the recorded verdict saw)` : ''}`,
     `changes: ${CHANGE_KINDS.map((k) => `${LABEL[k]} ${r.changes[k]}`).join(', ')}; unchanged ${r.changes.unchanged}`,
   ]
   const scanners = Object.entries(r.byScanner).filter(([, s]) => CHANGE_KINDS.some((k) => s[k] > 0))
@@ -74,7 +74,7 @@ export function renderHtml(r: ReplayReport): string {
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:1100px;color:#111}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.4rem}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}td.chg{background:#fff7ed}pre{white-space:pre-wrap;margin:0;font-size:12px;max-width:520px}</style></head>
 <body><h1>Rampart replay report</h1>
 <p>Generated ${escapeHtml(r.generatedAt)} by <code>rampart replay</code>. Candidate: <code>${escapeHtml(JSON.stringify(r.candidate))}</code>. Tenant <code>${escapeHtml(r.window.tenant)}</code>, captures stored from ${escapeHtml(r.window.since)} to ${escapeHtml(r.window.until)}.</p>
-<p>${t.replayed} of ${t.captures} captures replayed (${t.texts} texts); ${t.skipped.noText} without text and ${t.skipped.unreadable} unreadable were skipped. ${t.compared} carry the verdict recorded when they passed and are compared; ${t.comparedPerScanner} of them also per scanner.${t.undetermined > 0 ? ` ${t.undetermined} proxy captures were redacted before they were stored and the candidate did not redact what is left: whether it would have redacted the original cannot be told, so they are left out.` : ''}</p>
+<p>${t.replayed} of ${t.captures} captures replayed (${t.texts} texts); ${t.skipped.noText} without text and ${t.skipped.unreadable} unreadable were skipped. ${t.compared} carry the verdict recorded when they passed and are compared; ${t.comparedPerScanner} of them also per scanner.${t.undetermined > 0 ? ` ${t.undetermined} proxy captures are left out as undetermined: the candidate is looser than the recorded verdict, and the capture lacks what may explain it (text redacted before capture, a blocked answer stored as the notice, no system prompt or canaries for prompt_leak and data_leak).` : ''}</p>
 ${changes}
 ${decisions}
 <h2>Recorded → candidate</h2>${matrix}
