@@ -8,7 +8,7 @@ import { foldForMatching, type NormalizedText } from '../../core/normalize.js'
 import type { TextViews } from '../../core/text-views.js'
 import { ATTACK_TRIGRAMS, STOPWORDS_LIST, trigramKey, wordHash } from './attack-shapes.js'
 import { wordsLexicon, wordsViewOf } from './lexicon.js'
-import { FAKE_DELIMITER_RE, type InjectionType, NON_LATIN_EXTRACTION_RE, NON_LATIN_OVERRIDE_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
+import { CAPS_DELIMITER_RE, FAKE_DELIMITER_RE, type InjectionType, NON_LATIN_EXTRACTION_RE, NON_LATIN_OVERRIDE_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
 
 /** One signal that fired, with where (UTF-16 offsets into the original text). */
 export interface SignalHit {
@@ -520,7 +520,7 @@ export function createHeuristicDetector(): InjectionDetector {
         const span = normalized.toOriginal(roleMarker.index, roleMarker.index + roleMarker[0].length)
         hits.push({ id: 'role_marker', type: 'INJECTION', weight: EXTRA_WEIGHTS.roleMarker, ...span, via: 'text' })
       }
-      const delimiter = hasAny(words, DELIMITER_WORDS) ? FAKE_DELIMITER_RE.exec(nt) : null
+      const delimiter = hasAny(words, DELIMITER_WORDS) ? (FAKE_DELIMITER_RE.exec(nt) ?? CAPS_DELIMITER_RE.exec(nt)) : null
       if (delimiter) {
         const span = normalized.toOriginal(delimiter.index, delimiter.index + delimiter[0].length)
         hits.push({ id: 'fake_delimiter', type: 'INJECTION', weight: EXTRA_WEIGHTS.fakeDelimiter, ...span, via: 'text' })
