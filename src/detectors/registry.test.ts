@@ -8,7 +8,7 @@ import { openStore } from '../store/open.js'
 import { postgresAvailable, postgresBackend, sqliteBackend, startTestGateway, type StoreBackend, type TestGateway } from '../gateway/testing.js'
 import { ActiveInjectionModel, shippedInjectionModel } from './injection/active-model.js'
 import { decodeWeights, encodeWeights } from './injection/weights-format.js'
-import { DetectorWatcher, compareMetrics, readModelDir, resolveVersionRef } from './registry.js'
+import { DetectorWatcher, compareMetrics, compareVersions, readModelDir, resolveVersionRef } from './registry.js'
 
 const SHIPPED_DIR = fileURLToPath(new URL('../../models/injection/', import.meta.url))
 /** A benign prompt the shipped ensemble allows. */
@@ -77,6 +77,14 @@ describe('model directories and metrics', () => {
       { metric: 'extra.x', a: undefined, b: 2, delta: undefined },
     ])
     expect(compareMetrics({ chosen: { l2: 1 } }, {}, true)).toEqual([{ metric: 'chosen.l2', a: 1, b: undefined, delta: undefined }])
+  })
+
+  it("adds each version's scanner-level evaluation, taking the parent's from the child's training when it has none", () => {
+    const parent = { id: 'p'.repeat(64), metrics: { dev: { ensemble: { f1: 0.9 } } } }
+    const child = { id: 'c'.repeat(64), metrics: { parent: parent.id, dev: { ensemble: { f1: 0.92 } }, comparison: { current: { redteam: { recall: 0.8 } }, candidate: { redteam: { recall: 0.95 } } } } }
+    expect(compareVersions(parent, child).find((r) => r.metric === 'evaluated.redteam.recall')).toEqual({ metric: 'evaluated.redteam.recall', a: 0.8, b: 0.95, delta: expect.closeTo(0.15, 10) })
+    const stranger = { id: 's'.repeat(64), metrics: { dev: { ensemble: { f1: 0.5 } } } }
+    expect(compareVersions(stranger, child).find((r) => r.metric === 'evaluated.redteam.recall')).toMatchObject({ a: undefined, b: 0.95 })
   })
 
   it('resolves ids, unique prefixes and builtin', () => {

@@ -131,6 +131,36 @@ function numericLeaves(value: unknown, prefix: string, out: Map<string, number>,
   }
 }
 
+interface Evaluated {
+  comparison?: { current?: unknown; candidate?: unknown }
+  parent?: unknown
+}
+
+/**
+ * A version's own scanner-level figures (dev, dev mutation families, red-team corpus) as
+ * `rampart train injection` recorded them (`comparison.candidate`); for a version without them
+ * (the built-in one), the figures the other version's training measured on it when it was that
+ * version's parent (`comparison.current`).
+ */
+function evaluated(self: { id: string; metrics: Record<string, unknown> }, other: { id: string; metrics: Record<string, unknown> }): unknown {
+  const mine = (self.metrics as Evaluated).comparison?.candidate
+  if (mine !== undefined) return mine
+  const theirs = other.metrics as Evaluated
+  return theirs.parent === self.id ? theirs.comparison?.current : undefined
+}
+
+/**
+ * Two versions side by side: every figure of their metrics.json (`compareMetrics`) and, under
+ * `evaluated.`, each one's scanner-level evaluation by `rampart train injection`.
+ */
+export function compareVersions(a: { id: string; metrics: Record<string, unknown> }, b: { id: string; metrics: Record<string, unknown> }, all = false): MetricRow[] {
+  const withEvaluated = (x: typeof a, y: typeof a) => {
+    const e = evaluated(x, y)
+    return e === undefined ? x.metrics : { ...x.metrics, evaluated: e }
+  }
+  return compareMetrics(withEvaluated(a, b), withEvaluated(b, a), all)
+}
+
 /**
  * Every numeric figure of two metrics.json side by side (dev precision, recall, F1, FPR, hard
  * FPR, per-family recall, LOSO…), in A's order then B's extras. Without `all`, the training

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { RampartError } from '../../core/errors.js'
-import { BUILTIN_VERSION, INJECTION_DETECTOR, builtinSummary, compareMetrics, readModelDir, resolveVersionRef } from '../../detectors/registry.js'
+import { BUILTIN_VERSION, INJECTION_DETECTOR, builtinSummary, compareVersions, readModelDir, resolveVersionRef } from '../../detectors/registry.js'
 import type { DetectorActivation, DetectorVersionSummary, Store } from '../../store/types.js'
 import { writeLine } from '../io.js'
 import { parseFlags, withBackends } from './gateway.js'
@@ -60,34 +60,38 @@ export async function runDetectorsList(flags: Record<string, unknown>): Promise<
 }
 
 /** A version's metrics from what a person typed: an id or prefix, `builtin`, or a model directory. */
-async function metricsOf(store: Store, ref: string, versions: readonly DetectorVersionSummary[], where: string): Promise<{ label: string; metrics: Record<string, unknown> }> {
+function metricsOf(ref: string, versions: readonly DetectorVersionSummary[], where: string): { id: string; label: string; metrics: Record<string, unknown> } {
   if (ref !== BUILTIN_VERSION && existsSync(ref) && statSync(ref).isDirectory()) {
     const record = readModelDir(ref, { by: 'cli', at: new Date().toISOString() }, where)
-    return { label: `${ref} (${short(record.id)})`, metrics: record.metrics }
+    return { id: record.id, label: `${ref} (${short(record.id)})`, metrics: record.metrics }
   }
   const id = resolveVersionRef(ref, versions, where)
-  if (id === null) return { label: BUILTIN_VERSION, metrics: builtinSummary().metrics }
+  if (id === null) {
+    const builtin = builtinSummary()
+    return { id: builtin.id, label: BUILTIN_VERSION, metrics: builtin.metrics }
+  }
   const v = versions.find((x) => x.id === id)!
-  return { label: short(id), metrics: v.metrics }
+  return { id, label: short(id), metrics: v.metrics }
 }
 
 export async function runDetectorsCompare(a: string, b: string, flags: Record<string, unknown>): Promise<number> {
   const { all, json, ...rest } = parseFlags(z.looseObject({ all: z.boolean().default(false), json: z.boolean().default(false) }), flags)
   return withBackends(rest, async ({ store }) => {
     const versions = await store.listDetectorVersions(INJECTION_DETECTOR)
-    const left = await metricsOf(store, a, versions, 'A')
-    const right = await metricsOf(store, b, versions, 'B')
-    const rows = compareMetrics(left.metrics, right.metrics, all)
+    const left = metricsOf(a, versions, 'A')
+    const right = metricsOf(b, versions, 'B')
+    const rows = compareVersions(left, right, all)
     if (json) {
       await writeLine(JSON.stringify({ a: left.label, b: right.label, rows }, null, 2))
       return 0
     }
     const fmt = (x: number | undefined) => (x === undefined ? '—' : Number.isInteger(x) ? String(x) : x.toFixed(4))
     const width = Math.max(6, ...rows.map((r) => r.metric.length)) + 2
-    await writeLine(`${'METRIC'.padEnd(width)}${`A ${left.label}`.padEnd(24)}${`B ${right.label}`.padEnd(24)}B − A`)
+    const [wa, wb] = [Math.max(12, left.label.length + 4), Math.max(12, right.label.length + 4)]
+    await writeLine(`${'METRIC'.padEnd(width)}${`A ${left.label}`.padEnd(wa)}${`B ${right.label}`.padEnd(wb)}B − A`)
     for (const r of rows) {
       const delta = r.delta === undefined ? '' : r.delta === 0 ? '0' : `${r.delta > 0 ? '+' : ''}${fmt(r.delta)}`
-      await writeLine(`${r.metric.padEnd(width)}${fmt(r.a).padEnd(24)}${fmt(r.b).padEnd(24)}${delta}`)
+      await writeLine(`${r.metric.padEnd(width)}${fmt(r.a).padEnd(wa)}${fmt(r.b).padEnd(wb)}${delta}`)
     }
     if (rows.length === 0) await writeLine('(neither metrics.json holds numeric figures)')
     return 0
