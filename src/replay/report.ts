@@ -33,6 +33,20 @@ export function renderSummary(r: ReplayReport): string {
   return lines.join('\n')
 }
 
+/** The candidate in words: the policy (name, file or stored version, sha256 prefix) and the model directory. */
+function describeCandidate(c: Record<string, unknown>): string {
+  if (c.shadow === true) return 'the shadow verdicts stored by shadow mode (recorded = enforced)'
+  const parts: string[] = []
+  const policy = c.policy as { name?: string; file?: string; activeVersion?: number; shipped?: string; sha256?: string } | undefined
+  if (policy !== undefined) {
+    const where = policy.file ?? (policy.activeVersion !== undefined ? `stored version ${policy.activeVersion}` : policy.shipped ?? '')
+    parts.push(`policy <b>${escapeHtml(policy.name ?? '?')}</b>${where === '' ? '' : ` (<code>${escapeHtml(where)}</code>${policy.sha256 === undefined ? '' : `, sha256 ${escapeHtml(policy.sha256.slice(0, 12))}…`})`}`)
+  }
+  const detector = c.detector as { dir?: string; card?: string } | undefined
+  if (detector !== undefined) parts.push(`prompt-injection model <code>${escapeHtml(detector.dir ?? '?')}</code>${detector.card === undefined ? '' : ` (${escapeHtml(detector.card)})`}`)
+  return parts.length === 0 ? `<code>${escapeHtml(JSON.stringify(c))}</code>` : parts.join(' with ')
+}
+
 /** The report as one HTML page. */
 export function renderHtml(r: ReplayReport): string {
   const t = r.totals
@@ -73,7 +87,7 @@ export function renderHtml(r: ReplayReport): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Rampart replay report</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:1100px;color:#111}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.4rem}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}td.chg{background:#fff7ed}pre{white-space:pre-wrap;margin:0;font-size:12px;max-width:520px}</style></head>
 <body><h1>Rampart replay report</h1>
-<p>Generated ${escapeHtml(r.generatedAt)} by <code>rampart replay</code>. Candidate: <code>${escapeHtml(JSON.stringify(r.candidate))}</code>. Tenant <code>${escapeHtml(r.window.tenant)}</code>, captures stored from ${escapeHtml(r.window.since)} to ${escapeHtml(r.window.until)}.</p>
+<p>Generated ${escapeHtml(r.generatedAt)} by <code>rampart replay</code>. Candidate: ${describeCandidate(r.candidate)}. Tenant <code>${escapeHtml(r.window.tenant)}</code>, captures stored from ${escapeHtml(r.window.since)} to ${escapeHtml(r.window.until)}.</p>
 <p>${t.replayed} of ${t.captures} captures replayed (${t.texts} texts); ${t.skipped.noText} without text and ${t.skipped.unreadable} unreadable were skipped. ${t.compared} carry the verdict recorded when they passed and are compared; ${t.comparedPerScanner} of them also per scanner.${t.undetermined > 0 ? ` ${t.undetermined} proxy captures are left out as undetermined: the candidate is looser than the recorded verdict, and the capture lacks what may explain it (text redacted before capture, a blocked answer stored as the notice, no system prompt or canaries for prompt_leak and data_leak).` : ''}</p>
 ${changes}
 ${decisions}
