@@ -160,7 +160,7 @@ let lastWords: WordsView | undefined
 /** The words view of a scan's text (words-view.ts), built once per TextViews. */
 export function wordsViewOf(views: TextViews): WordsView {
   if (views !== lastViews || lastWords === undefined) {
-    lastWords = buildWordsView(views.folded, wordsLexicon(), isLeetText(views.normalized.text))
+    lastWords = buildWordsView(views.folded, wordsLexicon(), () => isLeetText(views.normalized.text))
     lastViews = views
   }
   return lastWords

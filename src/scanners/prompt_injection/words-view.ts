@@ -364,7 +364,7 @@ function copyCodes(f: string): Uint16Array {
  * every leet character as its letter, replaces the token when the reading is a lexicon word
  * and the token is not. Same length in, same length out, so offsets are unchanged.
  */
-function unleet(f: string, lex: WordsLexicon, leetText: boolean): { text: string; changes: number } {
+function unleet(f: string, lex: WordsLexicon, leetText: () => boolean): { text: string; changes: number } {
   const n = f.length
   let buf: Uint16Array | undefined
   let changes = 0
@@ -412,7 +412,7 @@ function unleet(f: string, lex: WordsLexicon, leetText: boolean): { text: string
   // are leet too — short ones, digits-only words (`45` as, `70` to) and cut pieces (`0u5` of
   // `previ 0u5`) — so read them as well. Only where leet is dense: elsewhere `4`, `45` and `80s`
   // are numbers.
-  if (leetText || (reads >= 3 && reads * 8 >= runs)) {
+  if (pending > 0 && ((reads >= 3 && reads * 8 >= runs) || leetText())) {
     for (let k = 0; k < pending; k++) {
       const s = pendingBuf[2 * k] as number
       const e = pendingBuf[2 * k + 1] as number
@@ -538,10 +538,12 @@ export function isLeetText(text: string): boolean {
 
 /**
  * Builds the words view of a folded text (see the module comment). `leetText`: the original is
- * written in leet throughout (isLeetText), so short and digits-only tokens are read as leet too.
+ * written in leet throughout (isLeetText), so short and digits-only tokens are read as leet too;
+ * a function is called only when the answer matters.
  */
-export function buildWordsView(folded: NormalizedText, lex: WordsLexicon, leetText = false): WordsView {
-  const leet = unleet(folded.text, lex, leetText)
+export function buildWordsView(folded: NormalizedText, lex: WordsLexicon, leetText: boolean | (() => boolean) = false): WordsView {
+  // Asked only when some token was left unread (most texts have none worth a second look).
+  const leet = unleet(folded.text, lex, typeof leetText === 'function' ? leetText : () => leetText)
   const f = leet.text
   const n = f.length
   const sc = scratch
