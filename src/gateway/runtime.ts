@@ -180,6 +180,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       ...(https === undefined ? {} : { https }),
     })
     appLog = app.log
+    app.log.info({ detector: 'prompt_injection', version: detectors.current.builtin ? 'builtin' : detectors.current.id }, 'detector version in use')
     dispatcher?.start()
     const address = await app.listen({ host: config.host, port: config.port })
     monitor.start()
