@@ -157,6 +157,10 @@ describe.each(backends.map((b) => [b.name, b] as const))('feedback on %s', (_nam
     expect(rows[0]).toMatchObject({ text: `${TEXT} (cli)`, label: 1, source: 'feedback', alert_id: id, verdict: 'true_positive' })
     expect(rows.every((r) => r.scanners.includes('prompt_injection'))).toBe(true)
     rmSync(out)
+    // Texts longer than --max-chars are left out whole (the trainer takes at most 20,000 characters).
+    expect(await main(['node', 'rampart', 'feedback', 'export', '--out', out, '--max-chars', String(TEXT.length + 2), ...store])).toBe(0)
+    expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as FeedbackRow).text.length)).toEqual(rows.map((r) => r.text.length).filter((n) => n <= TEXT.length + 2))
+    rmSync(out)
     expect(await main(['node', 'rampart', 'feedback', 'export', '--out', out, '--scanner', 'secrets', ...store])).toBe(0)
     expect(readFileSync(out, 'utf8')).toBe('')
   })

@@ -4,6 +4,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { z } from 'zod'
+import { MAX_ADDED_CHARS } from '../../detectors/injection/training/data.js'
 import { TENANT_PATTERN } from '../../gateway/api-keys.js'
 import { AlertService } from '../../gateway/alert-service.js'
 import { FeedbackService } from '../../gateway/feedback.js'
@@ -33,7 +34,7 @@ export async function runVerdict(id: string, flags: Record<string, unknown>): Pr
 }
 
 export async function runFeedbackExport(flags: Record<string, unknown>): Promise<number> {
-  const { out, tenant: t, scanner, verdict, since, redactPii, ...rest } = parseFlags(
+  const { out, tenant: t, scanner, verdict, since, redactPii, maxChars, ...rest } = parseFlags(
     z.looseObject({
       out: z.string().min(1),
       tenant,
@@ -41,6 +42,7 @@ export async function runFeedbackExport(flags: Record<string, unknown>): Promise
       verdict: z.enum(VERDICTS).optional(),
       since: z.iso.datetime({ offset: true }).optional(),
       redactPii: z.boolean().default(false),
+      maxChars: z.coerce.number().int().min(1).default(MAX_ADDED_CHARS),
     }),
     flags,
   )
@@ -49,10 +51,15 @@ export async function runFeedbackExport(flags: Record<string, unknown>): Promise
     const feedback = new FeedbackService({ store, sealer: envelope, audit, alerts })
     // Labeled texts in clear: only the owner may read the file.
     const stream: NodeJS.WritableStream = out === '-' ? process.stdout : createWriteStream(out, { mode: 0o600 })
-    const counts = { rows: 0, positive: 0, negative: 0, excerpts: 0 }
+    const counts = { rows: 0, positive: 0, negative: 0, excerpts: 0, long: 0 }
     try {
       const filter = { tenant: t, ...(scanner === 'all' ? {} : { scanner }), ...(verdict === undefined ? {} : { verdict }), ...(since === undefined ? {} : { since }) }
       for await (const row of feedback.exportRows(filter, { redact: redactPii })) {
+        // Left out whole rather than cut: a cut text is not what the detector saw.
+        if (row.text.length > maxChars) {
+          counts.long++
+          continue
+        }
         await writeLine(JSON.stringify(row), stream)
         counts.rows++
         if (row.label === 1) counts.positive++
@@ -64,7 +71,7 @@ export async function runFeedbackExport(flags: Record<string, unknown>): Promise
     }
     await audit.append({ actor: 'cli', tenant: t, action: 'feedback.export', target: null, detail: { rows: counts.rows, scanner, redacted: redactPii } })
     process.stderr.write(
-      `rampart: wrote ${counts.rows} labeled row(s) (${counts.positive} true positive, ${counts.negative} false positive${counts.excerpts > 0 ? `; ${counts.excerpts} from redacted excerpts of alerts raised before texts were kept` : ''}) to ${out === '-' ? 'stdout' : out}${redactPii ? '' : ' — texts as scanned, in clear'}\n`,
+      `rampart: wrote ${counts.rows} labeled row(s) (${counts.positive} true positive, ${counts.negative} false positive${counts.excerpts > 0 ? `; ${counts.excerpts} from redacted excerpts of alerts raised before texts were kept` : ''}) to ${out === '-' ? 'stdout' : out}${redactPii ? '' : ' — texts as scanned, in clear'}${counts.long > 0 ? `; left out ${counts.long} text(s) longer than ${maxChars} characters (--max-chars)` : ''}\n`,
     )
     return 0
   })

@@ -32,7 +32,8 @@ export function registerLearningCommands(program: Command, setCode: (code: numbe
       .option('--scanner <id>', "only verdicts on alerts raised by this scanner; 'all' for every verdict", 'prompt_injection')
       .addOption(new Option('--verdict <verdict>', 'only true or only false positives').choices(['true_positive', 'false_positive']))
       .option('--since <time>', 'only verdicts given at or after this ISO time')
-      .option('--redact-pii', 'replace personal data and secrets with placeholders (the text then differs from what the detector saw)'),
+      .option('--redact-pii', 'replace personal data and secrets with placeholders (the text then differs from what the detector saw)')
+      .option('--max-chars <n>', 'leave out texts longer than N characters (default 20000, the most rampart train injection --extra takes)'),
   ).action(async (opts: Record<string, unknown>) => setCode(await (await feedback()).runFeedbackExport(opts)))
 
   const det = program.command('detectors').description('The detector registry: prompt_injection versions (weights, model card, metrics) — list, compare, activate, roll back.')
