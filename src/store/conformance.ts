@@ -426,6 +426,27 @@ export function describeStoreConformance(name: string, harness: ConformanceHarne
         expect(await store.getActivePolicyVersion('globex')).toBeUndefined()
       })
 
+      it('keeps one shadow version per tenant, existing versions only, independent of the active one', async () => {
+        const store = await fresh()
+        expect(await store.getShadowPolicyVersion('acme')).toBeUndefined()
+        await store.createPolicyVersion(policy('acme', 1))
+        await store.createPolicyVersion(policy('acme', 2))
+        expect(await store.setShadowPolicyVersion('acme', 7, 'k-admin', at(5))).toBe(false)
+        expect(await store.setShadowPolicyVersion('globex', 1, 'k-admin', at(5))).toBe(false)
+        expect(await store.getShadowPolicyVersion('acme')).toBeUndefined()
+        expect(await store.activatePolicyVersion('acme', 1, 'k-admin', at(5))).toBe(true)
+        expect(await store.setShadowPolicyVersion('acme', 2, 'k-admin', at(6))).toBe(true)
+        expect(await store.getShadowPolicyVersion('acme')).toEqual({ ...policy('acme', 2), version: 2 })
+        expect((await store.getActivePolicyVersion('acme'))?.version).toBe(1)
+        expect(await store.setShadowPolicyVersion('acme', 1, 'k-admin', at(7))).toBe(true)
+        expect((await store.getShadowPolicyVersion('acme'))?.version).toBe(1)
+        expect(await store.getShadowPolicyVersion('globex')).toBeUndefined()
+        expect(await store.clearShadowPolicyVersion('acme')).toBe(true)
+        expect(await store.clearShadowPolicyVersion('acme')).toBe(false)
+        expect(await store.getShadowPolicyVersion('acme')).toBeUndefined()
+        expect((await store.getActivePolicyVersion('acme'))?.version).toBe(1)
+      })
+
       it('hands out distinct, gapless versions to 20 concurrent writers on two replicas', async () => {
         const { open } = await database()
         const [a, b] = await Promise.all([open(), open()])

@@ -133,6 +133,12 @@ export interface PolicyStore {
   activatePolicyVersion(tenant: string, version: number, by: string, at: string): Promise<boolean>
   /** The active version, or undefined when the tenant uses the gateway's default policy. */
   getActivePolicyVersion(tenant: string): Promise<PolicyVersionRecord | undefined>
+  /** Marks a version to run in shadow for the tenant (scanned beside the active one, never enforced); false when the version does not exist. */
+  setShadowPolicyVersion(tenant: string, version: number, by: string, at: string): Promise<boolean>
+  /** Stops the tenant's shadow version; false when it had none. */
+  clearShadowPolicyVersion(tenant: string): Promise<boolean>
+  /** The tenant's shadow version, or undefined. */
+  getShadowPolicyVersion(tenant: string): Promise<PolicyVersionRecord | undefined>
 }
 
 // ---------------------------------------------------------------- audit log

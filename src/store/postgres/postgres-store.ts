@@ -352,6 +352,32 @@ export class PostgresStore implements Store {
     return row === undefined ? undefined : toPolicy(row)
   }
 
+  async setShadowPolicyVersion(tenant: string, version: number, by: string, at: string): Promise<boolean> {
+    const args = [checkId(tenant, 'tenant'), checkVersion(version), checkTime(at, 'at'), checkId(by, 'by')]
+    const result = await this.#query(
+      'setShadowPolicyVersion',
+      `INSERT INTO policy_shadow (tenant, version, set_at, set_by)
+       SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM policy_versions WHERE tenant = $1 AND version = $2)
+       ON CONFLICT (tenant) DO UPDATE SET version = excluded.version, set_at = excluded.set_at, set_by = excluded.set_by`,
+      args,
+    )
+    return result.rowCount === 1
+  }
+
+  async clearShadowPolicyVersion(tenant: string): Promise<boolean> {
+    const result = await this.#query('clearShadowPolicyVersion', 'DELETE FROM policy_shadow WHERE tenant = $1', [checkId(tenant, 'tenant')])
+    return result.rowCount === 1
+  }
+
+  async getShadowPolicyVersion(tenant: string): Promise<PolicyVersionRecord | undefined> {
+    const [row] = await this.#rows(
+      'getShadowPolicyVersion',
+      `SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = $1 AND version = (SELECT version FROM policy_shadow WHERE tenant = $1)`,
+      [checkId(tenant, 'tenant')],
+    )
+    return row === undefined ? undefined : toPolicy(row)
+  }
+
   // ------------------------------------------------------------ audit
 
   async appendAudit(

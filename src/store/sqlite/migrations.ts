@@ -281,4 +281,19 @@ CREATE TABLE detector_activations (
 CREATE INDEX detector_activations_detector ON detector_activations (detector, seq DESC);
 `,
   },
+  {
+    version: 4,
+    name: 'policy_shadow',
+    sql: `
+-- A stored policy version a tenant runs in shadow beside its active one (gateway/shadow.ts):
+-- every text is scanned with it too, never enforced. One row per tenant; no row, no tenant shadow.
+CREATE TABLE policy_shadow (
+  tenant TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  set_at TEXT NOT NULL,
+  set_by TEXT NOT NULL,
+  FOREIGN KEY (tenant, version) REFERENCES policy_versions (tenant, version)
+) STRICT;
+`,
+  },
 ]

@@ -348,6 +348,31 @@ export class SqliteStore implements Store {
     return row === undefined ? undefined : toPolicy(row)
   }
 
+  async setShadowPolicyVersion(tenant: string, version: number, by: string, at: string): Promise<boolean> {
+    const args = [checkId(tenant, 'tenant'), checkVersion(version), checkTime(at, 'at'), checkId(by, 'by')] as const
+    return this.#immediate('setShadowPolicyVersion', () => {
+      const exists = this.#stmt('SELECT 1 FROM policy_versions WHERE tenant = ? AND version = ?').get(args[0], args[1])
+      if (exists === undefined) return false
+      this.#stmt(`INSERT INTO policy_shadow (tenant, version, set_at, set_by) VALUES (?, ?, ?, ?)
+        ON CONFLICT (tenant) DO UPDATE SET version = excluded.version, set_at = excluded.set_at, set_by = excluded.set_by`).run(...args)
+      return true
+    })
+  }
+
+  async clearShadowPolicyVersion(tenant: string): Promise<boolean> {
+    checkId(tenant, 'tenant')
+    return this.#do('clearShadowPolicyVersion', () => this.#stmt('DELETE FROM policy_shadow WHERE tenant = ?').run(tenant).changes === 1)
+  }
+
+  async getShadowPolicyVersion(tenant: string): Promise<PolicyVersionRecord | undefined> {
+    checkId(tenant, 'tenant')
+    const row = this.#do('getShadowPolicyVersion', () =>
+      this.#stmt(`SELECT ${POLICY_COLUMNS} FROM policy_versions
+        WHERE tenant = ? AND version = (SELECT version FROM policy_shadow WHERE tenant = ?)`).get(tenant, tenant),
+    )
+    return row === undefined ? undefined : toPolicy(row)
+  }
+
   // ------------------------------------------------------------ audit
 
   async appendAudit(
