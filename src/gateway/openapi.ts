@@ -13,7 +13,7 @@ import { dashboardOpenApiPaths, sessionSecurityScheme } from './dashboard/openap
 import { feedbackQuerySchema, verdictBodySchema } from './routes/feedback.js'
 import { monitorOpenApiPaths } from '../monitor/ops/openapi.js'
 import { shieldOpenApiPaths } from '../shield/api-schemas.js'
-import { shadowQuerySchema } from './routes/shadow.js'
+import { shadowPolicyBodySchema, shadowQuerySchema } from './routes/shadow.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -60,6 +60,10 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/audit': { get: { summary: 'Audit entries of your tenant', ...secured('admin,analyst'), parameters: queryParams(auditQuerySchema), responses: { '200': ok('Entries'), ...errors } } },
       '/v1/audit/verify': { get: { summary: 'Verify the audit hash chain', ...secured('admin,analyst'), responses: { '200': ok('{ ok, entries, firstBadSeq? }'), ...errors } } },
       '/v1/shadow': { get: { summary: 'Shadow mode: its state and the disagreements of your tenant (redacted excerpts), or the window as a replay report (format=report)', ...secured('admin'), parameters: queryParams(shadowQuerySchema), responses: { '200': ok('{ shadow, items, nextCursor? } or { shadow, report }'), ...errors } } },
+      '/v1/shadow/policy': {
+        put: { summary: "Run one of your stored policy versions in shadow beside the active one (never enforced); replaces the gateway's shadow policy for your tenant", ...secured('admin'), requestBody: body(shadowPolicyBodySchema), responses: { '200': ok('{ shadow }'), ...errors, '404': errorResponse } },
+        delete: { summary: 'Stop running a stored version in shadow', ...secured('admin'), responses: { '200': ok('{ cleared, shadow }'), ...errors } },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', ...secured('admin,analyst'), responses: { '200': ok('text/plain exposition format') } } },
       '/healthz': { get: { summary: 'Liveness', responses: { '200': ok('ok') } } },
       '/readyz': { get: { summary: 'Readiness (store, Redis)', responses: { '200': ok('ready'), '503': ok('not ready') } } },

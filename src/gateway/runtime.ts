@@ -147,13 +147,21 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         registry: metrics.registry,
       })
     }
-    const shadow =
-      config.shadowPolicy === undefined && config.shadowDetector === undefined
-        ? undefined
-        : await ShadowService.create(
-            { ...(config.shadowPolicy === undefined ? {} : { policyFile: config.shadowPolicy }), ...(config.shadowDetector === undefined ? {} : { detectorDir: config.shadowDetector }) },
-            { captures: monitor.captures, registry: metrics.registry, logger: log, maxQueue: config.shadowQueue },
-          )
+    const guards = new GuardResolver(store, defaultGuard)
+    // Always there: tenants can put a stored policy version in shadow (PUT /v1/shadow/policy) without a restart.
+    const shadow = await ShadowService.create(
+      { ...(config.shadowPolicy === undefined ? {} : { policyFile: config.shadowPolicy }), ...(config.shadowDetector === undefined ? {} : { detectorDir: config.shadowDetector }) },
+      {
+        captures: monitor.captures,
+        registry: metrics.registry,
+        logger: log,
+        maxQueue: config.shadowQueue,
+        tenantShadow: async (tenant) => {
+          const record = await store.getShadowPolicyVersion(tenant)
+          return record === undefined ? undefined : { version: record.version, guard: await guards.forVersion(tenant, record.version) }
+        },
+      },
+    )
     // prompt_injection scores with the version active in the store, re-read every detectorPollMs (detectors/registry.ts).
     detectors = new DetectorWatcher({ store, pollMs: config.detectorPollMs, logger: { info: (obj, msg) => appLog?.info(obj, msg), error: log.error } })
     await detectors.start()
@@ -163,7 +171,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       sealer: envelope,
       audit,
       alerts,
-      guards: new GuardResolver(store, defaultGuard),
+      guards,
       ...(config.historyCacheEntries > 0 ? { history: new HistoryCache({ maxEntries: config.historyCacheEntries }) } : {}),
       auth,
       metrics,
@@ -171,7 +179,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       verifyAudit: backends.verifyAudit,
       monitor,
       ...(shield === undefined ? {} : { shield }),
-      ...(shadow === undefined ? {} : { shadow }),
+      shadow,
       detectors,
       ...(config.redis === undefined ? {} : { readiness: async () => void (await limiter!.ping?.()) }),
     }
@@ -201,7 +209,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
             clearInterval(sweep)
           }
           // Texts already queued for the shadow candidate are scanned and stored before the store closes.
-          await shadow?.idle()
+          await shadow.idle()
           // Before the outbox stops: a run finishing now may still queue an alarm webhook.
           await monitor?.stop()
           await shield?.close()

@@ -34,7 +34,7 @@ export interface GatewayServices {
   history?: HistoryCache
   /** The model shield: configured models behind `/v1/models/{name}/predict` and the chat proxy's extraction detection. */
   shield?: ShieldService
-  /** A candidate policy/model scanned in shadow beside the active one (shadow.ts); absent unless configured. */
+  /** Candidates scanned in shadow beside the active policy (shadow.ts): the gateway's, and tenants' stored shadow versions. */
   shadow?: ShadowService
   /** Keeps prompt_injection on the detector version active in the store (detectors/registry.ts); absent: the shipped weights. */
   detectors?: DetectorWatcher

@@ -150,6 +150,43 @@ describe('shadow mode on the chat proxy', () => {
   })
 })
 
+describe("a tenant's stored policy version in shadow", () => {
+  it('shadows only that tenant, with its version, until cleared; audited', async () => {
+    const gw = await startTestGateway({})
+    try {
+      const acme = await gw.key('admin', 'acme')
+      const other = await gw.key('admin', 'globex')
+      const created = await gw.call('/v1/policies', { key: acme, body: { source: readFileSync(candidatePolicy, 'utf8') } })
+      expect(created.status).toBe(201)
+      expect((await gw.call('/v1/shadow/policy', { key: acme, method: 'PUT', body: { version: 9 } })).status).toBe(404)
+      expect((await gw.call('/v1/shadow/policy', { key: acme, method: 'PUT', body: { version: 'one' } })).status).toBe(400)
+      const put = await gw.call('/v1/shadow/policy', { key: acme, method: 'PUT', body: { version: 1 } })
+      expect(put.status).toBe(200)
+      expect(await put.json()).toMatchObject({ shadow: { enabled: true, tenantVersion: 1, candidate: {} } })
+
+      for (const key of [acme, other]) {
+        const res = await gw.call('/v1/guard', { key, body: { text: TEXT } })
+        expect(((await res.json()) as { decision: string }).decision).toBe('allow')
+      }
+      await gw.services.shadow!.idle()
+      const records = async (tenant: string) => (await gw.services.store.listCaptures({ tenant, modelId: SHADOW_MODEL_ID, limit: 10 })).items.length
+      expect(await records('acme')).toBe(1)
+      expect(await records('globex')).toBe(0)
+      expect((await (await gw.call('/v1/shadow', { key: other })).json()) as unknown).toMatchObject({ shadow: { enabled: false }, items: [] })
+
+      const cleared = await gw.call('/v1/shadow/policy', { key: acme, method: 'DELETE' })
+      expect(await cleared.json()).toMatchObject({ cleared: true, shadow: { enabled: false } })
+      await gw.call('/v1/guard', { key: acme, body: { text: TEXT } })
+      await gw.services.shadow!.idle()
+      expect(await records('acme')).toBe(1)
+      const audit = (await (await gw.call('/v1/audit', { key: acme })).json()) as { items: { action: string; target: string | null }[] }
+      expect(audit.items.map((e) => e.action)).toEqual(expect.arrayContaining(['policy.shadow', 'policy.shadow_clear']))
+    } finally {
+      await gw.close()
+    }
+  })
+})
+
 describe('guard capture is opt-in', () => {
   it('stores nothing from /v1/guard by default', async () => {
     const gw = await startTestGateway({})
@@ -158,7 +195,7 @@ describe('guard capture is opt-in', () => {
       await gw.call('/v1/guard', { key: admin, body: { text: TEXT } })
       await gw.services.monitor!.stop()
       expect((await gw.services.store.listCaptures({ tenant: 'default', limit: 10 })).items).toHaveLength(0)
-      expect(gw.services.shadow).toBeUndefined()
+      expect((await (await gw.call('/v1/shadow', { key: admin })).json()) as unknown).toMatchObject({ shadow: { enabled: false, candidate: {} }, items: [] })
     } finally {
       await gw.close()
     }
@@ -186,7 +223,7 @@ describe('ShadowService', () => {
     for (let i = 0; i < 5; i++) service.observe({ tenant: 't', requestId: `r${i}`, direction: 'input', text: TEXT, active, result })
     // observe() only queued: nothing was scanned on the caller's turn.
     expect(stored).toHaveLength(0)
-    expect(service.status().queued).toBe(2)
+    expect((await service.status('t')).queued).toBe(2)
     await service.idle()
     expect(stored.map((r) => r.inferenceId)).toEqual(['shadow:r0:input:1', 'shadow:r1:input:2'])
     const metrics = await registry.metrics()
@@ -212,6 +249,26 @@ describe('ShadowService', () => {
     expect(stored).toHaveLength(1)
     expect(stored[0]!.shadow).toMatchObject({ decision: 'block', actions: { prompt_injection: 'block' } })
     expect(service.candidate).toMatchObject({ detector: { dir: model } })
+  })
+
+  it("a tenant's stored version takes precedence over the gateway's shadow policy for that tenant", async () => {
+    const registry = new Registry()
+    const stored: { tenant: string; record: CaptureInput }[] = []
+    const lenient = await createGuard()
+    const service = await ShadowService.create(
+      { policyFile: candidatePolicy },
+      {
+        captures: { capture: async (tenant: string, record: CaptureInput) => (stored.push({ tenant, record }), { inferenceId: '', stored: true }) },
+        registry,
+        tenantShadow: async (tenant) => (tenant === 'own' ? { version: 3, guard: lenient } : undefined),
+      },
+    )
+    const result = await lenient.scanInput(TEXT)
+    for (const tenant of ['own', 'other']) service.observe({ tenant, requestId: tenant, direction: 'input', text: TEXT, active: lenient, result })
+    await service.idle()
+    // 'own' runs its version (the default policy: agrees); 'other' runs the file (blocks the word).
+    expect(stored.map((s) => s.tenant)).toEqual(['other'])
+    expect(await service.status('own')).toMatchObject({ enabled: true, tenantVersion: 3 })
   })
 
   it('with a model directory alone and a policy that reads no weights, never disagrees and says so once', async () => {

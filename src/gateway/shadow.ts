@@ -1,6 +1,8 @@
 /**
  * Shadow mode: a candidate policy (and/or prompt-injection model) scans every guarded text beside
- * the active one and is never enforced. Disagreements are logged, counted in Prometheus and
+ * the active one and is never enforced. The candidate is, per tenant: the tenant's stored shadow
+ * version (`PUT /v1/shadow/policy`), else the gateway's `shadowPolicy` file, else (with only
+ * `shadowDetector`) the tenant's active policy — each with the `shadowDetector` weights when set. Disagreements are logged, counted in Prometheus and
  * stored sealed (as captures of model `rampart-shadow`: same envelope, aad, paging and retention
  * as every capture) so `GET /v1/shadow` and `rampart replay --shadow` can list them.
  *
@@ -50,11 +52,21 @@ export interface ShadowCandidate {
 }
 
 export interface ShadowStatus {
-  enabled: true
+  /** Whether texts of this tenant are scanned in shadow. */
+  enabled: boolean
+  /** The gateway-wide candidate (policy file, model directory); empty when none is configured. */
   candidate: Record<string, unknown>
+  /** The tenant's stored shadow version, when it set one (it takes precedence over the policy file). */
+  tenantVersion?: number
   queued: number
   maxQueue: number
 }
+
+/** A tenant's stored shadow version, compiled. */
+export type TenantShadow = (tenant: string) => Promise<{ version: number; guard: Guard } | undefined>
+
+/** How long a tenant's shadow version is trusted before the store is asked again (bounds how long a change on another replica takes). */
+const TENANT_TTL_MS = 5_000
 
 /** Disagreement kinds in the metrics: the decision changed (new/lost block…), or only some scanner's action did. */
 function disagreementKinds(active: Action, candidate: Action, activeActions: Record<string, Action>, candidateActions: Record<string, Action>): string[] {
@@ -71,6 +83,8 @@ export class ShadowService {
   readonly #detector: DetectorDir | undefined
   readonly #registry: ScannerRegistry
   readonly #byActive = new WeakMap<Guard, Promise<Guard>>()
+  readonly #tenantShadow: TenantShadow | undefined
+  readonly #tenants = new Map<string, { at: number; value: Promise<{ version: number; guard: Guard } | undefined>; known?: { version: number; guard: Guard } | null }>()
   readonly #captures: Pick<CaptureService, 'capture'>
   readonly #logger: ShadowLogger | undefined
   readonly #maxQueue: number
@@ -87,9 +101,10 @@ export class ShadowService {
     candidate: Record<string, unknown>,
     policy: Policy | undefined,
     detector: DetectorDir | undefined,
-    deps: { captures: Pick<CaptureService, 'capture'>; registry: Registry; logger?: ShadowLogger | undefined; maxQueue: number; scanners?: ScannerRegistry },
+    deps: { captures: Pick<CaptureService, 'capture'>; registry: Registry; logger?: ShadowLogger | undefined; maxQueue: number; scanners?: ScannerRegistry; tenantShadow?: TenantShadow | undefined },
   ) {
     this.candidate = candidate
+    this.#tenantShadow = deps.tenantShadow
     this.#registry = deps.scanners ?? builtinRegistry()
     this.#detector = detector
     this.#policy = policy === undefined ? undefined : createGuard({ policy, registry: this.#registry })
@@ -114,8 +129,13 @@ export class ShadowService {
   }
 
   /** Builds the shadow candidate (validating the policy file and the model directory now, so a bad one stops the start). */
-  static async create(candidate: ShadowCandidate, deps: { captures: Pick<CaptureService, 'capture'>; registry: Registry; logger?: ShadowLogger | undefined; maxQueue?: number; scanners?: ScannerRegistry }): Promise<ShadowService> {
-    if (candidate.policyFile === undefined && candidate.detectorDir === undefined) throw new RampartError('RAMPART_ERR_CONFIG_INVALID', 'shadow mode needs shadowPolicy or shadowDetector', { path: 'config.shadowPolicy' })
+  static async create(
+    candidate: ShadowCandidate,
+    deps: { captures: Pick<CaptureService, 'capture'>; registry: Registry; logger?: ShadowLogger | undefined; maxQueue?: number; scanners?: ScannerRegistry; tenantShadow?: TenantShadow },
+  ): Promise<ShadowService> {
+    if (candidate.policyFile === undefined && candidate.detectorDir === undefined && deps.tenantShadow === undefined) {
+      throw new RampartError('RAMPART_ERR_CONFIG_INVALID', 'shadow mode needs shadowPolicy, shadowDetector or tenant shadow versions', { path: 'config.shadowPolicy' })
+    }
     const scanners = deps.scanners ?? builtinRegistry()
     const detector = candidate.detectorDir === undefined ? undefined : loadDetectorDir(candidate.detectorDir, 'config.shadowDetector')
     let policy: Policy | undefined
@@ -132,12 +152,49 @@ export class ShadowService {
     return service
   }
 
-  status(): ShadowStatus {
-    return { enabled: true, candidate: this.candidate, queued: this.#queue.length, maxQueue: this.#maxQueue }
+  /** Whether a gateway-wide candidate is configured (every tenant is shadowed). */
+  get #everyTenant(): boolean {
+    return this.#policy !== undefined || this.#detector !== undefined
+  }
+
+  async status(tenant: string): Promise<ShadowStatus> {
+    const own = await this.#tenantCandidate(tenant)
+    return {
+      enabled: this.#everyTenant || own !== undefined,
+      candidate: this.candidate,
+      ...(own === undefined ? {} : { tenantVersion: own.version }),
+      queued: this.#queue.length,
+      maxQueue: this.#maxQueue,
+    }
+  }
+
+  /** Forgets the tenant's shadow version so the next text reads it again (after a change here). */
+  invalidate(tenant: string): void {
+    this.#tenants.delete(tenant)
+  }
+
+  /** The tenant's stored shadow version, read at most every 5 s. */
+  #tenantCandidate(tenant: string): Promise<{ version: number; guard: Guard } | undefined> {
+    if (this.#tenantShadow === undefined) return Promise.resolve(undefined)
+    const now = Date.now()
+    const hit = this.#tenants.get(tenant)
+    if (hit !== undefined && now - hit.at < TENANT_TTL_MS) return hit.value
+    const entry: { at: number; value: Promise<{ version: number; guard: Guard } | undefined>; known?: { version: number; guard: Guard } | null } = { at: now, value: this.#tenantShadow(tenant) }
+    entry.value.then(
+      (v) => (entry.known = v ?? null),
+      () => this.#tenants.delete(tenant),
+    )
+    this.#tenants.set(tenant, entry)
+    return entry.value
   }
 
   /** Queues a guarded text for the shadow candidate; never throws, never waits. */
   observe(job: ShadowJob): void {
+    if (!this.#everyTenant) {
+      // Only tenants with a stored shadow version are shadowed: skip the others without queueing.
+      const hit = this.#tenants.get(job.tenant)
+      if (hit !== undefined && hit.known === null && Date.now() - hit.at < TENANT_TTL_MS) return
+    }
     if (this.#queue.length >= this.#maxQueue) {
       this.#dropped.inc()
       return
@@ -155,9 +212,17 @@ export class ShadowService {
     return new Promise((resolve) => this.#idle.push(resolve))
   }
 
-  /** The candidate guard for texts the `active` guard decided. */
-  #candidateFor(active: Guard): Promise<Guard> {
+  /** The candidate guard for a tenant's texts the `active` guard decided; undefined when the tenant is not shadowed. */
+  async #candidateFor(tenant: string, active: Guard): Promise<Guard | undefined> {
+    const own = await this.#tenantCandidate(tenant)
+    if (own !== undefined) return this.#detector === undefined ? own.guard : this.#withDetector(own.guard)
     if (this.#policy !== undefined) return this.#policy
+    if (this.#detector === undefined) return undefined
+    return this.#withDetector(active)
+  }
+
+  /** `base`'s policy with the candidate model's weights (compiled once per guard). */
+  #withDetector(active: Guard): Promise<Guard> {
     let g = this.#byActive.get(active)
     if (g === undefined) {
       // A model directory alone: the active policy (per tenant, per version) with the candidate weights.
@@ -197,7 +262,8 @@ export class ShadowService {
   }
 
   async #process(job: ShadowJob): Promise<void> {
-    const guard = await this.#candidateFor(job.active)
+    const guard = await this.#candidateFor(job.tenant, job.active)
+    if (guard === undefined) return
     const shadow = await guard.scan(job.direction, job.text, job.context)
     this.#decisions.inc({ direction: job.direction, active: job.result.decision, candidate: shadow.decision })
     const activeActions = actionsOf(job.result.findings)

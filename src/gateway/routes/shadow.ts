@@ -19,18 +19,40 @@ export const shadowQuerySchema = z
   })
   .strict()
 
+export const shadowPolicyBodySchema = z.object({ version: z.number().int().positive().describe('A stored policy version of your tenant, run in shadow.') }).strict()
+
 /**
  * `GET /v1/shadow` (admin): shadow mode's state and the tenant's stored disagreements, newest
  * last, each with a redacted excerpt (never the whole text); `?format=report` sums the window up
  * as `rampart replay` does, with the enforced verdict as "recorded" and the shadow one as "candidate".
  */
 export function shadowRoutes(app: FastifyInstance, services: GatewayServices): void {
+  // A tenant's own candidate: one of its stored policy versions, scanned beside the active one, never enforced.
+  app.put('/v1/shadow/policy', { config: { roles: ['admin'] } }, async (request) => {
+    const principal = request.principal!
+    const { version } = parseInput(shadowPolicyBodySchema, request.body, 'body')
+    if (services.shadow === undefined) throw new RampartError('RAMPART_ERR_NOT_FOUND', 'this gateway runs without shadow mode', { path: 'shadow' })
+    const ok = await services.store.setShadowPolicyVersion(principal.tenant, version, principal.keyId, new Date().toISOString())
+    if (!ok) throw new RampartError('RAMPART_ERR_NOT_FOUND', `no policy version ${version}`, { path: 'body.version' })
+    await services.audit.append({ actor: principal.keyId, tenant: principal.tenant, action: 'policy.shadow', target: String(version), detail: { version } })
+    services.shadow.invalidate(principal.tenant)
+    return { shadow: await services.shadow.status(principal.tenant) }
+  })
+
+  app.delete('/v1/shadow/policy', { config: { roles: ['admin'] } }, async (request) => {
+    const principal = request.principal!
+    const cleared = await services.store.clearShadowPolicyVersion(principal.tenant)
+    if (cleared) await services.audit.append({ actor: principal.keyId, tenant: principal.tenant, action: 'policy.shadow_clear', target: null, detail: {} })
+    services.shadow?.invalidate(principal.tenant)
+    return { cleared, shadow: (await services.shadow?.status(principal.tenant)) ?? { enabled: false } }
+  })
+
   app.get('/v1/shadow', { config: { roles: ['admin'] } }, async (request) => {
     const principal = request.principal!
     const q = parseInput(shadowQuerySchema, request.query, 'query')
     const since = sinceTime(q.since, Date.now(), 'query.since')
     const until = new Date(Date.now() + 1).toISOString()
-    const status = services.shadow?.status() ?? { enabled: false }
+    const status = (await services.shadow?.status(principal.tenant)) ?? { enabled: false }
     const captures = new CaptureService({ store: services.store, sealer: services.sealer })
     if (q.format === 'report') {
       const acc = new ReplayAccumulator({ examplesPerKind: 5, excerpt: (text, findings) => services.alerts.excerpt(text, findings) })
