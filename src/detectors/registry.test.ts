@@ -188,6 +188,11 @@ describe.each(backends.map((b) => [b.name, b] as const))('detector registry in t
     expect((await cli('detectors', 'rollback')).code).toBe(1)
     expect((await cli('detectors', 'history')).out).toMatch(/rollback\s+builtin[\s\S]*activate\s+[0-9a-f]{12}/)
     expect((await cli('detectors', 'activate', 'ffffff')).code).toBe(2)
+    // The shipped weights are the built-in version already; activating builtin explicitly is an activation like any other.
+    expect((await cli('detectors', 'register', SHIPPED_DIR)).code).toBe(2)
+    expect((await cli('detectors', 'activate', id)).code).toBe(0)
+    expect((await cli('detectors', 'activate', 'builtin')).out).toContain(`activated prompt_injection builtin (was ${id.slice(0, 12)})`)
+    await waitFor('builtin to be back', async () => ((await decision()) === 'allow' ? true : undefined))
 
     // Every registry change is in the audit log (gateway-wide entries: tenant null, so not in a tenant's /v1/audit).
     const audit = await gw.services.store.readAudit(1, 1000)
