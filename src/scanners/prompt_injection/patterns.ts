@@ -171,6 +171,25 @@ export const SIGNALS: readonly Signal[] = [
     re: /\bwhat (?:are|were|is|was) (?:your (?:initial |original |exact |system |hidden |secret |previous |first )*(?:instructions|prompt|system prompt|rules|guidelines|directives|ruleset)|the (?:initial |original |exact |system |hidden |secret |previous |first )*(?:instructions you|prompt you|system prompt))\b(?! for| on| about| regarding| to)|\b(?:what|everything) (?:was|is) written (?:above|before|at the (?:beginning|start|top))\b|\bwhat (?:was|is) the (?:first|previous|last) (?:sentence|line|word|message)s? (?:of|in) (?:this|the|your) (?:prompt|conversation|instructions)\b/,
   },
   {
+    id: 'prompt_reference',
+    type: 'SYSTEM_PROMPT_EXTRACTION',
+    weight: 1.6,
+    // The model's own hidden prompt named as an object ("translate … your initial prompt",
+    // "what do your original instructions say"): users name their own prompts with "my".
+    anchors: [['your'], ['prompt', 'instructions', 'preprompt']],
+    lead: ['your'],
+    re: /\byour (?:initial|original|hidden|secret|pre|very first|first|starting|opening) ?(?:system )?(?:prompt|instructions|preprompt)\b(?! (?:to|for|about|on) )/,
+  },
+  {
+    id: 'prompt_in_code',
+    type: 'SYSTEM_PROMPT_EXTRACTION',
+    weight: 2.0,
+    // Code that prints the model's prompt variable (`console.log(systemPrompt)`, `print(self.system_prompt)`).
+    anchors: [['systemprompt', 'system', 'sysprompt', 'initialprompt']],
+    lead: ['print', 'console', 'echo', 'puts', 'printf', 'dump', 'log', 'return', 'alert', 'println'],
+    re: /\b(?:print|console log|console\.log|echo|puts|printf|println|dump|log|return|alert) (?:(?:this|self|window|globals?)[ .])?(?:systemprompt|system prompt|sysprompt|initialprompt|system message|systemmessage)\b/,
+  },
+  {
     id: 'words_above',
     type: 'SYSTEM_PROMPT_EXTRACTION',
     weight: 1.8,
@@ -334,9 +353,9 @@ export const SIGNALS: readonly Signal[] = [
     type: 'INJECTION',
     weight: 1.2,
     // Claiming to be the model's developer or an override mode.
-    anchors: [['developer', 'developers', 'creator', 'creators', 'programmer', 'programmers', 'administrator', 'admin', 'owner', 'engineer', 'engineers', 'operator', 'maker', 'override', 'sudo', 'root', 'maintenance', 'debug']],
-    lead: ['i', 'this', 'we', 'administrator', 'admin', 'developer', 'system', 'root', 'sudo', 'maintenance', 'debug'],
-    re: /\b(?:i am|i m|this is|we are)(?: [^ ]+){0,2} (?:your|an openai|an anthropic|a openai) (?:developer|creator|programmer|administrator|admin|owner|engineer|operator|maker)s?\b|\b(?:i am|i m|we are) (?:a |an )?(?:developer|programmer|engineer|researcher|employee)s? (?:at|from|of|with) (?:openai|anthropic|google deepmind)\b|\b(?:administrator|admin|developer|system|root|sudo|maintenance|debug) (?:override|mode (?:enabled|activated|on))\b/,
+    anchors: [['developer', 'developers', 'creator', 'creators', 'programmer', 'programmers', 'administrator', 'admin', 'owner', 'engineer', 'engineers', 'operator', 'maker', 'override', 'sudo', 'root', 'maintenance', 'debug', 'debugging', 'employee', 'staff', 'team']],
+    lead: ['i', 'this', 'we', 'administrator', 'admin', 'developer', 'system', 'root', 'sudo', 'maintenance', 'debug', 'debugging', 'enabled', 'activated', 'authorized', 'authorised', 'unlocked'],
+    re: /\b(?:i am|i m|this is|we are)(?: [^ ]+){0,2} (?:your|an openai|an anthropic|a openai) (?:developer|creator|programmer|administrator|admin|owner|engineer|operator|maker)s?\b|\b(?:i am|i m|we are) (?:a |an )?(?:developer|programmer|engineer|researcher|employee)s? (?:at|from|of|with) (?:openai|anthropic|google deepmind)\b|\b(?:administrator|admin|developer|system|root|sudo|maintenance|debug|debugging) (?:override|mode (?:enabled|activated|on))\b|\b(?:enabled|activated|authori[sz]ed|unlocked) by (?:an? |the |your )?(?:openai|anthropic) (?:employee|engineer|developer|staff|team)s?\b/,
   },
   {
     id: 'template_slot',
