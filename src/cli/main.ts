@@ -6,6 +6,7 @@ import { MUTATION_FAMILIES } from '../adversarial/mutate.js'
 import { ATTACK_GOALS, DELIVERIES } from '../redteam/corpus.js'
 import { registerDataCommands } from './commands/data.js'
 import { registerLearningCommands } from './commands/learning.js'
+import { registerCycleCommands } from './commands/cycle.js'
 import { registerMonitorCommands } from './commands/monitor.js'
 import { registerTrainCommands } from './commands/train.js'
 import { registerReplayCommand } from './commands/replay.js'
@@ -202,6 +203,7 @@ function buildProgram(setCode: (code: number) => void): Command {
   registerTrainCommands(program, setCode)
   registerReplayCommand(program, setCode, storeOptions)
   registerLearningCommands(program, setCode, storeOptions)
+  registerCycleCommands(program, setCode, storeOptions)
   const monitorCommand = program.commands.find((c) => c.name() === 'monitor')
   if (monitorCommand !== undefined) {
     storeOptions(
