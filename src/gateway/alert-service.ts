@@ -74,6 +74,8 @@ export class AlertService {
       onAlert?: (alert: AlertRecord) => void
       /** Decisions that raise an alert (config `alertOn`); flag and block when absent. */
       alertOn?: readonly Action[]
+      /** Keep the scanned text beside each alert (config `alertText`, default true) when the store can. */
+      keepText?: boolean
     },
   ) {
     this.alertOn = new Set(deps.alertOn ?? ['flag', 'block'])
@@ -172,7 +174,7 @@ export class AlertService {
     }
     await this.deps.store.insertAlert(record)
     // The text as scanned, sealed: what a verdict on this alert labels (the excerpt is cut and redacted).
-    await this.deps.store.putAlertText?.({ tenant: record.tenant, alertId: id, text: await this.deps.sealer.seal(input.text, alertTextAad(id)), createdAt: record.createdAt })
+    if (this.deps.keepText !== false) await this.deps.store.putAlertText?.({ tenant: record.tenant, alertId: id, text: await this.deps.sealer.seal(input.text, alertTextAad(id)), createdAt: record.createdAt })
     await this.deps.audit.append({
       actor: input.keyId ?? 'system',
       tenant: input.tenant,

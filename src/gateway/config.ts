@@ -75,6 +75,11 @@ export const gatewayConfigSchema = z
     metricsPublic: bool.default(false),
     /** How long a verified API key is trusted before the store is asked again (revocation delay across replicas). */
     keyCacheMs: z.coerce.number().int().min(0).default(5_000),
+    /**
+     * Keep the full text each alert was raised on (sealed) so a verdict labels what the detector saw;
+     * off: verdicts label the alert's redacted excerpt (docs/learning-loop.md).
+     */
+    alertText: bool.default(true),
     /** How often each process reads which detector version is active in the store (bounds how long another process's activation takes to arrive), ms. */
     detectorPollMs: z.coerce.number().int().min(50).max(3_600_000).default(5_000),
     /** Processes serving the port (node:cluster); scanning is CPU-bound, so one per core. */

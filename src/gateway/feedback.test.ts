@@ -128,6 +128,21 @@ describe.each(backends.map((b) => [b.name, b] as const))('feedback on %s', (_nam
     expect(body.text).toBe(view!.excerpt)
   })
 
+  it('keeps no text with alertText off: the verdict labels the excerpt', async () => {
+    const store = await backend.create()
+    const off = await startTestGateway({ storeUrl: store.url, alertText: false })
+    try {
+      const raised = (await (await off.call('/v1/guard', { key: await off.key('app'), body: { text: TEXT } })).json()) as { alertId: string }
+      expect(await off.services.store.getAlertText('default', raised.alertId)).toBeUndefined()
+      const body = (await (await off.call(`/v1/alerts/${raised.alertId}/verdict`, { key: await off.key('analyst'), body: { verdict: 'true_positive' } })).json()) as VerdictBody
+      expect(body.textSource).toBe('excerpt')
+      expect(body.text).not.toContain(EMAIL)
+    } finally {
+      await off.close()
+      await store.dispose()
+    }
+  })
+
   it('is per tenant and per role, and names bad input', async () => {
     const id = await raise()
     expect((await verdict(id, { verdict: 'true_positive' }, otherAnalyst)).status).toBe(404)

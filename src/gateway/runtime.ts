@@ -92,6 +92,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       ...(dispatcher === undefined ? {} : { publisher: { publish: async (alert) => void (await dispatcher!.enqueueAlert(alert, targetsFor('alert.created'))) } }),
       onAlert: (a) => metrics.alerts.inc({ severity: a.severity, source: a.source }),
       alertOn: config.alertOn,
+      keepText: config.alertText,
     })
     const defaultGuard = await createGuard(config.policy === undefined ? {} : { policy: config.policy })
     upstream =
