@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -41,12 +42,15 @@ describe('rampart replay', () => {
   const out: string[] = []
   const err: string[] = []
   const EMAIL = 'jane.doe@example.com'
+  const CANDIDATE = 'version: 1\nname: candidate\ninput:\n  word_filter:\n    action: block\n    options: { words: [pineapple] }\n  pii:\n    action: redact\n  prompt_injection:\n    enabled: false\n'
 
   beforeAll(async () => {
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true))
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true))
     const backends = await openBackends(loadGatewayConfig({ flags: { dataDir }, env: {} }))
     try {
+      // The same candidate, stored as the tenant's policy version 1.
+      await backends.store.createPolicyVersion({ tenant: 'default', source: CANDIDATE, sha256: createHash('sha256').update(CANDIDATE).digest('hex'), createdAt: new Date().toISOString(), createdBy: 'test', description: '' })
       const captures = new CaptureService({ store: backends.store, sealer: backends.envelope })
       const records: CaptureInput[] = [
         // Allowed then; the candidate's word filter blocks it.
@@ -74,7 +78,7 @@ describe('rampart replay', () => {
     } finally {
       await backends.store.close()
     }
-    writeFileSync(join(dir, 'candidate.yaml'), 'version: 1\nname: candidate\ninput:\n  word_filter:\n    action: block\n    options: { words: [pineapple] }\n  pii:\n    action: redact\n  prompt_injection:\n    enabled: false\n')
+    writeFileSync(join(dir, 'candidate.yaml'), CANDIDATE)
   })
   afterAll(() => {
     vi.restoreAllMocks()
@@ -114,6 +118,18 @@ describe('rampart replay', () => {
     expect(page).toContain('<svg')
     expect(page).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/)
     expect(out.join('')).toMatch(/new blocks 2, lost blocks 1/)
+  })
+
+  it('replays a stored policy version as the candidate (--policy-version), with the same result as its file', async () => {
+    const json = join(dir, 'version.json')
+    expect(await main(['node', 'rampart', 'replay', '--policy-version', '1', '--since', '1h', '--data-dir', dataDir, '--out', json])).toBe(0)
+    const report = JSON.parse(readFileSync(json, 'utf8')) as ReplayReport
+    expect(report.candidate).toMatchObject({ policy: { name: 'candidate', version: 1 } })
+    expect(report.changes).toMatchObject({ newBlocks: 2, lostBlocks: 1, lostRedactions: 1 })
+    err.length = 0
+    expect(await main(['node', 'rampart', 'replay', '--policy-version', '7', '--since', '1h', '--data-dir', dataDir])).toBe(2)
+    expect(err.join('')).toMatch(/--policy-version: tenant default has no policy version 7/)
+    err.length = 0
   })
 
   it('replays a candidate model directory through the prompt_injection scanner (its weights, not the shipped ones)', async () => {

@@ -37,9 +37,10 @@ export function renderSummary(r: ReplayReport): string {
 function describeCandidate(c: Record<string, unknown>): string {
   if (c.shadow === true) return 'the shadow verdicts stored by shadow mode (recorded = enforced)'
   const parts: string[] = []
-  const policy = c.policy as { name?: string; file?: string; activeVersion?: number; shipped?: string; sha256?: string } | undefined
+  const policy = c.policy as { name?: string; file?: string; version?: number; activeVersion?: number; shipped?: string; sha256?: string } | undefined
   if (policy !== undefined) {
-    const where = policy.file ?? (policy.activeVersion !== undefined ? `stored version ${policy.activeVersion}` : policy.shipped ?? '')
+    const stored = policy.version ?? policy.activeVersion
+    const where = policy.file ?? (stored !== undefined ? `stored version ${stored}${policy.activeVersion !== undefined ? ', active' : ''}` : policy.shipped ?? '')
     parts.push(`policy <b>${escapeHtml(policy.name ?? '?')}</b>${where === '' ? '' : ` (<code>${escapeHtml(where)}</code>${policy.sha256 === undefined ? '' : `, sha256 ${escapeHtml(policy.sha256.slice(0, 12))}…`})`}`)
   }
   const detector = c.detector as { dir?: string; card?: string } | undefined

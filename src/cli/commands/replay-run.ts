@@ -29,6 +29,7 @@ import { parseFlags } from './flags.js'
 
 const replayFlags = z.looseObject({
   policy: z.string().min(1).optional(),
+  policyVersion: z.coerce.number().int().positive().optional(),
   detector: z.string().min(1).optional(),
   since: z.string().min(1),
   until: z.string().min(1).optional(),
@@ -44,12 +45,13 @@ const replayFlags = z.looseObject({
 /** Runs `rampart replay`; the exit status. */
 export async function runReplayCommand(raw: Record<string, unknown>): Promise<number> {
   const flags = parseFlags(replayFlags, raw)
-  const { policy: policyFile, detector: detectorDir, since, until, tenant, model, out, html, examples, json, shadow, config: file, ...rest } = flags
-  if (shadow && (policyFile !== undefined || detectorDir !== undefined || model !== undefined)) {
-    throw new RampartError('RAMPART_ERR_INPUT_INVALID', '--shadow reports the disagreements shadow mode stored; it takes no --policy, --detector or --model', { path: '--shadow' })
+  const { policy: policyFile, policyVersion, detector: detectorDir, since, until, tenant, model, out, html, examples, json, shadow, config: file, ...rest } = flags
+  if (shadow && (policyFile !== undefined || policyVersion !== undefined || detectorDir !== undefined || model !== undefined)) {
+    throw new RampartError('RAMPART_ERR_INPUT_INVALID', '--shadow reports the disagreements shadow mode stored; it takes no --policy, --policy-version, --detector or --model', { path: '--shadow' })
   }
-  if (!shadow && policyFile === undefined && detectorDir === undefined) {
-    throw new RampartError('RAMPART_ERR_INPUT_INVALID', 'give --policy FILE (a candidate policy), --detector DIR (a candidate prompt-injection model), or both', { path: '--policy' })
+  if (policyFile !== undefined && policyVersion !== undefined) throw new RampartError('RAMPART_ERR_INPUT_INVALID', 'give --policy FILE or --policy-version N, not both', { path: '--policy-version' })
+  if (!shadow && policyFile === undefined && policyVersion === undefined && detectorDir === undefined) {
+    throw new RampartError('RAMPART_ERR_INPUT_INVALID', 'give --policy FILE or --policy-version N (a candidate policy), --detector DIR (a candidate prompt-injection model), or a policy and a model', { path: '--policy' })
   }
   const now = Date.now()
   const window = { tenant, since: sinceTime(since, now, '--since'), until: until === undefined ? new Date(now).toISOString() : sinceTime(until, now, '--until') }
@@ -73,7 +75,7 @@ export async function runReplayCommand(raw: Record<string, unknown>): Promise<nu
       await addShadowRecords(accumulator, storedCaptures(store, captures, { ...window, modelId: SHADOW_MODEL_ID }, { onUnreadable }), (done) => progress.update(done, 0))
     } else {
       candidate = {}
-      const guard = await candidateGuard(store, config, registry, tenant, policyFile, detector, candidate)
+      const guard = await candidateGuard(store, config, registry, tenant, policyFile ?? policyVersion, detector, candidate)
       await runReplay({
         guard,
         captures: storedCaptures(store, captures, { ...window, ...(model === undefined ? {} : { modelId: model }) }, { onUnreadable }),
@@ -99,16 +101,22 @@ export async function runReplayCommand(raw: Record<string, unknown>): Promise<nu
 
 /** The candidate guard: the policy file, or (a model directory alone) the policy in force for the tenant, with the model's weights; fills `meta`. */
 async function candidateGuard(
-  store: Pick<Store, 'getActivePolicyVersion'>,
+  store: Pick<Store, 'getActivePolicyVersion' | 'getPolicyVersion'>,
   config: GatewayConfig,
   registry: ScannerRegistry,
   tenant: string,
-  policyFile: string | undefined,
+  policy: string | number | undefined,
   detector: DetectorDir | undefined,
   meta: Record<string, unknown>,
 ): Promise<Guard> {
   let base: Policy
-  if (policyFile !== undefined) {
+  if (typeof policy === 'number') {
+    const record = await store.getPolicyVersion(tenant, policy)
+    if (record === undefined) throw new RampartError('RAMPART_ERR_NOT_FOUND', `--policy-version: tenant ${tenant} has no policy version ${policy}`, { path: '--policy-version' })
+    base = parsePolicyText(record.source, registry, `policy v${policy}`, {})
+    meta.policy = { name: base.name, version: policy, sha256: record.sha256 }
+  } else if (policy !== undefined) {
+    const policyFile = policy
     base = loadPolicyFile(policyFile, registry)
     meta.policy = { name: base.name, file: policyFile, sha256: createHash('sha256').update(readFileSync(policyFile)).digest('hex') }
   } else {

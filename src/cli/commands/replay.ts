@@ -12,6 +12,7 @@ export function registerReplayCommand(program: Command, setCode: (code: number) 
         "Run a candidate policy and/or prompt-injection model over the gateway's captured traffic and show what would change against what was decided then: new and lost blocks, flags and redactions, per scanner, with redacted examples and latency. Works on the store directly.",
       )
       .option('--policy <file>', "candidate policy file (YAML or JSON); default with --detector: the tenant's active policy")
+      .option('--policy-version <n>', "candidate: one of the tenant's stored policy versions")
       .option('--detector <dir>', 'candidate prompt-injection model directory (weights.bin, MODEL_CARD.md, metrics.json, as models/injection/)')
       .requiredOption('--since <duration>', 'captures stored in the last DURATION (30m, 24h, 7d, 1d12h) or since an ISO-8601 time')
       .option('--until <duration>', 'up to DURATION ago or an ISO-8601 time (default: now)')
