@@ -167,6 +167,12 @@ describe.skipIf(!hasData)('rampart train injection on a 200-row slice', () => {
     expect(await modelScore(join(a, 'weights.bin'))).not.toBe(shipped)
   })
 
+  it('refuses a policy whose weights option names no weights file, naming the option', async () => {
+    const policy = (weights: string) => ({ version: 1, input: { prompt_injection: { options: { weights } } }, output: {} })
+    await expect(createGuard({ policy: policy(join(dir, 'missing.bin')) })).rejects.toThrow(/prompt_injection\.options\.weights: cannot load .*missing\.bin/)
+    await expect(createGuard({ policy: policy(join(a, 'metrics.json')) })).rejects.toThrow(/prompt_injection\.options\.weights: .*not a RPIM weights file/)
+  })
+
   it('trains on --extra rows with the hyper-parameters of --hyper-from, and on red-team successes', async () => {
     const extraFile = join(dir, 'extra.jsonl')
     const extra = [
