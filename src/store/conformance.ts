@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { isRampartError } from '../core/errors.js'
 import { AUDIT_KEY, at, auditHash, testSeal } from './conformance-fixtures.js'
 import { describeLearningConformance } from './conformance-learning.js'
+import { describeJobConformance } from './conformance-jobs.js'
 import { describeMonitorConformance } from './conformance-monitor.js'
 import type { AlertRecord, ApiKeyRecord, AuditEntry, AuditInput, DataKeyRecord, Store } from './types.js'
 
@@ -689,6 +690,7 @@ export function describeStoreConformance(name: string, harness: ConformanceHarne
 
     describeMonitorConformance(fresh, database)
     describeLearningConformance(fresh, database)
+    describeJobConformance(fresh, database)
 
     // ---------------------------------------------------------- restart
 

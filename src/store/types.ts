@@ -609,11 +609,47 @@ export interface DetectorRegistryStore {
   listDetectorActivations(detector: string, limit: number): Promise<DetectorActivation[]>
 }
 
+// ---------------------------------------------------------------- gateway-wide jobs
+
+/**
+ * A gateway-wide job that runs on a cron schedule (the learning cycle): one row per job, leased
+ * to one replica at a time like monitor schedules, so that of several gateways sharing the store
+ * exactly one runs each due occurrence.
+ */
+export interface JobScheduleRecord {
+  /** The job's name: `learning_cycle`. */
+  name: string
+  /** The five-field UTC cron expression the next run time was computed from. */
+  cron: string
+  nextRunAt: string
+  lastRunAt: string | null
+  /** What the last run ended with (`activated`, `awaiting_approval`, `failed: …`), at most 500 characters. */
+  lastStatus: string | null
+  leaseOwner: string | null
+  leaseUntil: string | null
+}
+
+export interface JobScheduleStore {
+  /**
+   * Creates the job with its first run at `nextRunAt`, or, when it exists with another cron
+   * expression, records the new one and moves the next run to `nextRunAt`; returns the row.
+   * A job with the same cron is left as it is (a restart neither skips nor repeats a run).
+   */
+  ensureJobSchedule(name: string, cron: string, nextRunAt: string): Promise<JobScheduleRecord>
+  /** Leases the job to `owner` until `leaseUntil` when it is due (`nextRunAt <= now`) and not leased (or the lease expired); undefined otherwise. */
+  claimDueJob(name: string, now: string, leaseUntil: string, owner: string): Promise<JobScheduleRecord | undefined>
+  /** Extends a lease `owner` still holds; false when it was lost. */
+  renewJobLease(name: string, owner: string, leaseUntil: string): Promise<boolean>
+  /** Ends `owner`'s lease and records the run (last run, its status, the next run); false when the lease was lost. */
+  completeJob(name: string, owner: string, update: { lastRunAt: string; lastStatus: string; nextRunAt: string }): Promise<boolean>
+  getJobSchedule(name: string): Promise<JobScheduleRecord | undefined>
+}
+
 // ---------------------------------------------------------------- the whole store
 
 export interface Store
   extends KeyStore, AlertStore, PolicyStore, AuditStore, DataKeyStore, OutboxStore, CaptureStore, ScheduleStore, MetricSeriesStore, AlarmStore,
-    FeedbackStore, DetectorRegistryStore {
+    FeedbackStore, DetectorRegistryStore, JobScheduleStore {
   /** `sqlite` or `postgres`. */
   readonly kind: string
   /** Applies pending schema migrations (versioned, idempotent, safe to call on every start). */

@@ -296,4 +296,21 @@ CREATE TABLE policy_shadow (
 );
 `,
   },
+  {
+    version: 5,
+    name: 'job_schedules',
+    sql: `
+-- Gateway-wide jobs on a cron schedule (the learning cycle, detectors/cycle/schedule.ts): one row
+-- per job, leased to one replica at a time so that exactly one gateway runs each due occurrence.
+CREATE TABLE job_schedules (
+  name text PRIMARY KEY,
+  cron text NOT NULL,
+  next_run_at timestamptz NOT NULL,
+  last_run_at timestamptz,
+  last_status text,
+  lease_owner text,
+  lease_until timestamptz
+);
+`,
+  },
 ]

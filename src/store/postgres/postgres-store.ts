@@ -46,6 +46,7 @@ import type {
   PolicyVersionRecord,
   Role,
   Store,
+  JobScheduleRecord,
 } from '../types.js'
 import {
   checkAlert,
@@ -70,6 +71,7 @@ import type { OutboxInput } from '../validate.js'
 import { POSTGRES_MIGRATIONS } from './migrations.js'
 import { PostgresMonitorStore } from './postgres-monitor.js'
 import { PostgresLearningStore } from './postgres-learning.js'
+import { PostgresJobStore } from './postgres-jobs.js'
 
 export interface PostgresStoreOptions {
   /** Schema for Rampart's tables (sets `search_path`); created by `migrate` when missing. */
@@ -114,12 +116,14 @@ export class PostgresStore implements Store {
   #closed = false
   readonly #monitor: PostgresMonitorStore
   readonly #learning: PostgresLearningStore
+  readonly #jobs: PostgresJobStore
 
   constructor(pool: pg.Pool, schema: string | undefined, migrations: readonly Migration[]) {
     checkMigrationList(migrations)
     this.#pool = pool
     this.#monitor = new PostgresMonitorStore(pool)
     this.#learning = new PostgresLearningStore(pool)
+    this.#jobs = new PostgresJobStore(pool)
     this.#schema = schema
     this.#migrations = migrations
   }
@@ -528,6 +532,14 @@ export class PostgresStore implements Store {
   rollbackDetector(detector: string, by: string, at: string): Promise<DetectorActivation | undefined> { return this.#learning.rollbackDetector(detector, by, at) }
   getActiveDetector(detector: string): Promise<DetectorActivation | undefined> { return this.#learning.getActiveDetector(detector) }
   listDetectorActivations(detector: string, limit: number): Promise<DetectorActivation[]> { return this.#learning.listDetectorActivations(detector, limit) }
+
+  // ------------------------------------------------------------ gateway-wide jobs (postgres-jobs.ts)
+
+  ensureJobSchedule(name: string, cron: string, nextRunAt: string): Promise<JobScheduleRecord> { return this.#jobs.ensureJobSchedule(name, cron, nextRunAt) }
+  claimDueJob(name: string, now: string, leaseUntil: string, owner: string): Promise<JobScheduleRecord | undefined> { return this.#jobs.claimDueJob(name, now, leaseUntil, owner) }
+  renewJobLease(name: string, owner: string, leaseUntil: string): Promise<boolean> { return this.#jobs.renewJobLease(name, owner, leaseUntil) }
+  completeJob(name: string, owner: string, update: { lastRunAt: string; lastStatus: string; nextRunAt: string }): Promise<boolean> { return this.#jobs.completeJob(name, owner, update) }
+  getJobSchedule(name: string): Promise<JobScheduleRecord | undefined> { return this.#jobs.getJobSchedule(name) }
 }
 
 /** Creates the pool (connections open lazily); does not migrate. */

@@ -77,7 +77,7 @@ describe.skipIf(skip !== undefined)('postgres adapter', () => {
     await store.close()
     const tables = await raw<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema])
     expect(tables.map((t) => t.table_name)).toEqual([
-      'alert_texts', 'alerts', 'api_keys', 'audit_log', 'captures', 'data_keys', 'detector_activations', 'detector_versions', 'feedback', 'ground_truth',
+      'alert_texts', 'alerts', 'api_keys', 'audit_log', 'captures', 'data_keys', 'detector_activations', 'detector_versions', 'feedback', 'ground_truth', 'job_schedules',
       'monitor_alarm_history', 'monitor_alarms', 'monitor_metrics', 'monitor_runs', 'monitor_schedules', 'outbox', 'policy_active', 'policy_heads', 'policy_shadow', 'policy_versions', 'schema_migrations',
     ])
     const steps = await raw(`SELECT version, name FROM ${schema}.schema_migrations ORDER BY version`)

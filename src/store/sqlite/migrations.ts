@@ -296,4 +296,21 @@ CREATE TABLE policy_shadow (
 ) STRICT;
 `,
   },
+  {
+    version: 5,
+    name: 'job_schedules',
+    sql: `
+-- Gateway-wide jobs on a cron schedule (the learning cycle, detectors/cycle/schedule.ts): one row
+-- per job, leased to one replica at a time so that exactly one gateway runs each due occurrence.
+CREATE TABLE job_schedules (
+  name TEXT PRIMARY KEY,
+  cron TEXT NOT NULL,
+  next_run_at TEXT NOT NULL,
+  last_run_at TEXT,
+  last_status TEXT,
+  lease_owner TEXT,
+  lease_until TEXT
+) STRICT;
+`,
+  },
 ]

@@ -46,6 +46,7 @@ import type {
   PolicyVersionRecord,
   Role,
   Store,
+  JobScheduleRecord,
 } from '../types.js'
 import {
   checkAlert,
@@ -70,6 +71,7 @@ import type { OutboxInput } from '../validate.js'
 import { SQLITE_MIGRATIONS } from './migrations.js'
 import { SqliteMonitorStore } from './sqlite-monitor.js'
 import { SqliteLearningStore } from './sqlite-learning.js'
+import { SqliteJobStore } from './sqlite-jobs.js'
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's lock before failing, in milliseconds. */
@@ -136,6 +138,7 @@ export class SqliteStore implements Store {
   readonly #statements = new Map<string, Database.Statement>()
   readonly #monitor: SqliteMonitorStore
   readonly #learning: SqliteLearningStore
+  readonly #jobs: SqliteJobStore
 
   constructor(db: Database.Database, migrations: readonly Migration[]) {
     checkMigrationList(migrations)
@@ -143,6 +146,7 @@ export class SqliteStore implements Store {
     this.#migrations = migrations
     this.#monitor = new SqliteMonitorStore(db)
     this.#learning = new SqliteLearningStore(db)
+    this.#jobs = new SqliteJobStore(db)
   }
 
   /** Statements are compiled on first use and reused; the SQL text is the cache key. */
@@ -519,6 +523,14 @@ export class SqliteStore implements Store {
   rollbackDetector(detector: string, by: string, at: string): Promise<DetectorActivation | undefined> { return this.#learning.rollbackDetector(detector, by, at) }
   getActiveDetector(detector: string): Promise<DetectorActivation | undefined> { return this.#learning.getActiveDetector(detector) }
   listDetectorActivations(detector: string, limit: number): Promise<DetectorActivation[]> { return this.#learning.listDetectorActivations(detector, limit) }
+
+  // ------------------------------------------------------------ gateway-wide jobs (sqlite-jobs.ts)
+
+  ensureJobSchedule(name: string, cron: string, nextRunAt: string): Promise<JobScheduleRecord> { return this.#jobs.ensureJobSchedule(name, cron, nextRunAt) }
+  claimDueJob(name: string, now: string, leaseUntil: string, owner: string): Promise<JobScheduleRecord | undefined> { return this.#jobs.claimDueJob(name, now, leaseUntil, owner) }
+  renewJobLease(name: string, owner: string, leaseUntil: string): Promise<boolean> { return this.#jobs.renewJobLease(name, owner, leaseUntil) }
+  completeJob(name: string, owner: string, update: { lastRunAt: string; lastStatus: string; nextRunAt: string }): Promise<boolean> { return this.#jobs.completeJob(name, owner, update) }
+  getJobSchedule(name: string): Promise<JobScheduleRecord | undefined> { return this.#jobs.getJobSchedule(name) }
 }
 
 /** Opens (creating if needed) the database file and sets the pragmas; does not migrate. */
