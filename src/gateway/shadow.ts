@@ -63,7 +63,24 @@ export interface ShadowStatus {
 }
 
 /** A tenant's stored shadow version, compiled. */
-export type TenantShadow = (tenant: string) => Promise<{ version: number; guard: Guard } | undefined>
+export interface TenantCandidate {
+  version: number
+  guard: Guard
+}
+export type TenantShadow = (tenant: string) => Promise<TenantCandidate | undefined>
+
+export interface ShadowDeps {
+  /** Where disagreements are stored (the monitor's capture service: sealed, paged, pruned with captures). */
+  captures: Pick<CaptureService, 'capture'>
+  /** The gateway's Prometheus registry. */
+  registry: Registry
+  logger?: ShadowLogger | undefined
+  /** Texts waiting at most (default 1,000). */
+  maxQueue?: number
+  scanners?: ScannerRegistry
+  /** Tenants' stored shadow versions (PUT /v1/shadow/policy); none when absent. */
+  tenantShadow?: TenantShadow | undefined
+}
 
 /** How long a tenant's shadow version is trusted before the store is asked again (bounds how long a change on another replica takes). */
 const TENANT_TTL_MS = 5_000
@@ -84,7 +101,8 @@ export class ShadowService {
   readonly #registry: ScannerRegistry
   readonly #byActive = new WeakMap<Guard, Promise<Guard>>()
   readonly #tenantShadow: TenantShadow | undefined
-  readonly #tenants = new Map<string, { at: number; value: Promise<{ version: number; guard: Guard } | undefined>; known?: { version: number; guard: Guard } | null }>()
+  /** Per tenant: the lookup, when it was made, and (once settled) its answer — null for "no shadow version". */
+  readonly #tenants = new Map<string, { at: number; value: Promise<TenantCandidate | undefined>; known?: TenantCandidate | null }>()
   readonly #captures: Pick<CaptureService, 'capture'>
   readonly #logger: ShadowLogger | undefined
   readonly #maxQueue: number
@@ -101,7 +119,7 @@ export class ShadowService {
     candidate: Record<string, unknown>,
     policy: Policy | undefined,
     detector: DetectorDir | undefined,
-    deps: { captures: Pick<CaptureService, 'capture'>; registry: Registry; logger?: ShadowLogger | undefined; maxQueue: number; scanners?: ScannerRegistry; tenantShadow?: TenantShadow | undefined },
+    deps: ShadowDeps & { maxQueue: number },
   ) {
     this.candidate = candidate
     this.#tenantShadow = deps.tenantShadow
@@ -131,7 +149,7 @@ export class ShadowService {
   /** Builds the shadow candidate (validating the policy file and the model directory now, so a bad one stops the start). */
   static async create(
     candidate: ShadowCandidate,
-    deps: { captures: Pick<CaptureService, 'capture'>; registry: Registry; logger?: ShadowLogger | undefined; maxQueue?: number; scanners?: ScannerRegistry; tenantShadow?: TenantShadow },
+    deps: ShadowDeps,
   ): Promise<ShadowService> {
     if (candidate.policyFile === undefined && candidate.detectorDir === undefined && deps.tenantShadow === undefined) {
       throw new RampartError('RAMPART_ERR_CONFIG_INVALID', 'shadow mode needs shadowPolicy, shadowDetector or tenant shadow versions', { path: 'config.shadowPolicy' })
@@ -174,12 +192,12 @@ export class ShadowService {
   }
 
   /** The tenant's stored shadow version, read at most every 5 s. */
-  #tenantCandidate(tenant: string): Promise<{ version: number; guard: Guard } | undefined> {
+  #tenantCandidate(tenant: string): Promise<TenantCandidate | undefined> {
     if (this.#tenantShadow === undefined) return Promise.resolve(undefined)
     const now = Date.now()
     const hit = this.#tenants.get(tenant)
     if (hit !== undefined && now - hit.at < TENANT_TTL_MS) return hit.value
-    const entry: { at: number; value: Promise<{ version: number; guard: Guard } | undefined>; known?: { version: number; guard: Guard } | null } = { at: now, value: this.#tenantShadow(tenant) }
+    const entry: { at: number; value: Promise<TenantCandidate | undefined>; known?: TenantCandidate | null } = { at: now, value: this.#tenantShadow(tenant) }
     entry.value.then(
       (v) => (entry.known = v ?? null),
       () => this.#tenants.delete(tenant),
