@@ -157,6 +157,46 @@ export interface PoisonRun {
   topTrigger?: string
   /** Backdoors: the top trigger's rows scored against the poisoned rows. */
   triggerRows?: Score
+  /** Label flips: the best any cut of the scan's own ranking could do (see rankingCeiling). */
+  ranking?: RankingCeiling
+}
+
+/**
+ * The ceiling of a ranking: rows ordered by the out-of-sample probability of their given label
+ * (lowest first, the order of `label_issues`), cut at the first row count whose recall reaches
+ * `recall`; the best precision of that or any longer cut. No rule that picks rows from the top of
+ * this ranking — a threshold, a count, a per-class split of it — can beat it at that recall.
+ */
+export interface RankingCeiling {
+  recall: number
+  /** Best precision at recall ≥ `recall` (0 when no cut reaches it). */
+  precision: number
+  /** Rows in the shortest cut that reaches `recall`. */
+  rows: number
+  /** Unpoisoned rows in that cut, and how many of them the scan also flags on the unpoisoned file. */
+  falsePositives: number
+  flaggedOnCleanFile: number
+}
+
+export function rankingCeiling(probs: Float64Array, y: Int32Array, classes: number, truth: ReadonlySet<number>, native: ReadonlySet<number>, recall = 0.8): RankingCeiling {
+  const rows: number[] = []
+  for (let i = 0; i < y.length; i++) if ((y[i] as number) >= 0) rows.push(i)
+  const pGiven = (i: number) => probs[i * classes + (y[i] as number)] as number
+  rows.sort((a, b) => pGiven(a) - pGiven(b) || a - b)
+  const need = Math.ceil(recall * truth.size - 1e-9)
+  let tp = 0
+  let first = -1
+  let best = 0
+  rows.forEach((r, k) => {
+    if (truth.has(r)) tp++
+    if (truth.size > 0 && tp >= need) {
+      if (first < 0) first = k + 1
+      best = Math.max(best, tp / (k + 1))
+    }
+  })
+  const cut = first < 0 ? [] : rows.slice(0, first)
+  const fps = cut.filter((r) => !truth.has(r))
+  return { recall, precision: r3(best), rows: cut.length, falsePositives: fps.length, flaggedOnCleanFile: fps.filter((r) => native.has(r)).length }
 }
 
 export interface ScaleRun {
@@ -391,7 +431,8 @@ async function poisonRun(p: Prepared, spec: PoisonSpec, kind: string, seed: numb
   const ds = await loadPoisoned(cfg, poisoned.records, p.format)
   const K = ds.classes.length
   if (K !== p.clean.classes.length) throw new Error(`${cfg.name}: poisoning changed the classes`)
-  const report: ScanReport = await scanLoaded(ds, scanOptions(cfg))
+  let probs: { p: Float64Array; y: Int32Array; K: number } | undefined
+  const report: ScanReport = await scanLoaded(ds, { ...scanOptions(cfg), onLabelProbabilities: (p, y, K) => (probs = { p, y, K }) })
   const { X, tab } = features(ds)
   // Label flips leave the inputs as they were, so the clean neighbours still hold; a backdoor changes them.
   const neighbours = spec.kind === 'backdoor' ? nearestNeighbours(ds, X, tab) : p.cleanNeighbours
@@ -405,6 +446,7 @@ async function poisonRun(p: Prepared, spec: PoisonSpec, kind: string, seed: numb
     selfConfidence: score(selfConfidenceFlags(X, ds.y, K, ds.texts !== undefined), truth, p.native.selfConfidence),
     scanMs: report.duration_ms,
   }
+  if (spec.kind !== 'backdoor' && probs !== undefined) run.ranking = rankingCeiling(probs.p, probs.y, probs.K, truth, p.native.rampartLabelIssues)
   if (spec.kind === 'backdoor') {
     const rank = report.triggers.findIndex((t) => matchesTrigger(t.token, spec.trigger, spec.column))
     run.triggerRank = rank + 1
@@ -553,7 +595,7 @@ export async function runIntegrityBench(options: IntegrityBenchOptions = {}): Pr
       const run = await poisonRun(p, spec, kind, seed)
       result.runs.push(run)
       log(
-        `  ${kind}: rampart P ${run.rampart.precision} R ${run.rampart.recall} F1 ${run.rampart.f1} (label issues alone F1 ${run.rampartLabelIssues.f1}; adj P ${run.rampart.adjustedPrecision}) · kNN F1 ${run.knn.f1} · self-conf F1 ${run.selfConfidence.f1}${run.triggerRank !== undefined ? ` · trigger rank ${run.triggerRank} (top "${run.topTrigger}"), rows R ${run.triggerRows?.recall} P ${run.triggerRows?.precision}` : ''} · ${(run.scanMs / 1000).toFixed(1)} s`,
+        `  ${kind}: rampart P ${run.rampart.precision} R ${run.rampart.recall} F1 ${run.rampart.f1} (label issues alone F1 ${run.rampartLabelIssues.f1}; adj P ${run.rampart.adjustedPrecision}) · kNN F1 ${run.knn.f1} · self-conf F1 ${run.selfConfidence.f1}${run.triggerRank !== undefined ? ` · trigger rank ${run.triggerRank} (top "${run.topTrigger}"), rows R ${run.triggerRows?.recall} P ${run.triggerRows?.precision}` : ''}${run.ranking ? ` · ranking ceiling P ${run.ranking.precision} at R ${run.ranking.recall} (${run.ranking.falsePositives} unpoisoned, ${run.ranking.flaggedOnCleanFile} flagged on the clean file)` : ''} · ${(run.scanMs / 1000).toFixed(1)} s`,
       )
     }
   }
@@ -664,7 +706,9 @@ export function integrityTargets(r: IntegrityBenchResult): { target: string; met
     {
       target: 'uniform 10 % flips on wine (color), SMS, AG News: precision ≥ 0.80 and recall ≥ 0.80',
       met: uniform10.length === learnable.length && uniform10.every((x) => x.rampart.precision >= 0.8 && x.rampart.recall >= 0.8),
-      detail: uniform10.map((x) => `${x.dataset} ${x.rampart.precision.toFixed(3)} / ${x.rampart.recall.toFixed(3)}`).join('; '),
+      detail: uniform10
+        .map((x) => `${x.dataset} ${x.rampart.precision.toFixed(3)} / ${x.rampart.recall.toFixed(3)}${x.ranking ? `, best cut of its ranking at recall ${x.ranking.recall.toFixed(2)}: precision ${x.ranking.precision.toFixed(3)} (${x.ranking.falsePositives} unpoisoned rows in it, ${x.ranking.flaggedOnCleanFile} of them flagged on the unpoisoned file too)` : ''}`)
+        .join('; '),
     },
     {
       target: 'F1 above both baselines on every dataset and poison',

@@ -43,6 +43,12 @@ export interface ScanOptions {
   /** L2 penalty as an inverse strength C (sklearn convention; default 1 tabular, 3 text). */
   regularizationC?: number
   onProgress?: (progress: ScanProgress) => void
+  /**
+   * Receives the out-of-sample class probabilities confident learning ran on (rows × classes,
+   * row-major, class order as in the dataset) with the label codes: for benchmarks that ask how well
+   * any cut of that ranking could do. Not called when the label is not modelled.
+   */
+  onLabelProbabilities?: (probs: Float64Array, y: Int32Array, classes: number) => void
 }
 
 export interface ScanProgress {
@@ -280,6 +286,7 @@ export async function scanLoaded(ds: Dataset, options: ScanOptions, started = pe
     // flagged by both passes are kept.
     const inflated = second.issues.length > NOISY_TARGET_GROWTH * firstIssues.issues.length
     const cl = inflated ? { ...second, issues: second.issues.filter((i) => suspects.has(i.row)) } : second
+    options.onLabelProbabilities?.(e2, ds.y, K)
     if (inflated) notes.push(`label issues: the re-fitted model flagged ${second.issues.length} rows against ${firstIssues.issues.length} at first; only the ${cl.issues.length} flagged by both are reported (the target looks noisy)`)
     report.model = {
       kind: isText ? 'logistic-regression' : 'logistic-regression+boosted-trees',
