@@ -13,6 +13,9 @@ import { writeLine } from '../io.js'
 import { createProgress } from '../progress.js'
 import { parseFlags } from './flags.js'
 
+/** Exit status with --fail-if-worse when the candidate is worse on a headline measure (the directory is still written). */
+export const EXIT_WORSE = 5
+
 /** The shipped model: the default `--current`. */
 export const SHIPPED_MODEL_DIR = join(REPO_ROOT, 'models/injection')
 
@@ -31,6 +34,7 @@ export const trainInjectionFlagsSchema = z
     limit: z.coerce.number().int().min(20).max(10_000_000).optional(),
     corpusSeed: z.coerce.number().int().min(0).max(0xffffffff).default(0),
     force: z.boolean().default(false),
+    failIfWorse: z.boolean().default(false),
     json: z.boolean().default(false),
   })
   .strict()
@@ -95,7 +99,8 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`)
 /**
  * Retrains the injection model with the added rows, compares it with the current model through
  * the scanner, and writes the versioned model directory. Exit 0 when the directory was written
- * (whatever the comparison says: the card and metrics.json say it).
+ * (whatever the comparison says: the card and metrics.json say it), or EXIT_WORSE with
+ * --fail-if-worse when the candidate is worse on a headline measure.
  */
 export async function runTrainInjection(flags: TrainInjectionFlags): Promise<number> {
   const started = performance.now()
@@ -204,7 +209,11 @@ export async function runTrainInjection(flags: TrainInjectionFlags): Promise<num
   }
   writeFileSync(join(outDir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`)
   writeFileSync(join(outDir, 'MODEL_CARD.md'), renderModelCard(metrics))
-  await writeLine(flags.json ? JSON.stringify({ version, parent: metrics.parent, mode, comparison: comparison.rows, losoNote: comparison.losoNote }, null, 2) : `candidate ${version.slice(0, 12)} (${mode}) vs current ${metrics.parent!.slice(0, 12)}\n\n${renderComparison(comparison)}`)
+  await writeLine(flags.json ? JSON.stringify({ version, parent: metrics.parent, mode, worse: comparison.worse, comparison: comparison.rows, losoNote: comparison.losoNote }, null, 2) : `candidate ${version.slice(0, 12)} (${mode}) vs current ${metrics.parent!.slice(0, 12)}\n\n${renderComparison(comparison)}`)
   log(`wrote ${outDir}/{weights.bin,metrics.json,MODEL_CARD.md} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  if (flags.failIfWorse && comparison.worse.length > 0) {
+    log(`--fail-if-worse: the candidate is worse on ${comparison.worse.join(', ')}`)
+    return EXIT_WORSE
+  }
   return 0
 }

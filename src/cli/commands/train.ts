@@ -25,6 +25,7 @@ export function registerTrainCommands(program: Command, setCode: (code: number) 
     .option('--limit <n>', 'train and evaluate on an evenly spaced slice of N shared rows of each file (tests)')
     .option('--corpus-seed <n>', 'seed of the red-team corpus the models are compared on', '0')
     .option('--force', 'write into --out even when it already holds a model')
+    .option('--fail-if-worse', 'exit 5 when the candidate is worse than the current model on a headline measure (the directory is still written)')
     .option('--json', 'print the comparison as JSON instead of a table')
     .action(async (opts: Record<string, unknown>) => {
       const m = await trainInjection()

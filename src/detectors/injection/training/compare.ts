@@ -101,6 +101,11 @@ export interface ComparisonRow {
 }
 
 export interface Comparison {
+  /**
+   * The headline measures (not the per-family detail rows) on which the candidate is worse than
+   * the current model: what a person should look at before activating it.
+   */
+  worse: string[]
   /** The LOSO figures are comparable only when both models were trained on the same shared rows. */
   losoComparable: boolean
   losoNote: string
@@ -144,7 +149,13 @@ export function compareFigures(current: DetectorFigures, candidate: DetectorFigu
   row('red team recall', current.redteam.recall, candidate.redteam.recall)
   for (const f of Object.keys(candidate.redteam.byFamily)) row(`  ${f}`, current.redteam.byFamily[f], candidate.redteam.byFamily[f])
   row('red team harmless flagged', current.redteam.benignFlagged, candidate.redteam.benignFlagged, 'lower')
-  return { losoComparable: comparable, losoNote, rows, current, candidate }
+  const worse = rows.filter((r) => !r.measure.startsWith('  ') && isWorse(r)).map((r) => r.measure)
+  return { worse, losoComparable: comparable, losoNote, rows, current, candidate }
+}
+
+/** The candidate is worse on this row (a change in the direction that is not better). */
+export function isWorse(r: ComparisonRow): boolean {
+  return r.delta !== null && r.delta !== 0 && (r.delta > 0) !== (r.better === 'higher')
 }
 
 /** The comparison as a text table (stdout, and the model card inside a code block). */
@@ -153,11 +164,10 @@ export function renderComparison(c: Comparison): string {
   const head = ['measure', 'current', 'candidate', 'delta']
   const cells = c.rows.map((r) => {
     const integer = r.measure.includes('harmless')
-    const worse = r.delta !== null && r.delta !== 0 && (r.delta > 0) !== (r.better === 'higher')
-    const delta = r.delta === null ? '–' : `${r.delta > 0 ? '+' : ''}${integer ? String(r.delta) : r.delta.toFixed(4)}${worse ? ' (worse)' : ''}`
+    const delta = r.delta === null ? '–' : `${r.delta > 0 ? '+' : ''}${integer ? String(r.delta) : r.delta.toFixed(4)}${isWorse(r) ? ' (worse)' : ''}`
     return [r.measure, fmt(r.current, integer), fmt(r.candidate, integer), delta]
   })
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)))
   const line = (row: string[]) => row.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ')
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), '', `LOSO: ${c.losoNote}.`].join('\n')
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), '', `LOSO: ${c.losoNote}.`, c.worse.length === 0 ? 'No headline measure is worse.' : `Worse on: ${c.worse.join(', ')}.`].join('\n')
 }

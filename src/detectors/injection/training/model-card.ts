@@ -89,9 +89,9 @@ export function renderModelCard(m: VersionedMetrics): string {
       '',
     )
   }
-  const worse = m.comparison.rows.filter((r) => r.delta !== null && r.delta !== 0 && (r.delta > 0) !== (r.better === 'higher') && !r.measure.startsWith('  '))
+  const worse = m.comparison.worse
   lines.push(
-    worse.length === 0 ? 'No headline measure is worse than the current model\'s.' : `Worse than the current model on: ${worse.map((r) => r.measure).join(', ')} — a person should look before this version is activated.`,
+    worse.length === 0 ? 'No headline measure is worse than the current model\'s.' : `Worse than the current model on: ${worse.join(', ')} — a person should look before this version is activated.`,
     '',
     '## Leave-one-source-out (candidate, ensemble)',
     '',

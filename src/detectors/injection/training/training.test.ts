@@ -127,7 +127,8 @@ describe.skipIf(!hasData)('rampart train injection on a 200-row slice', () => {
   const b = join(dir, 'b')
   beforeAll(async () => {
     expect(await train(a, '--quick')).toBe(0)
-    expect(await train(b, '--quick')).toBe(0)
+    // A quick model on 200 rows is worse on dev than the shipped one: --fail-if-worse says so (exit 5), the directory is still written.
+    expect(await train(b, '--quick', '--fail-if-worse')).toBe(5)
   }, 180_000)
 
   it('writes a versioned model directory, bit-for-bit the same on a second run', async () => {
@@ -150,6 +151,9 @@ describe.skipIf(!hasData)('rampart train injection on a 200-row slice', () => {
     const f1 = m.comparison.rows.find((r) => r.measure === 'dev F1')!
     expect(f1.delta).toBeCloseTo(f1.candidate! - f1.current!, 4)
     expect(m.comparison.losoComparable).toBe(false)
+    expect(f1.delta).toBeLessThan(0)
+    expect(m.comparison.worse).toContain('dev F1')
+    expect(m.comparison.worse.every((w) => !w.startsWith(' '))).toBe(true)
     expect(readFileSync(join(a, 'MODEL_CARD.md'), 'utf8')).toContain(`# Prompt-injection model ${m.version.slice(0, 12)}`)
     // Refuses to overwrite a model.
     expect(await train(a, '--quick')).toBe(2)
@@ -195,9 +199,15 @@ describe.skipIf(!hasData)('rampart train injection on a 200-row slice', () => {
     expect(mc.version).not.toBe(ma.version)
     expect(readFileSync(join(c, 'weights.bin')).equals(readFileSync(join(a, 'weights.bin')))).toBe(false)
     // Without the rows, the same setting rebuilds the quick model's bytes: the rows made the difference.
+    // Compared with that same model: every delta 0, LOSO comparable, nothing worse.
     const e = join(dir, 'e')
-    expect(await train(e, '--hyper-from', a)).toBe(0)
+    expect(await train(e, '--hyper-from', a, '--current', a, '--fail-if-worse')).toBe(0)
     expect(readFileSync(join(e, 'weights.bin')).equals(readFileSync(join(a, 'weights.bin')))).toBe(true)
+    const me = readMetrics(e)
+    expect(me.comparison.losoComparable).toBe(true)
+    expect(me.comparison.worse).toEqual([])
+    expect(me.comparison.rows.every((r) => r.delta === 0)).toBe(true)
+    expect(me.parent).toBe(ma.version)
     expect(decodeWeights(readFileSync(join(c, 'weights.bin'))).header.training.addedRows).toBe(2)
 
     const d = join(dir, 'd')
