@@ -162,16 +162,19 @@ export interface PoisonRun {
 }
 
 /**
- * The ceiling of a ranking: rows ordered by the out-of-sample probability of their given label
- * (lowest first, the order of `label_issues`), cut at the first row count whose recall reaches
- * `recall`; the best precision of that or any longer cut. No rule that picks rows from the top of
- * this ranking — a threshold, a count, a per-class split of it — can beat it at that recall.
+ * The ceiling of the probabilities confident learning ran on: rows grouped by (given label, most
+ * probable other label) — the cells of the confident joint — and ranked in each cell by the
+ * probability of their given label, lowest first. An oracle that knows the poisoned rows picks, for
+ * every cell, how far down to cut, so as to reach `recall` with the fewest rows. Any selection that
+ * takes each cell's rows from the top of its ranking (a per-class threshold, a count per cell as in
+ * "prune by noise rate", a global cut) flags at least as many rows for that recall, so none reaches
+ * a higher precision at that recall on the same probabilities.
  */
 export interface RankingCeiling {
   recall: number
   /** Best precision at recall ≥ `recall` (0 when no cut reaches it). */
   precision: number
-  /** Rows in the shortest cut that reaches `recall`. */
+  /** Rows in that cut. */
   rows: number
   /** Unpoisoned rows in that cut, and how many of them the scan also flags on the unpoisoned file. */
   falsePositives: number
@@ -179,24 +182,65 @@ export interface RankingCeiling {
 }
 
 export function rankingCeiling(probs: Float64Array, y: Int32Array, classes: number, truth: ReadonlySet<number>, native: ReadonlySet<number>, recall = 0.8): RankingCeiling {
-  const rows: number[] = []
-  for (let i = 0; i < y.length; i++) if ((y[i] as number) >= 0) rows.push(i)
-  const pGiven = (i: number) => probs[i * classes + (y[i] as number)] as number
-  rows.sort((a, b) => pGiven(a) - pGiven(b) || a - b)
-  const need = Math.ceil(recall * truth.size - 1e-9)
-  let tp = 0
-  let first = -1
-  let best = 0
-  rows.forEach((r, k) => {
-    if (truth.has(r)) tp++
-    if (truth.size > 0 && tp >= need) {
-      if (first < 0) first = k + 1
-      best = Math.max(best, tp / (k + 1))
+  const K = classes
+  const cells = new Map<number, number[]>()
+  for (let i = 0; i < y.length; i++) {
+    const yi = y[i] as number
+    if (yi < 0) continue
+    let other = -1
+    for (let k = 0; k < K; k++) if (k !== yi && (other < 0 || (probs[i * K + k] as number) > (probs[i * K + other] as number))) other = k
+    const key = yi * K + other
+    const list = cells.get(key) ?? []
+    list.push(i)
+    cells.set(key, list)
+  }
+  // Min-plus over the cells: fewest rows that hold t poisoned rows. A best cut ends on a poisoned row.
+  const T = truth.size
+  let minRows = new Float64Array(T + 1).fill(Infinity)
+  minRows[0] = 0
+  const choice: Int32Array[] = []
+  const ranked: number[][] = []
+  for (const list of cells.values()) {
+    list.sort((a, b) => (probs[a * K + (y[a] as number)] as number) - (probs[b * K + (y[b] as number)] as number) || a - b)
+    ranked.push(list)
+    const at = [0]
+    list.forEach((r, q) => {
+      if (truth.has(r)) at.push(q + 1)
+    })
+    const next = new Float64Array(T + 1).fill(Infinity)
+    const took = new Int32Array(T + 1)
+    for (let t = 0; t <= T; t++) {
+      const base = minRows[t] as number
+      if (base === Infinity) continue
+      for (let s = 0; s < at.length && t + s <= T; s++)
+        if (base + (at[s] as number) < (next[t + s] as number)) {
+          next[t + s] = base + (at[s] as number)
+          took[t + s] = s
+        }
     }
-  })
-  const cut = first < 0 ? [] : rows.slice(0, first)
+    choice.push(took)
+    minRows = next
+  }
+  const need = Math.ceil(recall * T - 1e-9)
+  let bestT = -1
+  for (let t = Math.max(need, 1); t <= T; t++) if ((minRows[t] as number) < Infinity && (bestT < 0 || t / (minRows[t] as number) > bestT / (minRows[bestT] as number))) bestT = t
+  if (bestT < 0) return { recall, precision: 0, rows: 0, falsePositives: 0, flaggedOnCleanFile: 0 }
+  // Walk the choices back to the rows of the best cut.
+  const cut: number[] = []
+  let t = bestT
+  for (let c = ranked.length - 1; c >= 0; c--) {
+    const s = (choice[c] as Int32Array)[t] as number
+    const list = ranked[c] as number[]
+    let seen = 0
+    for (const r of list) {
+      if (seen === s) break
+      cut.push(r)
+      if (truth.has(r)) seen++
+    }
+    t -= s
+  }
   const fps = cut.filter((r) => !truth.has(r))
-  return { recall, precision: r3(best), rows: cut.length, falsePositives: fps.length, flaggedOnCleanFile: fps.filter((r) => native.has(r)).length }
+  return { recall, precision: r3(bestT / cut.length), rows: cut.length, falsePositives: fps.length, flaggedOnCleanFile: fps.filter((r) => native.has(r)).length }
 }
 
 export interface ScaleRun {
@@ -707,7 +751,7 @@ export function integrityTargets(r: IntegrityBenchResult): { target: string; met
       target: 'uniform 10 % flips on wine (color), SMS, AG News: precision ≥ 0.80 and recall ≥ 0.80',
       met: uniform10.length === learnable.length && uniform10.every((x) => x.rampart.precision >= 0.8 && x.rampart.recall >= 0.8),
       detail: uniform10
-        .map((x) => `${x.dataset} ${x.rampart.precision.toFixed(3)} / ${x.rampart.recall.toFixed(3)}${x.ranking ? `, best cut of its ranking at recall ${x.ranking.recall.toFixed(2)}: precision ${x.ranking.precision.toFixed(3)} (${x.ranking.falsePositives} unpoisoned rows in it, ${x.ranking.flaggedOnCleanFile} of them flagged on the unpoisoned file too)` : ''}`)
+        .map((x) => `${x.dataset} ${x.rampart.precision.toFixed(3)} / ${x.rampart.recall.toFixed(3)}${x.ranking ? `, oracle's best cut of its ranking per (given, suggested) pair at recall ${x.ranking.recall.toFixed(2)}: precision ${x.ranking.precision.toFixed(3)} (${x.ranking.falsePositives} unpoisoned rows in it, ${x.ranking.flaggedOnCleanFile} of them flagged on the unpoisoned file too)` : ''}`)
         .join('; '),
     },
     {

@@ -30,7 +30,7 @@ describe('the probabilities confident learning ran on', () => {
 })
 
 describe('rankingCeiling', () => {
-  it('cuts the ranking by given-label probability at the first recall ≥ target and counts what else is in the cut', () => {
+  it('cuts the ranking by given-label probability where recall reaches the target and counts what else is in the cut', () => {
     // Rows 0..9, two classes; given-label probabilities rise with the row number except where set.
     const pGiven = [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9]
     const y = new Int32Array(10)
@@ -42,5 +42,22 @@ describe('rankingCeiling', () => {
     // Recall 1 needs every row: precision 0.4.
     expect(rankingCeiling(probs, y, 2, truth, new Set(), 1).precision).toBe(0.4)
     expect(rankingCeiling(probs, y, 2, new Set(), new Set()).precision).toBe(0)
+  })
+
+  it('cuts each (given, suggested) cell on its own, as confident learning can: better than any single cut', () => {
+    // Given 0: p(given) 0.1 (poisoned), 0.2, 0.3; given 1: 0.25 (poisoned), 0.35 (poisoned).
+    // One global cut needs all five rows for full recall (0.6); a cut per cell needs three (1.0).
+    const rows: [number, number, boolean][] = [
+      [0, 0.1, true],
+      [0, 0.2, false],
+      [0, 0.3, false],
+      [1, 0.25, true],
+      [1, 0.35, true],
+    ]
+    const y = Int32Array.from(rows.map((r) => r[0]))
+    const probs = Float64Array.from(rows.flatMap(([label, p]) => (label === 0 ? [p, 1 - p] : [1 - p, p])))
+    const truth = new Set(rows.flatMap((r, i) => (r[2] ? [i] : [])))
+    expect(rankingCeiling(probs, y, 2, truth, new Set(), 1)).toEqual({ recall: 1, precision: 1, rows: 3, falsePositives: 0, flaggedOnCleanFile: 0 })
+    expect(rankingCeiling(probs, y, 2, truth, new Set([1]), 0.3)).toEqual({ recall: 0.3, precision: 1, rows: 1, falsePositives: 0, flaggedOnCleanFile: 0 })
   })
 })
