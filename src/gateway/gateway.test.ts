@@ -209,6 +209,20 @@ describe.each(backends.map((b) => [b.name, b] as const))('gateway on %s', (_name
       expect(after.items).toHaveLength(before.items.length)
     })
 
+    it('refuses a stored or inline policy that names a weights file on the gateway (the API may not make it read a path), and stores nothing', async () => {
+      const admin = fruitAdmin
+      const before = (await (await gw.call('/v1/policies', { key: admin })).json()) as { items: unknown[] }
+      const source = 'version: 1\nname: peek\ninput:\n  prompt_injection:\n    options: { weights: /dev/zero }\n'
+      const stored = await gw.call('/v1/policies', { key: admin, body: { source } })
+      expect(stored.status).toBe(400)
+      expect(((await stored.json()) as { error: { message: string } }).error.message).toMatch(/prompt_injection\.options\.weights.*rampart detectors register/)
+      const after = (await (await gw.call('/v1/policies', { key: admin })).json()) as { items: unknown[] }
+      expect(after.items).toHaveLength(before.items.length)
+      const inline = await gw.call('/v1/guard', { key: fruitApp, body: { text: 'hello', policy: { version: 1, input: { prompt_injection: { options: { weights: '/etc/passwd' } } } } } })
+      expect(inline.status).toBe(400)
+      expect(((await inline.json()) as { error: { message: string } }).error.message).toMatch(/options\.weights/)
+    })
+
     it('creates immutable versions; activation switches the tenant guard, and only that tenant', async () => {
       const [admin, app, analyst] = [fruitAdmin, fruitApp, fruitAnalyst]
       const source = 'version: 1\nname: fruit\ninput:\n  word_filter:\n    action: block\n    options: { words: [pineapple] }\n'

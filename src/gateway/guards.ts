@@ -35,7 +35,7 @@ export class GuardResolver {
   /** Validates a policy document (YAML/JSON text), throwing RAMPART_ERR_POLICY_* naming the field. */
   validateSource(source: string, origin = 'policy'): Policy {
     // Stored policies must not depend on the gateway's environment: no ${VAR} expansion.
-    return parsePolicyText(source, this.registry, origin, {})
+    return withoutFileReferences(parsePolicyText(source, this.registry, origin, {}), origin)
   }
 
   async forTenant(tenant: string): Promise<ResolvedGuard> {
@@ -62,7 +62,7 @@ export class GuardResolver {
   /** A policy object given inline in a request body. */
   async forInline(policy: unknown): Promise<Guard> {
     const key = createHash('sha256').update(JSON.stringify(policy)).digest('hex')
-    return this.compile(`inline:${key}`, () => parsePolicy(policy, this.registry, 'policy'))
+    return this.compile(`inline:${key}`, () => withoutFileReferences(parsePolicy(policy, this.registry, 'policy'), 'policy'))
   }
 
   private async loadActive(tenant: string): Promise<ResolvedGuard> {
@@ -88,4 +88,25 @@ export class GuardResolver {
     guard.catch(() => this.compiled.delete(key))
     return guard
   }
+}
+
+/**
+ * A policy that reaches the gateway over HTTP (stored versions, inline policies, tenant shadow
+ * policies) may not name a file on the gateway's disk: `prompt_injection.options.weights` would
+ * let an API key make the gateway read any path (`/dev/zero`, another tenant's data). Candidate
+ * models reach a gateway through the detector registry instead. Policy files given to `rampart
+ * serve --policy` are the operator's and keep the option.
+ */
+function withoutFileReferences(policy: Policy, origin: string): Policy {
+  for (const direction of ['input', 'output'] as const) {
+    const options = policy[direction].prompt_injection?.options as { weights?: unknown } | undefined
+    if (options?.weights !== undefined) {
+      throw new RampartError(
+        'RAMPART_ERR_POLICY_INVALID',
+        `${origin}: ${direction}.prompt_injection.options.weights names a file on the gateway, which a policy sent over the API may not do; register the model with \`rampart detectors register DIR\` and activate it instead`,
+        { path: `${direction}.prompt_injection.options.weights` },
+      )
+    }
+  }
+  return policy
 }
