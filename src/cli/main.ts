@@ -159,7 +159,9 @@ function buildProgram(setCode: (code: number) => void): Command {
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
       .option('--shadow-policy <file>', 'candidate policy scanned in shadow beside the active one, never enforced (RAMPART_SHADOW_POLICY; docs/replay.md)')
       .option('--shadow-detector <dir>', 'candidate prompt-injection model directory run in shadow (RAMPART_SHADOW_DETECTOR)')
-      .option('--guard-capture-sample-rate <rate>', 'share of /v1/guard calls captured (sealed) for rampart replay, 0..1 (default 0)'),
+      .option('--guard-capture-sample-rate <rate>', 'share of /v1/guard calls captured (sealed) for rampart replay, 0..1 (default 0)')
+      .option('--cycle-cron <expr>', 'run the learning cycle (rampart cycle run) on this UTC cron schedule, e.g. "0 3 * * 0"; one replica per occurrence (RAMPART_CYCLE_CRON)')
+      .option('--cycle-target <url>', 'deployment the scheduled cycle red-teams and learns from (default: a scratch gateway before the test model; key in RAMPART_CYCLE_KEY)'),
   ).action(async (opts: Record<string, unknown>) => setCode(await (await gateway()).runServe(opts)))
 
   const keys = program.command('keys').description('Manage API keys and the master key (works on the store directly; no running gateway needed).')

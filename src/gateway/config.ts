@@ -6,6 +6,8 @@ import { z } from 'zod'
 import { RampartError } from '../core/errors.js'
 import { describeIssues } from '../core/policy.js'
 import { chatExtractionSchema, modelsSchema } from '../shield/config.js'
+import { gateTolerancesSchema } from '../detectors/cycle/gate.js'
+import { parseCron } from '../monitor/schedule-cron.js'
 
 const port = z.coerce.number().int().min(0).max(65_535)
 const positiveInt = z.coerce.number().int().positive()
@@ -82,6 +84,28 @@ export const gatewayConfigSchema = z
     alertText: bool.default(true),
     /** How often each process reads which detector version is active in the store (bounds how long another process's activation takes to arrive), ms. */
     detectorPollMs: z.coerce.number().int().min(50).max(3_600_000).default(5_000),
+    /**
+     * Run the learning cycle (red team, retrain, gate; docs/learning-loop.md) on this five-field
+     * UTC cron schedule, e.g. `0 3 * * 0`; one replica of those sharing the store runs each occurrence.
+     */
+    cycleCron: z
+      .string()
+      .min(1)
+      .optional()
+      .superRefine((v, ctx) => {
+        if (v === undefined) return
+        try {
+          parseCron(v)
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message })
+        }
+      }),
+    /** A deployment the scheduled cycle red-teams in round 1 and learns from (default: a scratch gateway in front of the test model). */
+    cycleTarget: z.url({ protocol: /^https?$/ }).optional(),
+    /** Bearer key for cycleTarget. */
+    cycleKey: z.string().min(1).optional(),
+    /** The gate's tolerances for the scheduled cycle (detectors/cycle/gate.ts); JSON in RAMPART_CYCLE_TOLERANCES. */
+    cycleTolerances: gateTolerancesSchema.partial().optional(),
     /** Processes serving the port (node:cluster); scanning is CPU-bound, so one per core. */
     workers: z.coerce.number().int().min(1).max(64).default(1),
     /** Share of proxied chat completions captured for monitoring, 0..1; 0 (off) unless you opt in, since captures keep prompts and answers (sealed). */
@@ -118,7 +142,7 @@ export function envName(key: string): string {
 
 const SETTING_KEYS = Object.keys(gatewayConfigSchema.shape) as (keyof GatewayConfig)[]
 /** Settings given as JSON in their environment variable. */
-const JSON_SETTINGS = new Set<string>(['webhooks', 'models', 'chatExtraction'])
+const JSON_SETTINGS = new Set<string>(['webhooks', 'models', 'chatExtraction', 'cycleTolerances'])
 
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {}

@@ -74,6 +74,8 @@ export async function runServe(flags: Record<string, unknown>): Promise<number> 
   // Loaded here, not at the top: it pulls in every scanner, which the admin commands do not need.
   const { startGateway } = await import('../../gateway/runtime.js')
   const gateway = await startGateway(c, { logger: c.logLevel === 'silent' ? false : {} })
+  // The learning cycle on a schedule: every process looks, the store's lease lets one run each occurrence.
+  const cycle = c.cycleCron === undefined ? undefined : await (await import('../../detectors/cycle/schedule.js')).startCycleSchedule({ ...c, cycleCron: c.cycleCron }, gateway.services.store, gateway.app.log)
   if (cluster.isWorker) {
     process.send?.({ rampart: 'listening', url: gateway.url, store: gateway.services.store.kind, admins: await gateway.services.store.countActiveKeys('admin') })
   } else {
@@ -81,6 +83,7 @@ export async function runServe(flags: Record<string, unknown>): Promise<number> 
   }
   await untilSignal(async (signal) => {
     if (!cluster.isWorker) process.stderr.write(`rampart: ${signal}: finishing in-flight requests and flushing webhooks\n`)
+    await cycle?.stop()
     await gateway.close()
   })
   // A worker's IPC channel to the primary keeps its event loop alive: let go of it, or the worker

@@ -8,7 +8,7 @@ import { decodeWeights, encodeWeights } from '../injection/weights-format.js'
 import type { DetectorFigures } from '../injection/training/compare.js'
 import { SHIPPED_MODEL_DIR, pinWeights, readCycleReport, runLearningCycle, type TrainRequest } from './cycle.js'
 import { DEFAULT_TOLERANCES, gateCandidate, gateTolerancesSchema, type GateInput } from './gate.js'
-import { CYCLE_JOB, CycleScheduler, cycleRunArgs } from './schedule.js'
+import { CYCLE_JOB, CycleScheduler, cycleChildRunner, cycleRunArgs } from './schedule.js'
 
 const work = mkdtempSync(join(tmpdir(), 'rampart-cycle-test-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
@@ -263,8 +263,21 @@ describe('the cycle on a schedule (fake clock, SQLite store)', () => {
     }
   })
 
+  it('runs the cycle in a child process and reads its decision; a failing child is a failed run with its last lines', async () => {
+    const settings = { dataDir: '/d', keyProvider: 'local' }
+    const lines: string[] = []
+    const ok = cycleChildRunner(settings, (l) => lines.push(l), ['-e', `process.stderr.write('cycle: round 1 seed 0 guarded: 3/9\\n'); process.stdout.write('{"version":"x"}\\n' + JSON.stringify({ decision: 'awaiting_approval', summary: 's' }, null, 2) + '\\n')`])
+    expect(await ok.run()).toBe('awaiting_approval')
+    expect(lines).toEqual(['cycle: round 1 seed 0 guarded: 3/9'])
+    const failing = cycleChildRunner(settings, () => undefined, ['-e', `process.stderr.write('rampart: RAMPART_ERR_STORE: the store is gone\\n'); process.exit(2)`])
+    await expect(failing.run()).rejects.toThrow(/exited with 2: rampart: RAMPART_ERR_STORE: the store is gone/)
+  })
+
   it('refuses an invalid cron expression, and passes the gateway settings to rampart cycle run', () => {
     expect(() => new CycleScheduler({ store: {} as never, cron: '0 25 * * *', run: async () => 'x' })).toThrow(/hour/)
+    expect(() => loadGatewayConfig({ flags: { cycleCron: '0 25 * * *' }, env: {} })).toThrow(/cycleCron.*hour|hour.*cycle-cron/s)
+    expect(loadGatewayConfig({ env: { RAMPART_CYCLE_CRON: '0 3 * * 0', RAMPART_CYCLE_TOLERANCES: '{"devFprRise":0.01}' } })).toMatchObject({ cycleCron: '0 3 * * 0', cycleTolerances: { devFprRise: 0.01 } })
+    expect(() => loadGatewayConfig({ env: { RAMPART_CYCLE_TOLERANCES: '{"fprRise":0.01}' } })).toThrow(/cycleTolerances/)
     expect(cycleRunArgs({ dataDir: '/d', keyProvider: 'local', store: 'postgres://x', cycleTarget: 'http://gw/v1', cycleTolerances: { devFprRise: 0.01 } })).toEqual([
       'cycle', 'run', '--json', '--data-dir', '/d', '--key-provider', 'local', '--store', 'postgres://x', '--target', 'http://gw/v1', '--max-fpr-rise', '0.01',
     ])

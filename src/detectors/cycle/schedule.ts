@@ -50,6 +50,7 @@ export class CycleScheduler {
   #timer: NodeJS.Timeout | undefined
   #pass: Promise<string | undefined> | undefined
   #running = false
+  #stopping = false
 
   /** @throws RampartError RAMPART_ERR_INPUT_INVALID when the cron expression is invalid. */
   constructor(options: CycleSchedulerOptions) {
@@ -99,6 +100,8 @@ export class CycleScheduler {
     } finally {
       clearInterval(renew)
     }
+    // Stopped mid-run (shutdown): leave the lease to expire and the occurrence due, so it is run again.
+    if (this.#stopping) return status
     const finished = this.#now()
     // A failed cycle waits for the next occurrence too: what failed would most likely fail again at once.
     const completed = await this.#o.store.completeJob(CYCLE_JOB, this.owner, { lastRunAt: new Date(finished).toISOString(), lastStatus: status, nextRunAt: this.nextAfter(finished) })
@@ -109,6 +112,7 @@ export class CycleScheduler {
   /** Stops looking for due runs and waits for a run in progress. */
   async stop(): Promise<void> {
     this.#running = false
+    this.#stopping = true
     clearTimeout(this.#timer)
     this.#timer = undefined
     await this.#pass?.catch(() => undefined)
@@ -200,5 +204,29 @@ export function cycleChildRunner(s: ScheduledCycleSettings, onLine: (line: strin
         })
       }),
     stop: () => void child?.kill('SIGTERM'),
+  }
+}
+
+/**
+ * Starts the scheduled cycle in a gateway process: the job recorded in the store, a look every
+ * minute, each due occurrence run by `rampart cycle run` in a child process whose progress lines
+ * go to the gateway's log. `stop()` ends a run in progress (it is run again after the lease expires).
+ */
+export async function startCycleSchedule(
+  settings: ScheduledCycleSettings & { cycleCron: string },
+  store: CycleSchedulerOptions['store'],
+  logger: CycleSchedulerLogger,
+): Promise<{ scheduler: CycleScheduler; stop(): Promise<void> }> {
+  const child = cycleChildRunner(settings, (line) => logger.info({ job: CYCLE_JOB }, line))
+  const scheduler = new CycleScheduler({ store, cron: settings.cycleCron, run: child.run, logger })
+  await scheduler.start()
+  logger.info({ job: CYCLE_JOB, cron: settings.cycleCron }, 'learning cycle scheduled')
+  return {
+    scheduler,
+    stop: async () => {
+      const stopped = scheduler.stop()
+      child.stop()
+      await stopped
+    },
   }
 }
