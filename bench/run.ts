@@ -11,7 +11,10 @@
  * 5. the monitor: profile speed and memory (1M/4M rows), drift detection on the shared tabular data;
  * 6. data integrity: poisoned rows found vs kNN and self-confidence baselines, manifest MB/s;
  * 7. the model shield: extraction attackers vs benign clients, output hardening, adversarial inputs
- *    (a seeded simulation on California housing, about 5 minutes on one core).
+ *    (a seeded simulation on California housing, about 5 minutes on one core);
+ * 8. the red team and one learning cycle: attack success per family against the shipped test model
+ *    bare vs behind Rampart, then red team → retrain with its successes → red team again (bench/cycle.ts;
+ *    the retraining takes minutes).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -23,13 +26,14 @@ import { formatGatewayBench, runGatewayBench } from './gateway.js'
 import { formatMonitorBench, runMonitorBench } from './monitor.js'
 import { formatIntegrityTable, runIntegrityBench } from './integrity.js'
 import { formatShieldBench, runShieldBench } from './shield.js'
+import { formatCycleBench, runCycleBench } from './cycle.js'
 import { renderReport, type BarChart } from './lib/report.js'
 
 const results = join(dirname(fileURLToPath(import.meta.url)), 'results')
 mkdirSync(results, { recursive: true })
 const write = (name: string, value: unknown) => writeFileSync(join(results, name), `${JSON.stringify({ ...(value as object), generatedAt: new Date().toISOString() }, null, 2)}\n`)
 
-const SECTIONS = ['latency', 'injection', 'pii', 'gateway', 'monitor', 'integrity', 'shield'] as const
+const SECTIONS = ['latency', 'injection', 'pii', 'gateway', 'monitor', 'integrity', 'shield', 'cycle'] as const
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const unknown = asked.filter((a) => !(SECTIONS as readonly string[]).includes(a))
 if (unknown.length > 0) {
@@ -67,6 +71,13 @@ async function runExtras(): Promise<void> {
     const shield = await runShieldBench()
     write('shield.json', shield)
     extraTables.push(formatShieldBench(shield))
+    console.log(`\n${extraTables.at(-1)}`)
+  }
+  if (want('cycle')) {
+    step(8, 'the red team bare vs guarded, and one learning cycle (red team → retrain → red team)')
+    const cycle = await runCycleBench({ resultsDir: results })
+    write('cycle.json', cycle)
+    extraTables.push(formatCycleBench(cycle))
     console.log(`\n${extraTables.at(-1)}`)
   }
 }
