@@ -41,6 +41,24 @@ describe('rampart cycle run', () => {
     }
   })
 
+  it('shows the scheduled cycle recorded in the store', async () => {
+    const dir = join(work, 'status')
+    expect((await run(['cycle', 'status', '--data-dir', dir])).stdout).toContain('no scheduled learning cycle')
+    const s = await openStore(`sqlite:${join(dir, 'rampart.db')}`)
+    try {
+      await s.ensureJobSchedule('learning_cycle', '0 3 * * 0', '2026-11-29T03:00:00.000Z')
+      await s.claimDueJob('learning_cycle', '2026-11-29T03:00:00.000Z', '2026-11-29T03:30:00.000Z', 'replica-a')
+      await s.completeJob('learning_cycle', 'replica-a', { lastRunAt: '2026-11-29T03:04:00.000Z', lastStatus: 'awaiting_approval', nextRunAt: '2026-12-06T03:00:00.000Z' })
+    } finally {
+      await s.close()
+    }
+    const text = await run(['cycle', 'status', '--data-dir', dir])
+    expect(text.stdout).toContain('next run    2026-12-06T03:00:00.000Z')
+    expect(text.stdout).toContain('last run    2026-11-29T03:04:00.000Z: awaiting_approval')
+    expect(text.stdout).toContain('running     no')
+    expect(JSON.parse((await run(['cycle', 'status', '--data-dir', dir, '--json'])).stdout)).toMatchObject({ cron: '0 3 * * 0', lastStatus: 'awaiting_approval' })
+  })
+
   it.skipIf(!hasData)('runs a cycle end to end with the real retraining (200-row slice): the worse candidate is registered, not activated', async () => {
     const store = join(work, 'e2e')
     const out = join(work, 'e2e-out')

@@ -85,7 +85,31 @@ export async function runCycleCommand(raw: Record<string, unknown>): Promise<num
   })
 }
 
-/** Registers `rampart cycle run`. */
+/** `rampart cycle status`: the scheduled cycle's job in the store (cron, next and last run, last outcome, lease). */
+export async function runCycleStatus(raw: Record<string, unknown>): Promise<number> {
+  const { json, ...storeFlags } = parseFlags(z.looseObject({ json: z.boolean().default(false) }), raw)
+  const { withBackends } = await import('./gateway.js')
+  const { CYCLE_JOB } = await import('../../detectors/cycle/schedule.js')
+  return withBackends(storeFlags, async ({ store }) => {
+    const job = await store.getJobSchedule(CYCLE_JOB)
+    if (json) await writeLine(JSON.stringify(job ?? null, null, 2))
+    else if (job === undefined) await writeLine('no scheduled learning cycle on this store (rampart serve --cycle-cron EXPR records one)')
+    else {
+      const leased = job.leaseUntil !== null && job.leaseUntil > new Date().toISOString()
+      await writeLine(
+        [
+          `cron        ${job.cron} (UTC)`,
+          `next run    ${job.nextRunAt}`,
+          `last run    ${job.lastRunAt ?? '—'}${job.lastStatus === null ? '' : `: ${job.lastStatus}`}`,
+          `running     ${leased ? `yes, on ${job.leaseOwner} (lease until ${job.leaseUntil})` : 'no'}`,
+        ].join('\n'),
+      )
+    }
+    return 0
+  })
+}
+
+/** Registers `rampart cycle run` and `rampart cycle status`. */
 export function registerCycleCommands(program: Command, setCode: (code: number) => void, storeOptions: (cmd: Command) => Command): void {
   const cycle = program.command('cycle').description('The learning cycle: red team, retrain with what got through, evaluate, register, red team again; activate only when no tracked measure is worse.')
   storeOptions(
@@ -113,4 +137,7 @@ export function registerCycleCommands(program: Command, setCode: (code: number) 
       .option('--max-harmless-refused-rise <x>', 'gate: how far the share of refused harmless requests may rise (default 0)')
       .option('--json', 'print the decision as JSON'),
   ).action(async (opts: Record<string, unknown>) => setCode(await runCycleCommand(opts)))
+  storeOptions(cycle.command('status').description('The scheduled cycle on this store: cron, next run, last run and its outcome, whether a replica is running it now.').option('--json', 'print JSON')).action(
+    async (opts: Record<string, unknown>) => setCode(await runCycleStatus(opts)),
+  )
 }
