@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis'
+import { Redis } from './ioredis.js'
 import { RampartError } from '../../core/errors.js'
 import { msToUs, toRateLimitResult, validateConsumeOptions } from '../../ratelimit/gcra.js'
 import { createMemoryRateLimiter } from '../../ratelimit/memory.js'

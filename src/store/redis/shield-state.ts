@@ -10,7 +10,7 @@
  * SNAPSHOT stores a newer state and drops the log entries it covers (keeping a tail, so a replica
  * slightly behind catches up from the log rather than the snapshot).
  */
-import { Redis } from 'ioredis'
+import { Redis } from './ioredis.js'
 import { RampartError } from '../../core/errors.js'
 import { clientId, type ClientKey, type DetectorCodec, type RecordResult, type ShieldStateStore } from '../../shield/state.js'
 
