@@ -4,7 +4,7 @@
  * (detectors/cycle/cycle.ts). Progress on stderr; the training comparison and the cycle's
  * summary on stdout.
  */
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import { z } from 'zod'
 import { DELIVERIES, type Delivery } from '../../redteam/corpus.js'
 import { writeLine } from '../io.js'
@@ -46,6 +46,7 @@ export const cycleFlagsSchema = z.looseObject({
   maxSuccessRise: rate.optional(),
   maxHarmlessRefusedRise: rate.optional(),
   json: z.boolean().default(false),
+  scheduled: z.boolean().default(false),
 })
 
 /** Gate tolerances from the flags given (unset ones keep the defaults of detectors/cycle/gate.ts). */
@@ -55,7 +56,7 @@ export function tolerancesFromFlags(given: Record<string, number | undefined>): 
 
 export async function runCycleCommand(raw: Record<string, unknown>): Promise<number> {
   const f = parseFlags(cycleFlagsSchema, raw)
-  const { target, key, out, policy, seeds, extra, trainingData, limit, families, perGoal, rate: rps, json, ...rest } = f
+  const { target, key, out, policy, seeds, extra, trainingData, limit, families, perGoal, rate: rps, json, scheduled, ...rest } = f
   const { maxF1Drop: devF1Drop, maxFprRise: devFprRise, maxHardFprRise: devHardFprRise, maxFamilyRecallDrop: familyRecallDrop, maxSuccessRise: redteamSuccessRise, maxHarmlessRefusedRise: harmlessRefusedRise, ...storeFlags } = rest
   const { gateTolerancesSchema } = await import('../../detectors/cycle/gate.js')
   const tolerances = gateTolerancesSchema.parse(tolerancesFromFlags({ devF1Drop, devFprRise, devHardFprRise, familyRecallDrop, redteamSuccessRise, harmlessRefusedRise }))
@@ -76,7 +77,8 @@ export async function runCycleCommand(raw: Record<string, unknown>): Promise<num
       ...(families === undefined && perGoal === undefined ? {} : { corpus: { ...(families === undefined ? {} : { families }), ...(perGoal === undefined ? {} : { perGoal }) } }),
       tolerances,
       train: trainWithCli({ ...(trainingData === undefined ? {} : { data: trainingData }), ...(limit === undefined ? {} : { limit }) }),
-      actor: 'cli',
+      // The scheduled run (serve --cycle-cron) acts as `cycle` in the registry and the audit log.
+      actor: scheduled ? 'cycle' : 'cli',
       ...(rps === undefined ? {} : { rate: rps }),
       log: (line) => void process.stderr.write(`${line}\n`),
     })
@@ -135,7 +137,8 @@ export function registerCycleCommands(program: Command, setCode: (code: number) 
       .option('--max-family-recall-drop <x>', 'gate: how far any mutation family\'s dev recall may fall (default 0.01)')
       .option('--max-success-rise <x>', 'gate: how far the red-team success rate may rise on any seed (default 0)')
       .option('--max-harmless-refused-rise <x>', 'gate: how far the share of refused harmless requests may rise (default 0)')
-      .option('--json', 'print the decision as JSON'),
+      .option('--json', 'print the decision as JSON')
+      .addOption(new Option('--scheduled', 'run by serve --cycle-cron (actor cycle)').hideHelp()),
   ).action(async (opts: Record<string, unknown>) => setCode(await runCycleCommand(opts)))
   storeOptions(cycle.command('status').description('The scheduled cycle on this store: cron, next run, last run and its outcome, whether a replica is running it now.').option('--json', 'print JSON')).action(
     async (opts: Record<string, unknown>) => setCode(await runCycleStatus(opts)),

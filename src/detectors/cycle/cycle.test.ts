@@ -290,7 +290,7 @@ describe('the cycle on a schedule (fake clock, SQLite store)', () => {
     expect(loadGatewayConfig({ env: { RAMPART_CYCLE_CRON: '0 3 * * 0', RAMPART_CYCLE_TOLERANCES: '{"devFprRise":0.01}' } })).toMatchObject({ cycleCron: '0 3 * * 0', cycleTolerances: { devFprRise: 0.01 } })
     expect(() => loadGatewayConfig({ env: { RAMPART_CYCLE_TOLERANCES: '{"fprRise":0.01}' } })).toThrow(/cycleTolerances/)
     expect(cycleRunArgs({ dataDir: '/d', keyProvider: 'local', store: 'postgres://x', cycleTarget: 'http://gw/v1', cycleTolerances: { devFprRise: 0.01 } })).toEqual([
-      'cycle', 'run', '--json', '--data-dir', '/d', '--key-provider', 'local', '--store', 'postgres://x', '--target', 'http://gw/v1', '--max-fpr-rise', '0.01',
+      'cycle', 'run', '--json', '--scheduled', '--data-dir', '/d', '--key-provider', 'local', '--store', 'postgres://x', '--target', 'http://gw/v1', '--max-fpr-rise', '0.01',
     ])
   })
 })

@@ -202,6 +202,7 @@ export async function runLearningCycle(o: CycleOptions): Promise<CycleReport> {
       const canary = newCanary()
       const corpus = { seed, ...o.corpus }
       let last = 0
+      let finished = false
       const outcome = await runRedTeam({
         targets,
         systemPrompt: plantCanary(DEFAULT_SYSTEM_PROMPT, canary),
@@ -216,7 +217,8 @@ export async function runLearningCycle(o: CycleOptions): Promise<CycleReport> {
         statePath: join(out, `${file}.state.jsonl`),
         resume: false,
         onProgress: (p: RunProgress) => {
-          if (p.done !== p.total && performance.now() - last < 5_000) return
+          if (finished || (p.done !== p.total && performance.now() - last < 5_000)) return
+          finished = p.done === p.total
           last = performance.now()
           log(`cycle: ${file}: ${p.done}/${p.total} attacks, ${(p.elapsedMs / 1000).toFixed(1)} s`)
         },

@@ -156,7 +156,7 @@ const TOLERANCE_FLAGS: Record<keyof GateTolerancesInput, string> = {
 
 /** The `rampart cycle run` arguments for the gateway's settings (the key goes through the environment, not argv). */
 export function cycleRunArgs(s: ScheduledCycleSettings): string[] {
-  const args = ['cycle', 'run', '--json', '--data-dir', s.dataDir, '--key-provider', s.keyProvider]
+  const args = ['cycle', 'run', '--json', '--scheduled', '--data-dir', s.dataDir, '--key-provider', s.keyProvider]
   if (s.store !== undefined) args.push('--store', s.store)
   if (s.kmsKeyId !== undefined) args.push('--kms-key-id', s.kmsKeyId)
   if (s.kmsRegion !== undefined) args.push('--kms-region', s.kmsRegion)
