@@ -96,26 +96,46 @@ function mix(h: number): number {
   return h >>> 0
 }
 
-const SEEDS = Array.from({ length: SIGNATURE_SIZE }, (_, i) => mix(0x9e3779b9 * (i + 1)))
-
 export function normalizePrompt(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()
 }
 
-/** MinHash over character 4-grams of the normalized prompt. */
+/**
+ * MinHash over character 4-grams of the normalized prompt, by one-permutation hashing (Li, Owen &
+ * Zhang, 2012): each distinct gram is hashed once, the hash's top 6 bits pick one of the 64
+ * bins and the bin keeps its smallest remaining 26 bits; a bin no gram fell into borrows the
+ * value of the next filled bin, offset by the distance (rotation densification, Shrivastava & Li,
+ * 2014), so two prompts' signatures agree bin by bin with probability ≈ their Jaccard similarity.
+ * One hash per gram instead of one per gram and bin: a 500-character prompt costs a few
+ * microseconds instead of ~0.1 ms on every proxied request.
+ */
 export function promptSignature(text: string): Uint32Array {
-  const t = normalizePrompt(text)
-  const sig = new Uint32Array(SIGNATURE_SIZE).fill(0xffffffff)
-  const grams = t.length < 4 ? [t] : Array.from({ length: t.length - 3 }, (_, i) => t.slice(i, i + 4))
-  for (const g of grams) {
-    const h = fnv(g)
-    for (let k = 0; k < SIGNATURE_SIZE; k++) {
-      const v = mix(h ^ (SEEDS[k] as number))
-      if (v < (sig[k] as number)) sig[k] = v
-    }
+  return signatureOfNormalized(normalizePrompt(text))
+}
+
+function signatureOfNormalized(t: string): Uint32Array {
+  const sig = new Uint32Array(SIGNATURE_SIZE).fill(EMPTY)
+  const n = t.length < 4 ? (t.length === 0 ? 0 : 1) : t.length - 3
+  for (let i = 0; i < n; i++) {
+    let h = 0x811c9dc5
+    for (let j = i; j < Math.min(i + 4, t.length); j++) h = Math.imul(h ^ t.charCodeAt(j), 0x01000193)
+    const x = mix(h >>> 0)
+    const bin = x >>> 26
+    const v = x & 0x03ffffff
+    if (v < (sig[bin] as number)) sig[bin] = v
+  }
+  if (n === 0) return sig
+  for (let k = 0; k < SIGNATURE_SIZE; k++) {
+    if (sig[k] !== EMPTY) continue
+    let d = 1
+    while ((sig[(k + d) % SIGNATURE_SIZE] as number) === EMPTY || (sig[(k + d) % SIGNATURE_SIZE] as number) >= 0x04000000) d++
+    sig[k] = (sig[(k + d) % SIGNATURE_SIZE] as number) + d * 0x04000000
   }
   return sig
 }
+
+/** A bin no gram has reached yet (values are 26 bits, so never equal to this). */
+const EMPTY = 0xffffffff
 
 export function estimatedJaccard(a: Uint32Array, b: Uint32Array): number {
   let same = 0
@@ -154,7 +174,8 @@ export function isMemorizationProbe(text: string): boolean {
 
 /** The event for one prompt; `guardSaysExtraction` is true when the guard found SYSTEM_PROMPT_EXTRACTION in it. */
 export function promptEvent(text: string, guardSaysExtraction = false): PromptEvent {
-  return { signature: promptSignature(text), hash: fnv(normalizePrompt(text)), systemPrompt: guardSaysExtraction || isSystemPromptAttempt(text), memorization: isMemorizationProbe(text) }
+  const normalized = normalizePrompt(text)
+  return { signature: signatureOfNormalized(normalized), hash: fnv(normalized), systemPrompt: guardSaysExtraction || isSystemPromptAttempt(text), memorization: isMemorizationProbe(text) }
 }
 
 export class LlmExtractionDetector {
