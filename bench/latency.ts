@@ -4,7 +4,8 @@
  * scanners meet realistic prose, names, numbers and the odd attack.
  */
 import { pathToFileURL } from 'node:url'
-import { createGuard } from '../src/index.js'
+// The built package (dist/), as users run it (`npm run bench` builds first).
+import { createGuard } from '../dist/index.js'
 import { readJsonl } from './lib/data.js'
 import { measureLatency, type LatencyStats } from './lib/timing.js'
 
