@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { main } from '../cli/main.js'
+import { activeInjectionModel } from '../detectors/injection/active-model.js'
 import { decodeWeights, encodeWeights } from '../detectors/injection/weights-format.js'
 import { openBackends } from '../gateway/backends.js'
 import { loadGatewayConfig } from '../gateway/config.js'
@@ -150,6 +151,24 @@ describe('rampart replay', () => {
     // (g was blocked already: no change of decision; d has no per-scanner actions).
     expect(report.byScanner.prompt_injection?.newBlocks).toBe(5)
     expect(report.changes.newBlocks).toBe(5)
+  })
+
+  it('scores a candidate policy with the detector version active in the store, as the gateway would', async () => {
+    // The --detector test's model (every text an injection), registered and activated in the store.
+    const model = join(dir, 'model')
+    expect(await main(['node', 'rampart', 'detectors', 'register', model, '--data-dir', dataDir])).toBe(0)
+    const id = createHash('sha256').update(readFileSync(join(model, 'weights.bin'))).digest('hex')
+    expect(await main(['node', 'rampart', 'detectors', 'activate', id, '--data-dir', dataDir])).toBe(0)
+    writeFileSync(join(dir, 'injection-only.yaml'), 'version: 1\nname: injection-only\ninput:\n  prompt_injection: {}\n')
+    const json = join(dir, 'active.json')
+    try {
+      expect(await main(['node', 'rampart', 'replay', '--policy', join(dir, 'injection-only.yaml'), '--since', '1h', '--data-dir', dataDir, '--out', json])).toBe(0)
+      const report = JSON.parse(readFileSync(json, 'utf8')) as ReplayReport
+      // With the shipped weights the same policy blocks none of them (see the --detector test).
+      expect(report.byScanner.prompt_injection?.newBlocks).toBe(5)
+    } finally {
+      activeInjectionModel.reset()
+    }
   })
 
   it('refuses a directory without weights, an unknown duration and a missing candidate, naming the flag', async () => {

@@ -12,6 +12,7 @@ import { loadPolicyFile, parsePolicy, parsePolicyText, type Policy } from '../..
 import type { ScannerRegistry } from '../../core/registry.js'
 import { AlertService } from '../../gateway/alert-service.js'
 import { TENANT_PATTERN } from '../../gateway/api-keys.js'
+import { DetectorWatcher } from '../../detectors/registry.js'
 import { openBackends } from '../../gateway/backends.js'
 import { loadGatewayConfig, type GatewayConfig } from '../../gateway/config.js'
 import { createGuard, defaultPolicy, type Guard } from '../../guard.js'
@@ -61,6 +62,9 @@ export async function runReplayCommand(raw: Record<string, unknown>): Promise<nu
   const backends = await openBackends(config)
   try {
     const { store, envelope } = backends
+    // Score as the gateway does: with the prompt_injection version active in the store's detector
+    // registry (the shipped weights when none was activated). A --detector directory overrides it.
+    await new DetectorWatcher({ store }).refresh()
     // Only its excerpt helper is used (PII and secrets redacted): nothing is stored or audited.
     const excerpts = new AlertService({ store, sealer: envelope, audit: { append: async () => undefined } })
     const accumulator = new ReplayAccumulator({ examplesPerKind: examples, excerpt: (text, findings) => excerpts.excerpt(text, findings) })
