@@ -2,15 +2,14 @@
  * The scan report as one self-contained HTML page: inline SVG charts and tables, no scripts, no
  * external resources, every data value escaped (dataset cells are untrusted input).
  */
+import { escapeHtml } from '../core/html-report.js'
 import type { CellValue } from './readers.js'
 import type { GateResult } from './fail-on.js'
 import type { ScanReport } from './scan.js'
 
 const COLORS = ['#1f6feb', '#d97706', '#059669', '#9333ea', '#dc2626', '#6b7280']
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
-}
+export { escapeHtml }
 
 const show = (v: CellValue) => escapeHtml(v === null ? '(missing)' : String(v))
 

@@ -3,6 +3,7 @@
  * every target side by side — as JSON with stable field names, as a text table, and as a
  * self-contained HTML page with bar charts (inline SVG, no script, nothing fetched).
  */
+import { escapeHtml, rateBarChart } from '../core/html-report.js'
 import { ATTACK_GOALS, DELIVERIES, type Attack } from './corpus.js'
 import { EVIDENCE_KINDS, type EvidenceKind } from './judge.js'
 import type { AttackResult, RunOutcome, Target } from './runner.js'
@@ -122,57 +123,21 @@ export function renderTable(report: RedTeamReport): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
 }
 
-const COLORS = ['#d97706', '#1f6feb', '#059669', '#9333ea']
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
-}
-
-/** A horizontal grouped bar chart of success rates (0..100 %), one bar per target. */
-function barChart(title: string, series: readonly string[], groups: readonly { label: string; values: (number | null)[] }[]): string {
-  const barH = 12
-  const labelW = 190
-  const plotW = 480
-  const groupH = series.length * barH + 8
-  const legendH = 24
-  const height = legendH + groups.length * groupH + 8
-  const parts: string[] = []
-  let lx = labelW
-  series.forEach((s, i) => {
-    parts.push(`<rect x="${lx}" y="5" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${lx + 16}" y="15" font-size="12">${escapeHtml(s)}</text>`)
-    lx += 16 + s.length * 7 + 20
-  })
-  groups.forEach((g, gi) => {
-    const y0 = legendH + gi * groupH
-    parts.push(`<text x="${labelW - 8}" y="${y0 + (series.length * barH) / 2 + 4}" font-size="12" text-anchor="end">${escapeHtml(g.label)}</text>`)
-    g.values.forEach((v, si) => {
-      const y = y0 + si * barH
-      if (v === null) {
-        parts.push(`<text x="${labelW + 4}" y="${y + barH - 2}" font-size="10" fill="#888">n/a</text>`)
-        return
-      }
-      const w = Math.max(1, v * plotW)
-      parts.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${COLORS[si % COLORS.length]}"><title>${escapeHtml(`${series[si]}: ${(100 * v).toFixed(1)} %`)}</title></rect>`)
-      parts.push(`<text x="${labelW + w + 4}" y="${y + barH - 2}" font-size="10">${(100 * v).toFixed(0)} %</text>`)
-    })
-  })
-  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${labelW + plotW + 60}" height="${height}" role="img" aria-label="${escapeHtml(title)}">${parts.join('')}</svg></figure>`
-}
 
 /** The report as one self-contained HTML page. */
 export function renderHtml(report: RedTeamReport): string {
   const names = report.targets.map((t) => t.name)
-  const overall = barChart(
+  const overall = rateBarChart(
     'Attack success rate, all attacks and per goal',
     names,
     [{ label: 'all attacks', values: report.targets.map((t) => t.successRate) }, ...report.corpus.goals.map((g) => ({ label: g, values: report.targets.map((t) => t.byGoal[g]?.successRate ?? null) }))],
   )
-  const perFamily = barChart(
+  const perFamily = rateBarChart(
     'Attack success rate per family (delivery)',
     names,
     report.corpus.families.map((f) => ({ label: f, values: report.targets.map((t) => t.byFamily[f]?.successRate ?? null) })),
   )
-  const benign = report.corpus.benign === 0 ? '' : barChart('Harmless requests refused (over-blocking; lower is better)', names, [{ label: 'harmless requests', values: report.targets.map((t) => t.benign.refusalRate) }])
+  const benign = report.corpus.benign === 0 ? '' : rateBarChart('Harmless requests refused (over-blocking; lower is better)', names, [{ label: 'harmless requests', values: report.targets.map((t) => t.benign.refusalRate) }])
   const targets = report.targets
     .map((t) => `<li><b>${escapeHtml(t.name)}</b>: <code>${escapeHtml(t.url)}</code> — ${t.successes} of ${t.attempts} attacks succeeded, ${t.blocked} refused, ${t.errors} not run${report.corpus.benign === 0 ? '' : `; ${t.benign.refused} of ${t.benign.attempts} harmless requests refused`}</li>`)
     .join('')

@@ -3,47 +3,13 @@
  * round 1 (current version) against round 2 (candidate), the dev figures before and after, and
  * the gate's checks (inline SVG, no script, nothing fetched).
  */
+import { escapeHtml, rateBarChart } from '../../core/html-report.js'
 import type { GateCheck } from './gate.js'
 import type { CycleReport, CycleRound } from './cycle.js'
 
-const COLORS = ['#d97706', '#1f6feb', '#059669', '#9333ea']
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
-}
 
 const pct = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(digits)} %`)
 
-/** A horizontal grouped bar chart of 0..1 values, one bar per series. */
-function barChart(title: string, series: readonly string[], groups: readonly { label: string; values: (number | null)[] }[], max = 1): string {
-  const barH = 12
-  const labelW = 200
-  const plotW = 460
-  const groupH = series.length * barH + 8
-  const legendH = 24
-  const height = legendH + groups.length * groupH + 8
-  const parts: string[] = []
-  let lx = labelW
-  series.forEach((s, i) => {
-    parts.push(`<rect x="${lx}" y="5" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${lx + 16}" y="15" font-size="12">${escapeHtml(s)}</text>`)
-    lx += 16 + s.length * 7 + 20
-  })
-  groups.forEach((g, gi) => {
-    const y0 = legendH + gi * groupH
-    parts.push(`<text x="${labelW - 8}" y="${y0 + (series.length * barH) / 2 + 4}" font-size="12" text-anchor="end">${escapeHtml(g.label)}</text>`)
-    g.values.forEach((v, si) => {
-      const y = y0 + si * barH
-      if (v === null) {
-        parts.push(`<text x="${labelW + 4}" y="${y + barH - 2}" font-size="10" fill="#888">n/a</text>`)
-        return
-      }
-      const w = Math.max(1, (v / max) * plotW)
-      parts.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${COLORS[si % COLORS.length]}"><title>${escapeHtml(`${series[si]}: ${pct(v, 2)}`)}</title></rect>`)
-      parts.push(`<text x="${labelW + w + 4}" y="${y + barH - 2}" font-size="10">${pct(v, max < 1 ? 2 : 0)}</text>`)
-    })
-  })
-  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${labelW + plotW + 70}" height="${height}" role="img" aria-label="${escapeHtml(title)}">${parts.join('')}</svg></figure>`
-}
 
 function roundOf(report: CycleReport, version: CycleRound['version'], seed: number): CycleRound | undefined {
   return report.rounds.find((r) => r.version === version && r.seed === seed)
@@ -70,7 +36,7 @@ export function renderCycleHtml(report: CycleReport): string {
       ...(r2 === undefined ? [] : [f === null ? r2.successRate : (r2.byFamily[f]?.successRate ?? null)]),
     ]
     charts.push(
-      barChart(
+      rateBarChart(
         `Attack success rate per family, seed ${seed}${seed === seeds[0] ? ' (the round the candidate learned from)' : ' (new markers and mutation draws)'} — lower is better`,
         series,
         [{ label: 'all attacks', values: values(null) }, ...families.map((f) => ({ label: f, values: values(f) }))],
@@ -82,12 +48,12 @@ export function renderCycleHtml(report: CycleReport): string {
   if (figures !== null) {
     const { current: c, candidate: d } = figures
     devCharts =
-      barChart('Dev F1, precision and recall (higher is better)', ['current', 'candidate'], [
+      rateBarChart('Dev F1, precision and recall (higher is better)', ['current', 'candidate'], [
         { label: 'F1', values: [c.dev.f1, d.dev.f1] },
         { label: 'precision', values: [c.dev.precision, d.dev.precision] },
         { label: 'recall', values: [c.dev.recall, d.dev.recall] },
       ]) +
-      barChart(
+      rateBarChart(
         'Dev false-positive rate (lower is better; axis to 5 %)',
         ['current', 'candidate'],
         [
@@ -96,7 +62,7 @@ export function renderCycleHtml(report: CycleReport): string {
         ],
         0.05,
       ) +
-      barChart('Dev attacks: recall per mutation family (higher is better)', ['current', 'candidate'], Object.keys(d.devFamilyRecall).map((f) => ({ label: f, values: [c.devFamilyRecall[f] ?? null, d.devFamilyRecall[f] ?? null] })))
+      rateBarChart('Dev attacks: recall per mutation family (higher is better)', ['current', 'candidate'], Object.keys(d.devFamilyRecall).map((f) => ({ label: f, values: [c.devFamilyRecall[f] ?? null, d.devFamilyRecall[f] ?? null] })))
   }
   const gate =
     report.gate === null
