@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3'
 import { decodeCursor, pageBy } from '../cursor.js'
-import { storeError } from '../errors.js'
+import { SqliteStatements } from './statements.js'
 import {
   ALERT_TEXT_COLUMNS,
   DETECTOR_ACTIVATION_COLUMNS,
@@ -42,62 +42,40 @@ import { checkId, checkLimit, checkTime, toJson } from '../validate.js'
 type Row = Record<string, unknown>
 
 export class SqliteLearningStore implements FeedbackStore, DetectorRegistryStore {
-  readonly #db: Database.Database
-  readonly #statements = new Map<string, Database.Statement>()
+  readonly #sql: SqliteStatements
 
   constructor(db: Database.Database) {
-    this.#db = db
-  }
-
-  #stmt(sql: string): Database.Statement {
-    let statement = this.#statements.get(sql)
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql)
-      this.#statements.set(sql, statement)
-    }
-    return statement
-  }
-
-  #do<T>(operation: string, work: () => T): T {
-    try {
-      return work()
-    } catch (error) {
-      throw storeError(error, operation)
-    }
-  }
-
-  #immediate<T>(operation: string, work: () => T): T {
-    return this.#do(operation, () => this.#db.transaction(work).immediate())
+    this.#sql = new SqliteStatements(db)
   }
 
   // ------------------------------------------------------------ feedback
 
   async putAlertText(record: AlertTextRecord): Promise<boolean> {
     const r = checkAlertText(record)
-    const result = this.#do('putAlertText', () =>
-      this.#stmt('INSERT INTO alert_texts (tenant, alert_id, text, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (tenant, alert_id) DO NOTHING').run(r.tenant, r.alertId, r.text, r.createdAt),
+    const result = this.#sql.do('putAlertText', () =>
+      this.#sql.stmt('INSERT INTO alert_texts (tenant, alert_id, text, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (tenant, alert_id) DO NOTHING').run(r.tenant, r.alertId, r.text, r.createdAt),
     )
     return result.changes === 1
   }
 
   async getAlertText(tenant: string, alertId: string): Promise<AlertTextRecord | undefined> {
     const args = [checkId(tenant, 'tenant'), checkId(alertId, 'alertId')]
-    const row = this.#do('getAlertText', () => this.#stmt(`SELECT ${ALERT_TEXT_COLUMNS} FROM alert_texts WHERE tenant = ? AND alert_id = ?`).get(...args))
+    const row = this.#sql.do('getAlertText', () => this.#sql.stmt(`SELECT ${ALERT_TEXT_COLUMNS} FROM alert_texts WHERE tenant = ? AND alert_id = ?`).get(...args))
     return row === undefined ? undefined : toAlertText(row)
   }
 
   #getVerdict(tenant: string, alertId: string): VerdictRecord | undefined {
-    const row = this.#stmt(`SELECT ${VERDICT_COLUMNS} FROM feedback WHERE tenant = ? AND alert_id = ?`).get(tenant, alertId) as Row | undefined
+    const row = this.#sql.stmt(`SELECT ${VERDICT_COLUMNS} FROM feedback WHERE tenant = ? AND alert_id = ?`).get(tenant, alertId) as Row | undefined
     return row === undefined ? undefined : toVerdict(row)
   }
 
   async putVerdict(input: VerdictInput): Promise<{ record: VerdictRecord; previous: VerdictRecord | undefined }> {
     const v = checkVerdictInput(input)
     const scanners = toJson(v.scanners, 'verdict.scanners')
-    return this.#immediate('putVerdict', () => {
+    return this.#sql.immediate('putVerdict', () => {
       const previous = this.#getVerdict(v.tenant, v.alertId)
       const record: VerdictRecord = { ...v, revision: (previous?.revision ?? 0) + 1 }
-      this.#stmt(`INSERT INTO feedback (tenant, alert_id, verdict, by_actor, at, note, text, text_source, scanners, alert_created_at, revision)
+      this.#sql.stmt(`INSERT INTO feedback (tenant, alert_id, verdict, by_actor, at, note, text, text_source, scanners, alert_created_at, revision)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (tenant, alert_id) DO UPDATE SET verdict = excluded.verdict, by_actor = excluded.by_actor, at = excluded.at,
         note = excluded.note, text = excluded.text, text_source = excluded.text_source, scanners = excluded.scanners,
@@ -110,7 +88,7 @@ export class SqliteLearningStore implements FeedbackStore, DetectorRegistryStore
 
   async getVerdict(tenant: string, alertId: string): Promise<VerdictRecord | undefined> {
     const args = [checkId(tenant, 'tenant'), checkId(alertId, 'alertId')] as const
-    return this.#do('getVerdict', () => this.#getVerdict(...args))
+    return this.#sql.do('getVerdict', () => this.#getVerdict(...args))
   }
 
   async listVerdicts(filter: VerdictFilter): Promise<Page<VerdictRecord>> {
@@ -131,8 +109,8 @@ export class SqliteLearningStore implements FeedbackStore, DetectorRegistryStore
       args.push(position.createdAt, position.createdAt, position.id)
     }
     args.push(f.limit + 1)
-    const rows = this.#do('listVerdicts', () =>
-      this.#stmt(`SELECT ${VERDICT_COLUMNS} FROM feedback WHERE ${where.join(' AND ')} ORDER BY at DESC, alert_id DESC LIMIT ?`).all(...args),
+    const rows = this.#sql.do('listVerdicts', () =>
+      this.#sql.stmt(`SELECT ${VERDICT_COLUMNS} FROM feedback WHERE ${where.join(' AND ')} ORDER BY at DESC, alert_id DESC LIMIT ?`).all(...args),
     ) as Row[]
     return pageBy(rows.map(toVerdict), f.limit, (v) => ({ createdAt: v.at, id: v.alertId }))
   }
@@ -141,8 +119,8 @@ export class SqliteLearningStore implements FeedbackStore, DetectorRegistryStore
 
   async registerDetectorVersion(record: DetectorVersionRecord): Promise<boolean> {
     const v = checkDetectorVersion(record)
-    const result = this.#do('registerDetectorVersion', () =>
-      this.#stmt(`INSERT INTO detector_versions (detector, id, size, weights, model_card, metrics, description, created_at, created_by)
+    const result = this.#sql.do('registerDetectorVersion', () =>
+      this.#sql.stmt(`INSERT INTO detector_versions (detector, id, size, weights, model_card, metrics, description, created_at, created_by)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (detector, id) DO NOTHING`).run(
         v.detector, v.id, v.size, Buffer.from(v.weights.buffer, v.weights.byteOffset, v.weights.byteLength), v.modelCard, v.metricsJson, v.description, v.createdAt, v.createdBy,
       ),
@@ -152,27 +130,27 @@ export class SqliteLearningStore implements FeedbackStore, DetectorRegistryStore
 
   async listDetectorVersions(detector: string): Promise<DetectorVersionSummary[]> {
     checkDetector(detector)
-    const rows = this.#do('listDetectorVersions', () =>
-      this.#stmt(`SELECT ${DETECTOR_SUMMARY_COLUMNS} FROM detector_versions WHERE detector = ? ORDER BY created_at DESC, id DESC`).all(detector),
+    const rows = this.#sql.do('listDetectorVersions', () =>
+      this.#sql.stmt(`SELECT ${DETECTOR_SUMMARY_COLUMNS} FROM detector_versions WHERE detector = ? ORDER BY created_at DESC, id DESC`).all(detector),
     ) as Row[]
     return rows.map(toDetectorSummary)
   }
 
   async getDetectorVersion(detector: string, id: string): Promise<DetectorVersionRecord | undefined> {
     const args = [checkDetector(detector), checkVersionId(id)]
-    const row = this.#do('getDetectorVersion', () =>
-      this.#stmt(`SELECT ${DETECTOR_SUMMARY_COLUMNS}, weights, model_card AS "modelCard" FROM detector_versions WHERE detector = ? AND id = ?`).get(...args),
+    const row = this.#sql.do('getDetectorVersion', () =>
+      this.#sql.stmt(`SELECT ${DETECTOR_SUMMARY_COLUMNS}, weights, model_card AS "modelCard" FROM detector_versions WHERE detector = ? AND id = ?`).get(...args),
     ) as Row | undefined
     return row === undefined ? undefined : toDetectorVersion(row)
   }
 
   #active(detector: string): DetectorActivation | undefined {
-    const row = this.#stmt(`SELECT ${DETECTOR_ACTIVATION_COLUMNS} FROM detector_activations WHERE detector = ? ORDER BY seq DESC LIMIT 1`).get(detector) as Row | undefined
+    const row = this.#sql.stmt(`SELECT ${DETECTOR_ACTIVATION_COLUMNS} FROM detector_activations WHERE detector = ? ORDER BY seq DESC LIMIT 1`).get(detector) as Row | undefined
     return row === undefined ? undefined : toActivation(row)
   }
 
   #append(detector: string, versionId: string | null, at: string, by: string, action: DetectorActivation['action'], previousSeq: number | null): DetectorActivation {
-    const row = this.#stmt(`INSERT INTO detector_activations (detector, version_id, at, by_actor, action, previous_seq) VALUES (?, ?, ?, ?, ?, ?)
+    const row = this.#sql.stmt(`INSERT INTO detector_activations (detector, version_id, at, by_actor, action, previous_seq) VALUES (?, ?, ?, ?, ?, ?)
       RETURNING ${DETECTOR_ACTIVATION_COLUMNS}`).get(detector, versionId, at, by, action, previousSeq) as Row
     return toActivation(row)
   }
@@ -182,8 +160,8 @@ export class SqliteLearningStore implements FeedbackStore, DetectorRegistryStore
     const id = versionId === null ? null : checkVersionId(versionId, 'versionId')
     const who = checkId(by, 'by')
     const when = checkTime(at, 'at')
-    return this.#immediate('activateDetectorVersion', () => {
-      if (id !== null && this.#stmt('SELECT 1 FROM detector_versions WHERE detector = ? AND id = ?').get(d, id) === undefined) return undefined
+    return this.#sql.immediate('activateDetectorVersion', () => {
+      if (id !== null && this.#sql.stmt('SELECT 1 FROM detector_versions WHERE detector = ? AND id = ?').get(d, id) === undefined) return undefined
       return this.#append(d, id, when, who, 'activate', this.#active(d)?.seq ?? null)
     })
   }
@@ -192,12 +170,12 @@ export class SqliteLearningStore implements FeedbackStore, DetectorRegistryStore
     const d = checkDetector(detector)
     const who = checkId(by, 'by')
     const when = checkTime(at, 'at')
-    return this.#immediate('rollbackDetector', () => {
+    return this.#sql.immediate('rollbackDetector', () => {
       const current = this.#active(d)
       const target =
         current?.previousSeq == null
           ? undefined
-          : (this.#stmt(`SELECT ${DETECTOR_ACTIVATION_COLUMNS} FROM detector_activations WHERE seq = ?`).get(current.previousSeq) as Row | undefined)
+          : (this.#sql.stmt(`SELECT ${DETECTOR_ACTIVATION_COLUMNS} FROM detector_activations WHERE seq = ?`).get(current.previousSeq) as Row | undefined)
       const next = rollbackRow(current, target === undefined ? undefined : toActivation(target))
       return next === undefined ? undefined : this.#append(d, next.versionId, when, who, 'rollback', next.previousSeq)
     })
@@ -205,13 +183,13 @@ export class SqliteLearningStore implements FeedbackStore, DetectorRegistryStore
 
   async getActiveDetector(detector: string): Promise<DetectorActivation | undefined> {
     const d = checkDetector(detector)
-    return this.#do('getActiveDetector', () => this.#active(d))
+    return this.#sql.do('getActiveDetector', () => this.#active(d))
   }
 
   async listDetectorActivations(detector: string, limit: number): Promise<DetectorActivation[]> {
     const args = [checkDetector(detector), checkLimit(limit)]
-    const rows = this.#do('listDetectorActivations', () =>
-      this.#stmt(`SELECT ${DETECTOR_ACTIVATION_COLUMNS} FROM detector_activations WHERE detector = ? ORDER BY seq DESC LIMIT ?`).all(...args),
+    const rows = this.#sql.do('listDetectorActivations', () =>
+      this.#sql.stmt(`SELECT ${DETECTOR_ACTIVATION_COLUMNS} FROM detector_activations WHERE detector = ? ORDER BY seq DESC LIMIT ?`).all(...args),
     ) as Row[]
     return rows.map(toActivation)
   }

@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3'
 import { decodeCursor, pageBy } from '../cursor.js'
-import { storeError } from '../errors.js'
+import { SqliteStatements } from './statements.js'
 import { ALARM_COLUMNS, ALARM_HISTORY_COLUMNS, CAPTURE_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, SCHEDULE_COLUMNS } from '../monitor-columns.js'
 import { toAlarm, toAlarmHistory, toCapture, toMetricPoint, toRun, toSchedule } from '../monitor-columns.js'
 import {
@@ -56,40 +56,18 @@ function add(where: string[], args: unknown[], clause: string, value: unknown): 
 }
 
 export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSeriesStore, AlarmStore {
-  readonly #db: Database.Database
-  readonly #statements = new Map<string, Database.Statement>()
+  readonly #sql: SqliteStatements
 
   constructor(db: Database.Database) {
-    this.#db = db
-  }
-
-  #stmt(sql: string): Database.Statement {
-    let statement = this.#statements.get(sql)
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql)
-      this.#statements.set(sql, statement)
-    }
-    return statement
-  }
-
-  #do<T>(operation: string, work: () => T): T {
-    try {
-      return work()
-    } catch (error) {
-      throw storeError(error, operation)
-    }
-  }
-
-  #immediate<T>(operation: string, work: () => T): T {
-    return this.#do(operation, () => this.#db.transaction(work).immediate())
+    this.#sql = new SqliteStatements(db)
   }
 
   // ------------------------------------------------------------ captures and ground truth
 
   async insertCapture(record: CaptureRecord): Promise<boolean> {
     const c = checkCapture(record)
-    const result = this.#do('insertCapture', () =>
-      this.#stmt(`INSERT INTO captures (tenant, inference_id, model_id, at, received_at, source, payload) VALUES (?, ?, ?, ?, ?, ?, ?)
+    const result = this.#sql.do('insertCapture', () =>
+      this.#sql.stmt(`INSERT INTO captures (tenant, inference_id, model_id, at, received_at, source, payload) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (tenant, inference_id) DO NOTHING`).run(c.tenant, c.inferenceId, c.modelId, c.at, c.receivedAt, c.source, c.payload),
     )
     return result.changes === 1
@@ -97,8 +75,8 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
 
   async insertCaptures(records: readonly CaptureRecord[]): Promise<boolean[]> {
     const checked = checkCaptures(records)
-    return this.#immediate('insertCaptures', () => {
-      const insert = this.#stmt(`INSERT INTO captures (tenant, inference_id, model_id, at, received_at, source, payload) VALUES (?, ?, ?, ?, ?, ?, ?)
+    return this.#sql.immediate('insertCaptures', () => {
+      const insert = this.#sql.stmt(`INSERT INTO captures (tenant, inference_id, model_id, at, received_at, source, payload) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (tenant, inference_id) DO NOTHING`)
       return checked.map((c) => insert.run(c.tenant, c.inferenceId, c.modelId, c.at, c.receivedAt, c.source, c.payload).changes === 1)
     })
@@ -106,12 +84,12 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
 
   async putGroundTruth(records: readonly GroundTruthRecord[]): Promise<number> {
     const labels = checkGroundTruth(records)
-    return this.#immediate('putGroundTruth', () => {
+    return this.#sql.immediate('putGroundTruth', () => {
       let matched = 0
       for (const g of labels) {
-        this.#stmt(`INSERT INTO ground_truth (tenant, inference_id, label, received_at) VALUES (?, ?, ?, ?)
+        this.#sql.stmt(`INSERT INTO ground_truth (tenant, inference_id, label, received_at) VALUES (?, ?, ?, ?)
           ON CONFLICT (tenant, inference_id) DO UPDATE SET label = excluded.label, received_at = excluded.received_at`).run(g.tenant, g.inferenceId, g.label, g.receivedAt)
-        if (this.#stmt('SELECT 1 FROM captures WHERE tenant = ? AND inference_id = ?').get(g.tenant, g.inferenceId) !== undefined) matched++
+        if (this.#sql.stmt('SELECT 1 FROM captures WHERE tenant = ? AND inference_id = ?').get(g.tenant, g.inferenceId) !== undefined) matched++
       }
       return matched
     })
@@ -119,8 +97,8 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
 
   async getCapture(tenant: string, inferenceId: string): Promise<LabelledCapture | undefined> {
     const args = [checkId(tenant, 'tenant'), checkId(inferenceId, 'inferenceId')]
-    const row = this.#do('getCapture', () =>
-      this.#stmt(`SELECT ${CAPTURE_COLUMNS} FROM captures c LEFT JOIN ground_truth g ON g.tenant = c.tenant AND g.inference_id = c.inference_id
+    const row = this.#sql.do('getCapture', () =>
+      this.#sql.stmt(`SELECT ${CAPTURE_COLUMNS} FROM captures c LEFT JOIN ground_truth g ON g.tenant = c.tenant AND g.inference_id = c.inference_id
         WHERE c.tenant = ? AND c.inference_id = ?`).get(...args),
     )
     return row === undefined ? undefined : toCapture(row)
@@ -139,8 +117,8 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
       args.push(after.createdAt, after.createdAt, after.id)
     }
     args.push(f.limit + 1)
-    const rows = this.#do('listCaptures', () =>
-      this.#stmt(`SELECT ${CAPTURE_COLUMNS} FROM captures c LEFT JOIN ground_truth g ON g.tenant = c.tenant AND g.inference_id = c.inference_id
+    const rows = this.#sql.do('listCaptures', () =>
+      this.#sql.stmt(`SELECT ${CAPTURE_COLUMNS} FROM captures c LEFT JOIN ground_truth g ON g.tenant = c.tenant AND g.inference_id = c.inference_id
         WHERE ${where.join(' AND ')} ORDER BY c.received_at, c.inference_id LIMIT ?`).all(...args),
     )
     return capturePage(rows.map(toCapture), f.limit)
@@ -148,9 +126,9 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
 
   async pruneCaptures(before: string): Promise<number> {
     const at = checkTime(before, 'before')
-    return this.#immediate('pruneCaptures', () => {
-      this.#stmt('DELETE FROM ground_truth WHERE received_at < ?').run(at)
-      return this.#stmt('DELETE FROM captures WHERE received_at < ?').run(at).changes
+    return this.#sql.immediate('pruneCaptures', () => {
+      this.#sql.stmt('DELETE FROM ground_truth WHERE received_at < ?').run(at)
+      return this.#sql.stmt('DELETE FROM captures WHERE received_at < ?').run(at).changes
     })
   }
 
@@ -158,8 +136,8 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
 
   async createSchedule(record: ScheduleRecord): Promise<void> {
     const s = checkSchedule(record)
-    this.#do('createSchedule', () =>
-      this.#stmt(`INSERT INTO monitor_schedules (id, tenant, name, cron, model_id, baseline_dir, baseline_sealed, ground_truth_column,
+    this.#sql.do('createSchedule', () =>
+      this.#sql.stmt(`INSERT INTO monitor_schedules (id, tenant, name, cron, model_id, baseline_dir, baseline_sealed, ground_truth_column,
         prediction_column, enabled, created_at, created_by, next_run_at, window_start, last_run_at, lease_owner, lease_until)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         s.id, s.tenant, s.name, s.cron, s.modelId, s.baselineDir, s.baselineSealed, s.groundTruthColumn, s.predictionColumn,
@@ -170,28 +148,28 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
 
   async getSchedule(tenant: string, id: string): Promise<ScheduleRecord | undefined> {
     const args = [checkId(tenant, 'tenant'), checkId(id, 'id')]
-    const row = this.#do('getSchedule', () => this.#stmt(`SELECT ${SCHEDULE_COLUMNS} FROM monitor_schedules WHERE tenant = ? AND id = ?`).get(...args))
+    const row = this.#sql.do('getSchedule', () => this.#sql.stmt(`SELECT ${SCHEDULE_COLUMNS} FROM monitor_schedules WHERE tenant = ? AND id = ?`).get(...args))
     return row === undefined ? undefined : toSchedule(row as Row)
   }
 
   async listSchedules(tenant?: string): Promise<ScheduleRecord[]> {
-    const rows = this.#do('listSchedules', () =>
+    const rows = this.#sql.do('listSchedules', () =>
       tenant === undefined
-        ? this.#stmt(`SELECT ${SCHEDULE_COLUMNS} FROM monitor_schedules ORDER BY created_at DESC, id DESC`).all()
-        : this.#stmt(`SELECT ${SCHEDULE_COLUMNS} FROM monitor_schedules WHERE tenant = ? ORDER BY created_at DESC, id DESC`).all(checkId(tenant, 'tenant')),
+        ? this.#sql.stmt(`SELECT ${SCHEDULE_COLUMNS} FROM monitor_schedules ORDER BY created_at DESC, id DESC`).all()
+        : this.#sql.stmt(`SELECT ${SCHEDULE_COLUMNS} FROM monitor_schedules WHERE tenant = ? ORDER BY created_at DESC, id DESC`).all(checkId(tenant, 'tenant')),
     )
     return (rows as Row[]).map(toSchedule)
   }
 
   async deleteSchedule(tenant: string, id: string): Promise<boolean> {
     const args = [checkId(tenant, 'tenant'), checkId(id, 'id')] as const
-    return this.#immediate('deleteSchedule', () => {
-      const gone = this.#stmt('DELETE FROM monitor_schedules WHERE tenant = ? AND id = ?').run(...args).changes === 1
+    return this.#sql.immediate('deleteSchedule', () => {
+      const gone = this.#sql.stmt('DELETE FROM monitor_schedules WHERE tenant = ? AND id = ?').run(...args).changes === 1
       if (!gone) return false
-      this.#stmt('DELETE FROM monitor_alarm_history WHERE tenant = ? AND alarm_id IN (SELECT id FROM monitor_alarms WHERE tenant = ? AND schedule_id = ?)').run(args[0], ...args)
-      this.#stmt('DELETE FROM monitor_alarms WHERE tenant = ? AND schedule_id = ?').run(...args)
-      this.#stmt('DELETE FROM monitor_metrics WHERE tenant = ? AND schedule_id = ?').run(...args)
-      this.#stmt('DELETE FROM monitor_runs WHERE tenant = ? AND schedule_id = ?').run(...args)
+      this.#sql.stmt('DELETE FROM monitor_alarm_history WHERE tenant = ? AND alarm_id IN (SELECT id FROM monitor_alarms WHERE tenant = ? AND schedule_id = ?)').run(args[0], ...args)
+      this.#sql.stmt('DELETE FROM monitor_alarms WHERE tenant = ? AND schedule_id = ?').run(...args)
+      this.#sql.stmt('DELETE FROM monitor_metrics WHERE tenant = ? AND schedule_id = ?').run(...args)
+      this.#sql.stmt('DELETE FROM monitor_runs WHERE tenant = ? AND schedule_id = ?').run(...args)
       return true
     })
   }
@@ -199,8 +177,8 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
   async claimDueSchedules(now: string, leaseUntil: string, owner: string, limit: number): Promise<ScheduleRecord[]> {
     const lease = checkLease(now, leaseUntil, owner)
     const max = checkLimit(limit)
-    const rows = this.#do('claimDueSchedules', () =>
-      this.#stmt(`UPDATE monitor_schedules SET lease_owner = ?, lease_until = ? WHERE id IN (
+    const rows = this.#sql.do('claimDueSchedules', () =>
+      this.#sql.stmt(`UPDATE monitor_schedules SET lease_owner = ?, lease_until = ? WHERE id IN (
           SELECT id FROM monitor_schedules WHERE enabled = 1 AND next_run_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
           ORDER BY next_run_at, id LIMIT ?)
         RETURNING ${SCHEDULE_COLUMNS}`).all(lease.owner, lease.until, lease.at, lease.at, max),
@@ -211,8 +189,8 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
   async claimSchedule(tenant: string, id: string, now: string, leaseUntil: string, owner: string): Promise<ScheduleRecord | undefined> {
     const lease = checkLease(now, leaseUntil, owner)
     const args = [checkId(tenant, 'tenant'), checkId(id, 'id')]
-    const row = this.#do('claimSchedule', () =>
-      this.#stmt(`UPDATE monitor_schedules SET lease_owner = ?, lease_until = ?
+    const row = this.#sql.do('claimSchedule', () =>
+      this.#sql.stmt(`UPDATE monitor_schedules SET lease_owner = ?, lease_until = ?
         WHERE tenant = ? AND id = ? AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)
         RETURNING ${SCHEDULE_COLUMNS}`).get(lease.owner, lease.until, ...args, lease.at, lease.owner),
     )
@@ -221,14 +199,14 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
 
   async renewScheduleLease(tenant: string, id: string, owner: string, leaseUntil: string): Promise<boolean> {
     const args = [checkTime(leaseUntil, 'leaseUntil'), checkId(tenant, 'tenant'), checkId(id, 'id'), checkId(owner, 'owner')]
-    return this.#do('renewScheduleLease', () => this.#stmt('UPDATE monitor_schedules SET lease_until = ? WHERE tenant = ? AND id = ? AND lease_owner = ?').run(...args).changes === 1)
+    return this.#sql.do('renewScheduleLease', () => this.#sql.stmt('UPDATE monitor_schedules SET lease_until = ? WHERE tenant = ? AND id = ? AND lease_owner = ?').run(...args).changes === 1)
   }
 
   async completeScheduleRun(tenant: string, id: string, owner: string, update: ScheduleCompletion): Promise<boolean> {
     const u = checkScheduleCompletion(update)
     const args = [u.windowStart, u.lastRunAt, u.nextRunAt, checkId(tenant, 'tenant'), checkId(id, 'id'), checkId(owner, 'owner')]
-    return this.#do('completeScheduleRun', () =>
-      this.#stmt(`UPDATE monitor_schedules SET window_start = ?, last_run_at = ?, next_run_at = ?, lease_owner = NULL, lease_until = NULL
+    return this.#sql.do('completeScheduleRun', () =>
+      this.#sql.stmt(`UPDATE monitor_schedules SET window_start = ?, last_run_at = ?, next_run_at = ?, lease_owner = NULL, lease_until = NULL
         WHERE tenant = ? AND id = ? AND lease_owner = ?`).run(...args).changes === 1,
     )
   }
@@ -237,8 +215,8 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
 
   async insertRun(record: RunRecord): Promise<void> {
     const { run: r, metricsJson } = checkRun(record)
-    this.#do('insertRun', () =>
-      this.#stmt(`INSERT INTO monitor_runs (id, tenant, schedule_id, started_at, finished_at, status, window_start, window_end, row_count,
+    this.#sql.do('insertRun', () =>
+      this.#sql.stmt(`INSERT INTO monitor_runs (id, tenant, schedule_id, started_at, finished_at, status, window_start, window_end, row_count,
         violation_count, violations, metrics, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         r.id, r.tenant, r.scheduleId, r.startedAt, r.finishedAt, r.status, r.windowStart, r.windowEnd, r.rows, r.violationCount,
         r.violations, metricsJson, r.error,
@@ -249,15 +227,15 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
   async finishRun(tenant: string, id: string, update: RunUpdate): Promise<boolean> {
     const { update: u, metricsJson } = checkRunUpdate(update)
     const args = [u.finishedAt, u.status, u.rows, u.violationCount, u.violations, metricsJson, u.error, checkId(tenant, 'tenant'), checkId(id, 'id')]
-    return this.#do('finishRun', () =>
-      this.#stmt(`UPDATE monitor_runs SET finished_at = ?, status = ?, row_count = ?, violation_count = ?, violations = ?, metrics = ?, error = ?
+    return this.#sql.do('finishRun', () =>
+      this.#sql.stmt(`UPDATE monitor_runs SET finished_at = ?, status = ?, row_count = ?, violation_count = ?, violations = ?, metrics = ?, error = ?
         WHERE tenant = ? AND id = ?`).run(...args).changes === 1,
     )
   }
 
   async getRun(tenant: string, id: string): Promise<RunRecord | undefined> {
     const args = [checkId(tenant, 'tenant'), checkId(id, 'id')]
-    const row = this.#do('getRun', () => this.#stmt(`SELECT ${RUN_COLUMNS} FROM monitor_runs WHERE tenant = ? AND id = ?`).get(...args))
+    const row = this.#sql.do('getRun', () => this.#sql.stmt(`SELECT ${RUN_COLUMNS} FROM monitor_runs WHERE tenant = ? AND id = ?`).get(...args))
     return row === undefined ? undefined : toRun(row as Row)
   }
 
@@ -272,8 +250,8 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
       args.push(after.createdAt, after.createdAt, after.id)
     }
     args.push(f.limit + 1)
-    const rows = this.#do('listRuns', () =>
-      this.#stmt(`SELECT ${RUN_COLUMNS} FROM monitor_runs WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT ?`).all(...args),
+    const rows = this.#sql.do('listRuns', () =>
+      this.#sql.stmt(`SELECT ${RUN_COLUMNS} FROM monitor_runs WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT ?`).all(...args),
     )
     return pageBy((rows as Row[]).map(toRun), f.limit, (r) => ({ createdAt: r.startedAt, id: r.id }))
   }
@@ -282,16 +260,16 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
 
   async appendMetrics(points: readonly MetricPoint[]): Promise<void> {
     const checked = checkMetricPoints(points)
-    this.#immediate('appendMetrics', () => {
-      const insert = this.#stmt('INSERT INTO monitor_metrics (tenant, schedule_id, name, at, run_id, value) VALUES (?, ?, ?, ?, ?, ?)')
+    this.#sql.immediate('appendMetrics', () => {
+      const insert = this.#sql.stmt('INSERT INTO monitor_metrics (tenant, schedule_id, name, at, run_id, value) VALUES (?, ?, ?, ?, ?, ?)')
       for (const p of checked) insert.run(p.tenant, p.scheduleId, p.name, p.at, p.runId, p.value)
     })
   }
 
   async queryMetric(query: MetricQuery): Promise<MetricPoint[]> {
     const q = checkMetricQuery(query)
-    const rows = this.#do('queryMetric', () =>
-      this.#stmt(`SELECT ${METRIC_COLUMNS} FROM monitor_metrics WHERE tenant = ? AND schedule_id = ? AND name = ? AND at > ? AND at <= ?
+    const rows = this.#sql.do('queryMetric', () =>
+      this.#sql.stmt(`SELECT ${METRIC_COLUMNS} FROM monitor_metrics WHERE tenant = ? AND schedule_id = ? AND name = ? AND at > ? AND at <= ?
         ORDER BY at, run_id LIMIT ${MAX_METRIC_POINTS}`).all(q.tenant, q.scheduleId, q.name, q.since, q.until),
     )
     return (rows as Row[]).map(toMetricPoint)
@@ -301,8 +279,8 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
 
   async createAlarm(record: AlarmRecord): Promise<void> {
     const a = checkAlarm(record)
-    this.#do('createAlarm', () =>
-      this.#stmt(`INSERT INTO monitor_alarms (id, tenant, name, description, schedule_id, metric_name, statistic, comparison, threshold,
+    this.#sql.do('createAlarm', () =>
+      this.#sql.stmt(`INSERT INTO monitor_alarms (id, tenant, name, description, schedule_id, metric_name, statistic, comparison, threshold,
         period_seconds, evaluation_periods, datapoints_to_alarm, treat_missing_data, actions_enabled, state, state_reason, state_updated_at,
         created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         a.id, a.tenant, a.name, a.description, a.scheduleId, a.metricName, a.statistic, a.comparison, a.threshold, a.periodSeconds,
@@ -314,7 +292,7 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
 
   async getAlarm(tenant: string, id: string): Promise<AlarmRecord | undefined> {
     const args = [checkId(tenant, 'tenant'), checkId(id, 'id')]
-    const row = this.#do('getAlarm', () => this.#stmt(`SELECT ${ALARM_COLUMNS} FROM monitor_alarms WHERE tenant = ? AND id = ?`).get(...args))
+    const row = this.#sql.do('getAlarm', () => this.#sql.stmt(`SELECT ${ALARM_COLUMNS} FROM monitor_alarms WHERE tenant = ? AND id = ?`).get(...args))
     return row === undefined ? undefined : toAlarm(row as Row)
   }
 
@@ -323,29 +301,29 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
     const args: unknown[] = []
     if (tenant !== undefined) add(where, args, 'tenant = ?', checkId(tenant, 'tenant'))
     if (scheduleId !== undefined) add(where, args, 'schedule_id = ?', checkId(scheduleId, 'scheduleId'))
-    const rows = this.#do('listAlarms', () =>
-      this.#stmt(`SELECT ${ALARM_COLUMNS} FROM monitor_alarms ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY created_at DESC, id DESC`).all(...args),
+    const rows = this.#sql.do('listAlarms', () =>
+      this.#sql.stmt(`SELECT ${ALARM_COLUMNS} FROM monitor_alarms ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY created_at DESC, id DESC`).all(...args),
     )
     return (rows as Row[]).map(toAlarm)
   }
 
   async deleteAlarm(tenant: string, id: string): Promise<boolean> {
     const args = [checkId(tenant, 'tenant'), checkId(id, 'id')] as const
-    return this.#immediate('deleteAlarm', () => {
-      const gone = this.#stmt('DELETE FROM monitor_alarms WHERE tenant = ? AND id = ?').run(...args).changes === 1
-      if (gone) this.#stmt('DELETE FROM monitor_alarm_history WHERE tenant = ? AND alarm_id = ?').run(...args)
+    return this.#sql.immediate('deleteAlarm', () => {
+      const gone = this.#sql.stmt('DELETE FROM monitor_alarms WHERE tenant = ? AND id = ?').run(...args).changes === 1
+      if (gone) this.#sql.stmt('DELETE FROM monitor_alarm_history WHERE tenant = ? AND alarm_id = ?').run(...args)
       return gone
     })
   }
 
   async transitionAlarm(history: AlarmHistoryRecord): Promise<boolean> {
     const { history: h, reasonDataJson } = checkAlarmHistory(history)
-    return this.#immediate('transitionAlarm', () => {
-      const moved = this.#stmt('UPDATE monitor_alarms SET state = ?, state_reason = ?, state_updated_at = ? WHERE tenant = ? AND id = ? AND state = ?').run(
+    return this.#sql.immediate('transitionAlarm', () => {
+      const moved = this.#sql.stmt('UPDATE monitor_alarms SET state = ?, state_reason = ?, state_updated_at = ? WHERE tenant = ? AND id = ? AND state = ?').run(
         h.newState, h.reason, h.at, h.tenant, h.alarmId, h.oldState,
       )
       if (moved.changes !== 1) return false
-      this.#stmt(`INSERT INTO monitor_alarm_history (id, tenant, alarm_id, at, old_state, new_state, reason, reason_data)
+      this.#sql.stmt(`INSERT INTO monitor_alarm_history (id, tenant, alarm_id, at, old_state, new_state, reason, reason_data)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(h.id, h.tenant, h.alarmId, h.at, h.oldState, h.newState, h.reason, reasonDataJson)
       return true
     })
@@ -361,8 +339,8 @@ export class SqliteMonitorStore implements CaptureStore, ScheduleStore, MetricSe
       args.push(position.createdAt, position.createdAt, position.id)
     }
     args.push(max + 1)
-    const rows = this.#do('listAlarmHistory', () =>
-      this.#stmt(`SELECT ${ALARM_HISTORY_COLUMNS} FROM monitor_alarm_history WHERE tenant = ? AND alarm_id = ?${after} ORDER BY at DESC, id DESC LIMIT ?`).all(...args),
+    const rows = this.#sql.do('listAlarmHistory', () =>
+      this.#sql.stmt(`SELECT ${ALARM_HISTORY_COLUMNS} FROM monitor_alarm_history WHERE tenant = ? AND alarm_id = ?${after} ORDER BY at DESC, id DESC LIMIT ?`).all(...args),
     )
     return pageBy((rows as Row[]).map(toAlarmHistory), max, (h) => ({ createdAt: h.at, id: h.id }))
   }

@@ -12,6 +12,7 @@ import { alertListQuery } from '../alert-query.js'
 import type { SqlDialect } from '../alert-query.js'
 import { toPage } from '../cursor.js'
 import { storeError } from '../errors.js'
+import { SqliteStatements } from './statements.js'
 import { FIRST_PREV_HASH, checkAppliedMigrations, checkMigrationList } from '../migrations.js'
 import type { Migration } from '../migrations.js'
 import type {
@@ -135,7 +136,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite'
   readonly #db: Database.Database
   readonly #migrations: readonly Migration[]
-  readonly #statements = new Map<string, Database.Statement>()
+  readonly #sql: SqliteStatements
   readonly #monitor: SqliteMonitorStore
   readonly #learning: SqliteLearningStore
   readonly #jobs: SqliteJobStore
@@ -143,44 +144,23 @@ export class SqliteStore implements Store {
   constructor(db: Database.Database, migrations: readonly Migration[]) {
     checkMigrationList(migrations)
     this.#db = db
+    this.#sql = new SqliteStatements(db)
     this.#migrations = migrations
     this.#monitor = new SqliteMonitorStore(db)
     this.#learning = new SqliteLearningStore(db)
     this.#jobs = new SqliteJobStore(db)
   }
 
-  /** Statements are compiled on first use and reused; the SQL text is the cache key. */
-  #stmt(sql: string): Database.Statement {
-    let statement = this.#statements.get(sql)
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql)
-      this.#statements.set(sql, statement)
-    }
-    return statement
-  }
-
-  #do<T>(operation: string, work: () => T): T {
-    try {
-      return work()
-    } catch (error) {
-      throw storeError(error, operation)
-    }
-  }
-
-  #immediate<T>(operation: string, work: () => T): T {
-    return this.#do(operation, () => this.#db.transaction(work).immediate())
-  }
-
   // ------------------------------------------------------------ schema
 
   async migrate(): Promise<void> {
-    this.#do('migrate', () => {
+    this.#sql.do('migrate', () => {
       this.#db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`)
     })
-    this.#do('migrate', () => checkAppliedMigrations(this.#appliedMigrations(), this.#migrations))
+    this.#sql.do('migrate', () => checkAppliedMigrations(this.#appliedMigrations(), this.#migrations))
     for (const migration of this.#migrations) {
-      this.#immediate(`migration ${migration.version} (${migration.name})`, () => {
+      this.#sql.immediate(`migration ${migration.version} (${migration.name})`, () => {
         // Re-read inside the write lock: another process may have applied steps meanwhile.
         const applied = this.#appliedMigrations()
         checkAppliedMigrations(applied, this.#migrations)
@@ -198,7 +178,7 @@ export class SqliteStore implements Store {
   }
 
   async schemaVersion(): Promise<number> {
-    return this.#do('schemaVersion', () => {
+    return this.#sql.do('schemaVersion', () => {
       const table = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()
       if (table === undefined) return 0
       const row = this.#db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }
@@ -207,7 +187,7 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.#do('ping', () => this.#stmt('SELECT 1').get())
+    this.#sql.do('ping', () => this.#sql.stmt('SELECT 1').get())
   }
 
   async close(): Promise<void> {
@@ -218,8 +198,8 @@ export class SqliteStore implements Store {
 
   async insertKey(record: ApiKeyRecord): Promise<void> {
     const k = checkKey(record)
-    this.#do('insertKey', () =>
-      this.#stmt(`INSERT INTO api_keys (id, tenant, role, name, secret_hash, created_at, revoked_at, last_used_at,
+    this.#sql.do('insertKey', () =>
+      this.#sql.stmt(`INSERT INTO api_keys (id, tenant, role, name, secret_hash, created_at, revoked_at, last_used_at,
         rate_limit_per_minute, daily_quota) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         k.id, k.tenant, k.role, k.name, k.secretHash, k.createdAt, k.revokedAt, k.lastUsedAt, k.rateLimitPerMinute, k.dailyQuota,
       ),
@@ -228,22 +208,22 @@ export class SqliteStore implements Store {
 
   async getKey(id: string): Promise<ApiKeyRecord | undefined> {
     checkId(id, 'id')
-    const row = this.#do('getKey', () => this.#stmt(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = ?`).get(id))
+    const row = this.#sql.do('getKey', () => this.#sql.stmt(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = ?`).get(id))
     return row === undefined ? undefined : toKey(row)
   }
 
   async listKeys(tenant?: string): Promise<ApiKeyRecord[]> {
-    const rows = this.#do('listKeys', () =>
+    const rows = this.#sql.do('listKeys', () =>
       tenant === undefined
-        ? this.#stmt(`SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at DESC, id DESC`).all()
-        : this.#stmt(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant = ? ORDER BY created_at DESC, id DESC`).all(checkId(tenant, 'tenant')),
+        ? this.#sql.stmt(`SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at DESC, id DESC`).all()
+        : this.#sql.stmt(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant = ? ORDER BY created_at DESC, id DESC`).all(checkId(tenant, 'tenant')),
     )
     return rows.map(toKey)
   }
 
   async revokeKey(id: string, at: string): Promise<boolean> {
     const args = [checkTime(at, 'at'), checkId(id, 'id')]
-    const result = this.#do('revokeKey', () => this.#stmt('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(...args))
+    const result = this.#sql.do('revokeKey', () => this.#sql.stmt('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(...args))
     return result.changes === 1
   }
 
@@ -251,17 +231,17 @@ export class SqliteStore implements Store {
     const when = checkTime(at, 'at')
     checkId(id, 'id')
     // Never move lastUsedAt backwards when touches from several requests land out of order.
-    this.#do('touchKey', () =>
-      this.#stmt('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(when, id, when),
+    this.#sql.do('touchKey', () =>
+      this.#sql.stmt('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(when, id, when),
     )
   }
 
   async countActiveKeys(role?: Role): Promise<number> {
     if (role !== undefined) checkRole(role)
-    const row = this.#do('countActiveKeys', () =>
+    const row = this.#sql.do('countActiveKeys', () =>
       role === undefined
-        ? this.#stmt('SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL').get()
-        : this.#stmt('SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL AND role = ?').get(role),
+        ? this.#sql.stmt('SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL').get()
+        : this.#sql.stmt('SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL AND role = ?').get(role),
     ) as { n: number }
     return row.n
   }
@@ -272,8 +252,8 @@ export class SqliteStore implements Store {
     const a = checkAlert(alert)
     const scanners = toJson(a.scanners, 'alert.scanners')
     const findings = toJson(a.findings, 'alert.findings')
-    this.#do('insertAlert', () =>
-      this.#stmt(`INSERT INTO alerts (id, created_at, tenant, key_id, request_id, direction, decision, severity, scanners,
+    this.#sql.do('insertAlert', () =>
+      this.#sql.stmt(`INSERT INTO alerts (id, created_at, tenant, key_id, request_id, direction, decision, severity, scanners,
         findings, excerpt, source, acknowledged_at, acknowledged_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         a.id, a.createdAt, a.tenant, a.keyId, a.requestId, a.direction, a.decision, a.severity, scanners, findings,
         a.excerpt, a.source, a.acknowledgedAt, a.acknowledgedBy,
@@ -283,7 +263,7 @@ export class SqliteStore implements Store {
 
   async getAlert(tenant: string, id: string): Promise<AlertRecord | undefined> {
     const args = [checkId(tenant, 'tenant'), checkId(id, 'id')]
-    const row = this.#do('getAlert', () => this.#stmt(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant = ? AND id = ?`).get(...args))
+    const row = this.#sql.do('getAlert', () => this.#sql.stmt(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant = ? AND id = ?`).get(...args))
     return row === undefined ? undefined : toAlert(row as Row)
   }
 
@@ -291,14 +271,14 @@ export class SqliteStore implements Store {
     const f = checkAlertFilter(filter)
     const { where, limitParam, args } = alertListQuery(f, SQLITE_DIALECT)
     const sql = `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${limitParam}`
-    const rows = this.#do('listAlerts', () => this.#stmt(sql).all(...args)) as Row[]
+    const rows = this.#sql.do('listAlerts', () => this.#sql.stmt(sql).all(...args)) as Row[]
     return toPage(rows.map(toAlert), f.limit)
   }
 
   async acknowledgeAlert(tenant: string, id: string, by: string, at: string): Promise<AlertRecord | undefined> {
     const args = [checkTime(at, 'at'), checkId(by, 'by'), checkId(tenant, 'tenant'), checkId(id, 'id')]
-    this.#do('acknowledgeAlert', () =>
-      this.#stmt('UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE tenant = ? AND id = ? AND acknowledged_at IS NULL').run(...args),
+    this.#sql.do('acknowledgeAlert', () =>
+      this.#sql.stmt('UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE tenant = ? AND id = ? AND acknowledged_at IS NULL').run(...args),
     )
     return this.getAlert(tenant, id)
   }
@@ -307,11 +287,11 @@ export class SqliteStore implements Store {
 
   async createPolicyVersion(input: Omit<PolicyVersionRecord, 'version'>): Promise<PolicyVersionRecord> {
     const p = checkPolicyInput(input)
-    return this.#immediate('createPolicyVersion', () => {
-      const head = this.#stmt(`INSERT INTO policy_heads (tenant, last_version) VALUES (?, 1)
+    return this.#sql.immediate('createPolicyVersion', () => {
+      const head = this.#sql.stmt(`INSERT INTO policy_heads (tenant, last_version) VALUES (?, 1)
         ON CONFLICT (tenant) DO UPDATE SET last_version = policy_heads.last_version + 1 RETURNING last_version`).get(p.tenant) as { last_version: number }
       const version = head.last_version
-      this.#stmt(`INSERT INTO policy_versions (tenant, version, source, sha256, created_at, created_by, description)
+      this.#sql.stmt(`INSERT INTO policy_versions (tenant, version, source, sha256, created_at, created_by, description)
         VALUES (?, ?, ?, ?, ?, ?, ?)`).run(p.tenant, version, p.source, p.sha256, p.createdAt, p.createdBy, p.description)
       return { ...p, version }
     })
@@ -319,24 +299,24 @@ export class SqliteStore implements Store {
 
   async getPolicyVersion(tenant: string, version: number): Promise<PolicyVersionRecord | undefined> {
     const args = [checkId(tenant, 'tenant'), checkVersion(version)]
-    const row = this.#do('getPolicyVersion', () => this.#stmt(`SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = ? AND version = ?`).get(...args))
+    const row = this.#sql.do('getPolicyVersion', () => this.#sql.stmt(`SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = ? AND version = ?`).get(...args))
     return row === undefined ? undefined : toPolicy(row)
   }
 
   async listPolicyVersions(tenant: string): Promise<PolicyVersionRecord[]> {
     checkId(tenant, 'tenant')
-    const rows = this.#do('listPolicyVersions', () =>
-      this.#stmt(`SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = ? ORDER BY version DESC`).all(tenant),
+    const rows = this.#sql.do('listPolicyVersions', () =>
+      this.#sql.stmt(`SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = ? ORDER BY version DESC`).all(tenant),
     )
     return rows.map(toPolicy)
   }
 
   async activatePolicyVersion(tenant: string, version: number, by: string, at: string): Promise<boolean> {
     const args = [checkId(tenant, 'tenant'), checkVersion(version), checkTime(at, 'at'), checkId(by, 'by')] as const
-    return this.#immediate('activatePolicyVersion', () => {
-      const exists = this.#stmt('SELECT 1 FROM policy_versions WHERE tenant = ? AND version = ?').get(args[0], args[1])
+    return this.#sql.immediate('activatePolicyVersion', () => {
+      const exists = this.#sql.stmt('SELECT 1 FROM policy_versions WHERE tenant = ? AND version = ?').get(args[0], args[1])
       if (exists === undefined) return false
-      this.#stmt(`INSERT INTO policy_active (tenant, version, activated_at, activated_by) VALUES (?, ?, ?, ?)
+      this.#sql.stmt(`INSERT INTO policy_active (tenant, version, activated_at, activated_by) VALUES (?, ?, ?, ?)
         ON CONFLICT (tenant) DO UPDATE SET version = excluded.version, activated_at = excluded.activated_at,
         activated_by = excluded.activated_by`).run(...args)
       return true
@@ -345,8 +325,8 @@ export class SqliteStore implements Store {
 
   async getActivePolicyVersion(tenant: string): Promise<PolicyVersionRecord | undefined> {
     checkId(tenant, 'tenant')
-    const row = this.#do('getActivePolicyVersion', () =>
-      this.#stmt(`SELECT ${POLICY_COLUMNS} FROM policy_versions
+    const row = this.#sql.do('getActivePolicyVersion', () =>
+      this.#sql.stmt(`SELECT ${POLICY_COLUMNS} FROM policy_versions
         WHERE tenant = ? AND version = (SELECT version FROM policy_active WHERE tenant = ?)`).get(tenant, tenant),
     )
     return row === undefined ? undefined : toPolicy(row)
@@ -354,10 +334,10 @@ export class SqliteStore implements Store {
 
   async setShadowPolicyVersion(tenant: string, version: number, by: string, at: string): Promise<boolean> {
     const args = [checkId(tenant, 'tenant'), checkVersion(version), checkTime(at, 'at'), checkId(by, 'by')] as const
-    return this.#immediate('setShadowPolicyVersion', () => {
-      const exists = this.#stmt('SELECT 1 FROM policy_versions WHERE tenant = ? AND version = ?').get(args[0], args[1])
+    return this.#sql.immediate('setShadowPolicyVersion', () => {
+      const exists = this.#sql.stmt('SELECT 1 FROM policy_versions WHERE tenant = ? AND version = ?').get(args[0], args[1])
       if (exists === undefined) return false
-      this.#stmt(`INSERT INTO policy_shadow (tenant, version, set_at, set_by) VALUES (?, ?, ?, ?)
+      this.#sql.stmt(`INSERT INTO policy_shadow (tenant, version, set_at, set_by) VALUES (?, ?, ?, ?)
         ON CONFLICT (tenant) DO UPDATE SET version = excluded.version, set_at = excluded.set_at, set_by = excluded.set_by`).run(...args)
       return true
     })
@@ -365,13 +345,13 @@ export class SqliteStore implements Store {
 
   async clearShadowPolicyVersion(tenant: string): Promise<boolean> {
     checkId(tenant, 'tenant')
-    return this.#do('clearShadowPolicyVersion', () => this.#stmt('DELETE FROM policy_shadow WHERE tenant = ?').run(tenant).changes === 1)
+    return this.#sql.do('clearShadowPolicyVersion', () => this.#sql.stmt('DELETE FROM policy_shadow WHERE tenant = ?').run(tenant).changes === 1)
   }
 
   async getShadowPolicyVersion(tenant: string): Promise<PolicyVersionRecord | undefined> {
     checkId(tenant, 'tenant')
-    const row = this.#do('getShadowPolicyVersion', () =>
-      this.#stmt(`SELECT ${POLICY_COLUMNS} FROM policy_versions
+    const row = this.#sql.do('getShadowPolicyVersion', () =>
+      this.#sql.stmt(`SELECT ${POLICY_COLUMNS} FROM policy_versions
         WHERE tenant = ? AND version = (SELECT version FROM policy_shadow WHERE tenant = ?)`).get(tenant, tenant),
     )
     return row === undefined ? undefined : toPolicy(row)
@@ -384,12 +364,12 @@ export class SqliteStore implements Store {
     seal: (seq: number, prevHash: string, input: AuditInput) => { hash: string; mac: string },
   ): Promise<AuditEntry> {
     const { input: entry, detailJson } = checkAuditInput(input)
-    return this.#immediate('appendAudit', () => {
-      const last = this.#stmt('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined
+    return this.#sql.immediate('appendAudit', () => {
+      const last = this.#sql.stmt('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined
       const seq = (last?.seq ?? 0) + 1
       const prevHash = last?.hash ?? FIRST_PREV_HASH
       const { hash, mac } = checkSeal(seal(seq, prevHash, entry))
-      this.#stmt(`INSERT INTO audit_log (seq, at, actor, tenant, action, target, detail, prev_hash, hash, mac)
+      this.#sql.stmt(`INSERT INTO audit_log (seq, at, actor, tenant, action, target, detail, prev_hash, hash, mac)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(seq, entry.at, entry.actor, entry.tenant, entry.action, entry.target, detailJson, prevHash, hash, mac)
       return { ...entry, seq, prevHash, hash, mac }
     })
@@ -397,7 +377,7 @@ export class SqliteStore implements Store {
 
   async readAudit(fromSeq: number, limit: number): Promise<AuditEntry[]> {
     const args = [checkSeq(fromSeq, 'fromSeq'), checkLimit(limit)]
-    const rows = this.#do('readAudit', () => this.#stmt(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?`).all(...args))
+    const rows = this.#sql.do('readAudit', () => this.#sql.stmt(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?`).all(...args))
     return (rows as Row[]).map(toAuditEntry)
   }
 
@@ -405,8 +385,8 @@ export class SqliteStore implements Store {
 
   async insertDataKey(record: DataKeyRecord): Promise<void> {
     const k = checkDataKey(record)
-    this.#do('insertDataKey', () =>
-      this.#stmt('INSERT INTO data_keys (id, wrapped, provider, master_key_id, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+    this.#sql.do('insertDataKey', () =>
+      this.#sql.stmt('INSERT INTO data_keys (id, wrapped, provider, master_key_id, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)').run(
         k.id, k.wrapped, k.provider, k.masterKeyId, k.createdAt, k.retiredAt,
       ),
     )
@@ -414,39 +394,39 @@ export class SqliteStore implements Store {
 
   async getDataKey(id: string): Promise<DataKeyRecord | undefined> {
     checkId(id, 'id')
-    const row = this.#do('getDataKey', () => this.#stmt(`SELECT ${DATA_KEY_COLUMNS} FROM data_keys WHERE id = ?`).get(id))
+    const row = this.#sql.do('getDataKey', () => this.#sql.stmt(`SELECT ${DATA_KEY_COLUMNS} FROM data_keys WHERE id = ?`).get(id))
     return row === undefined ? undefined : toDataKey(row)
   }
 
   async getCurrentDataKey(): Promise<DataKeyRecord | undefined> {
-    const row = this.#do('getCurrentDataKey', () =>
-      this.#stmt(`SELECT ${DATA_KEY_COLUMNS} FROM data_keys WHERE retired_at IS NULL ORDER BY created_at DESC, n DESC LIMIT 1`).get(),
+    const row = this.#sql.do('getCurrentDataKey', () =>
+      this.#sql.stmt(`SELECT ${DATA_KEY_COLUMNS} FROM data_keys WHERE retired_at IS NULL ORDER BY created_at DESC, n DESC LIMIT 1`).get(),
     )
     return row === undefined ? undefined : toDataKey(row)
   }
 
   async listDataKeys(): Promise<DataKeyRecord[]> {
-    const rows = this.#do('listDataKeys', () => this.#stmt(`SELECT ${DATA_KEY_COLUMNS} FROM data_keys ORDER BY created_at DESC, n DESC`).all())
+    const rows = this.#sql.do('listDataKeys', () => this.#sql.stmt(`SELECT ${DATA_KEY_COLUMNS} FROM data_keys ORDER BY created_at DESC, n DESC`).all())
     return rows.map(toDataKey)
   }
 
   async rewrapDataKey(id: string, expectedWrapped: string, wrapped: string, masterKeyId: string): Promise<boolean> {
     const args = [checkId(wrapped, 'wrapped'), checkId(masterKeyId, 'masterKeyId'), checkId(id, 'id'), checkId(expectedWrapped, 'expectedWrapped')]
-    const result = this.#do('rewrapDataKey', () => this.#stmt('UPDATE data_keys SET wrapped = ?, master_key_id = ? WHERE id = ? AND wrapped = ?').run(...args))
+    const result = this.#sql.do('rewrapDataKey', () => this.#sql.stmt('UPDATE data_keys SET wrapped = ?, master_key_id = ? WHERE id = ? AND wrapped = ?').run(...args))
     return result.changes === 1
   }
 
   async retireDataKey(id: string, at: string): Promise<void> {
     const args = [checkTime(at, 'at'), checkId(id, 'id')]
-    this.#do('retireDataKey', () => this.#stmt('UPDATE data_keys SET retired_at = ? WHERE id = ? AND retired_at IS NULL').run(...args))
+    this.#sql.do('retireDataKey', () => this.#sql.stmt('UPDATE data_keys SET retired_at = ? WHERE id = ? AND retired_at IS NULL').run(...args))
   }
 
   // ------------------------------------------------------------ outbox
 
   async enqueue(message: OutboxInput): Promise<void> {
     const m = checkOutboxInput(message)
-    this.#do('enqueue', () =>
-      this.#stmt('INSERT INTO outbox (id, created_at, target, event, payload, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?)').run(
+    this.#sql.do('enqueue', () =>
+      this.#sql.stmt('INSERT INTO outbox (id, created_at, target, event, payload, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, ?)').run(
         m.id, m.createdAt, m.target, m.event, m.payload, m.nextAttemptAt,
       ),
     )
@@ -456,8 +436,8 @@ export class SqliteStore implements Store {
     const { at, lease, max } = checkClaim(now, leaseUntil, limit)
     // One UPDATE … RETURNING takes SQLite's write lock for the whole select-and-lease, so two
     // claimers (threads or processes) can never lease the same row.
-    const rows = this.#do('claimDue', () =>
-      this.#stmt(`UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id IN (
+    const rows = this.#sql.do('claimDue', () =>
+      this.#sql.stmt(`UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id IN (
           SELECT id FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ?
           ORDER BY next_attempt_at, created_at, id LIMIT ?)
         RETURNING ${OUTBOX_COLUMNS}`).all(lease, at, max),
@@ -467,16 +447,16 @@ export class SqliteStore implements Store {
 
   async markDelivered(id: string, at: string): Promise<void> {
     const args = [checkTime(at, 'at'), checkId(id, 'id')]
-    this.#do('markDelivered', () => this.#stmt('UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL').run(...args))
+    this.#sql.do('markDelivered', () => this.#sql.stmt('UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL').run(...args))
   }
 
   async markFailed(id: string, error: string, nextAttemptAt: string): Promise<void> {
     const args = [checkText(error, 'error'), checkTime(nextAttemptAt, 'nextAttemptAt'), checkId(id, 'id')]
-    this.#do('markFailed', () => this.#stmt('UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ? AND delivered_at IS NULL').run(...args))
+    this.#sql.do('markFailed', () => this.#sql.stmt('UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ? AND delivered_at IS NULL').run(...args))
   }
 
   async countPending(): Promise<number> {
-    const row = this.#do('countPending', () => this.#stmt('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get()) as { n: number }
+    const row = this.#sql.do('countPending', () => this.#sql.stmt('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get()) as { n: number }
     return row.n
   }
 
