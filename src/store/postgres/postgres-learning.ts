@@ -6,7 +6,7 @@
  */
 import type pg from 'pg'
 import { decodeCursor, pageBy } from '../cursor.js'
-import { storeError } from '../errors.js'
+import { PostgresQueries, type RowsQuery as Query } from './queries.js'
 import {
   ALERT_TEXT_COLUMNS,
   DETECTOR_ACTIVATION_COLUMNS,
@@ -39,56 +39,22 @@ import type {
 } from '../types.js'
 import { checkId, checkLimit, checkTime, toJson } from '../validate.js'
 
-type Row = Record<string, unknown>
-type Query = (sql: string, args?: unknown[]) => Promise<Row[]>
 
 /** First key of every advisory lock Rampart takes ('RAMP'), as in postgres-store.ts. */
 const LOCK_CLASS = 0x52414d50 & 0x7fffffff
 
 export class PostgresLearningStore implements FeedbackStore, DetectorRegistryStore {
-  readonly #pool: pg.Pool
+  readonly #pg: PostgresQueries
 
   constructor(pool: pg.Pool) {
-    this.#pool = pool
-  }
-
-  async #rows(operation: string, sql: string, args: unknown[] = []): Promise<Row[]> {
-    try {
-      return (await this.#pool.query<Row>(sql, args)).rows
-    } catch (error) {
-      throw storeError(error, operation)
-    }
-  }
-
-  async #transaction<T>(operation: string, work: (query: Query) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient
-    try {
-      client = await this.#pool.connect()
-    } catch (error) {
-      throw storeError(error, operation)
-    }
-    try {
-      await client.query('BEGIN')
-      const result = await work(async (sql, args = []) => (await client.query<Row>(sql, args)).rows)
-      await client.query('COMMIT')
-      client.release()
-      return result
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK')
-        client.release()
-      } catch (rollbackError) {
-        client.release(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)))
-      }
-      throw storeError(error, operation)
-    }
+    this.#pg = new PostgresQueries(pool)
   }
 
   // ------------------------------------------------------------ feedback
 
   async putAlertText(record: AlertTextRecord): Promise<boolean> {
     const r = checkAlertText(record)
-    const rows = await this.#rows(
+    const rows = await this.#pg.rows(
       'putAlertText',
       'INSERT INTO alert_texts (tenant, alert_id, text, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (tenant, alert_id) DO NOTHING RETURNING alert_id',
       [r.tenant, r.alertId, r.text, r.createdAt],
@@ -97,14 +63,14 @@ export class PostgresLearningStore implements FeedbackStore, DetectorRegistrySto
   }
 
   async getAlertText(tenant: string, alertId: string): Promise<AlertTextRecord | undefined> {
-    const [row] = await this.#rows('getAlertText', `SELECT ${ALERT_TEXT_COLUMNS} FROM alert_texts WHERE tenant = $1 AND alert_id = $2`, [checkId(tenant, 'tenant'), checkId(alertId, 'alertId')])
+    const [row] = await this.#pg.rows('getAlertText', `SELECT ${ALERT_TEXT_COLUMNS} FROM alert_texts WHERE tenant = $1 AND alert_id = $2`, [checkId(tenant, 'tenant'), checkId(alertId, 'alertId')])
     return row === undefined ? undefined : toAlertText(row)
   }
 
   async putVerdict(input: VerdictInput): Promise<{ record: VerdictRecord; previous: VerdictRecord | undefined }> {
     const v = checkVerdictInput(input)
     const scanners = toJson(v.scanners, 'verdict.scanners')
-    return this.#transaction('putVerdict', async (query) => {
+    return this.#pg.transactionRows('putVerdict', async (query) => {
       // The alert's lock serializes two verdicts on it (the first one inserts; a row lock needs a row).
       await query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, `rampart:feedback:${v.tenant}:${v.alertId}`])
       const [prev] = await query(`SELECT ${VERDICT_COLUMNS} FROM feedback WHERE tenant = $1 AND alert_id = $2`, [v.tenant, v.alertId])
@@ -123,7 +89,7 @@ export class PostgresLearningStore implements FeedbackStore, DetectorRegistrySto
   }
 
   async getVerdict(tenant: string, alertId: string): Promise<VerdictRecord | undefined> {
-    const [row] = await this.#rows('getVerdict', `SELECT ${VERDICT_COLUMNS} FROM feedback WHERE tenant = $1 AND alert_id = $2`, [checkId(tenant, 'tenant'), checkId(alertId, 'alertId')])
+    const [row] = await this.#pg.rows('getVerdict', `SELECT ${VERDICT_COLUMNS} FROM feedback WHERE tenant = $1 AND alert_id = $2`, [checkId(tenant, 'tenant'), checkId(alertId, 'alertId')])
     return row === undefined ? undefined : toVerdict(row)
   }
 
@@ -141,7 +107,7 @@ export class PostgresLearningStore implements FeedbackStore, DetectorRegistrySto
       const t = p(position.createdAt)
       where.push(`(at < ${t}::timestamptz OR (at = ${t}::timestamptz AND alert_id < ${p(position.id)}))`)
     }
-    const rows = await this.#rows('listVerdicts', `SELECT ${VERDICT_COLUMNS} FROM feedback WHERE ${where.join(' AND ')} ORDER BY at DESC, alert_id DESC LIMIT ${p(f.limit + 1)}`, args)
+    const rows = await this.#pg.rows('listVerdicts', `SELECT ${VERDICT_COLUMNS} FROM feedback WHERE ${where.join(' AND ')} ORDER BY at DESC, alert_id DESC LIMIT ${p(f.limit + 1)}`, args)
     return pageBy(rows.map(toVerdict), f.limit, (v) => ({ createdAt: v.at, id: v.alertId }))
   }
 
@@ -149,7 +115,7 @@ export class PostgresLearningStore implements FeedbackStore, DetectorRegistrySto
 
   async registerDetectorVersion(record: DetectorVersionRecord): Promise<boolean> {
     const v = checkDetectorVersion(record)
-    const rows = await this.#rows(
+    const rows = await this.#pg.rows(
       'registerDetectorVersion',
       `INSERT INTO detector_versions (detector, id, size, weights, model_card, metrics, description, created_at, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (detector, id) DO NOTHING RETURNING id`,
@@ -159,12 +125,12 @@ export class PostgresLearningStore implements FeedbackStore, DetectorRegistrySto
   }
 
   async listDetectorVersions(detector: string): Promise<DetectorVersionSummary[]> {
-    const rows = await this.#rows('listDetectorVersions', `SELECT ${DETECTOR_SUMMARY_COLUMNS} FROM detector_versions WHERE detector = $1 ORDER BY created_at DESC, id DESC`, [checkDetector(detector)])
+    const rows = await this.#pg.rows('listDetectorVersions', `SELECT ${DETECTOR_SUMMARY_COLUMNS} FROM detector_versions WHERE detector = $1 ORDER BY created_at DESC, id DESC`, [checkDetector(detector)])
     return rows.map(toDetectorSummary)
   }
 
   async getDetectorVersion(detector: string, id: string): Promise<DetectorVersionRecord | undefined> {
-    const [row] = await this.#rows(
+    const [row] = await this.#pg.rows(
       'getDetectorVersion',
       `SELECT ${DETECTOR_SUMMARY_COLUMNS}, weights, model_card AS "modelCard" FROM detector_versions WHERE detector = $1 AND id = $2`,
       [checkDetector(detector), checkVersionId(id)],
@@ -186,7 +152,7 @@ export class PostgresLearningStore implements FeedbackStore, DetectorRegistrySto
   }
 
   async #locked<T>(operation: string, detector: string, work: (query: Query) => Promise<T>): Promise<T> {
-    return this.#transaction(operation, async (query) => {
+    return this.#pg.transactionRows(operation, async (query) => {
       await query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, `rampart:detector:${detector}`])
       return work(query)
     })
@@ -218,11 +184,11 @@ export class PostgresLearningStore implements FeedbackStore, DetectorRegistrySto
 
   async getActiveDetector(detector: string): Promise<DetectorActivation | undefined> {
     const d = checkDetector(detector)
-    return PostgresLearningStore.#active((sql, args) => this.#rows('getActiveDetector', sql, args), d)
+    return PostgresLearningStore.#active((sql, args) => this.#pg.rows('getActiveDetector', sql, args), d)
   }
 
   async listDetectorActivations(detector: string, limit: number): Promise<DetectorActivation[]> {
-    const rows = await this.#rows('listDetectorActivations', `SELECT ${DETECTOR_ACTIVATION_COLUMNS} FROM detector_activations WHERE detector = $1 ORDER BY seq DESC LIMIT $2`, [checkDetector(detector), checkLimit(limit)])
+    const rows = await this.#pg.rows('listDetectorActivations', `SELECT ${DETECTOR_ACTIVATION_COLUMNS} FROM detector_activations WHERE detector = $1 ORDER BY seq DESC LIMIT $2`, [checkDetector(detector), checkLimit(limit)])
     return rows.map(toActivation)
   }
 }

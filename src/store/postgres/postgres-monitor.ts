@@ -7,7 +7,7 @@
  */
 import type pg from 'pg'
 import { decodeCursor, pageBy } from '../cursor.js'
-import { storeError } from '../errors.js'
+import { PostgresQueries } from './queries.js'
 import { ALARM_COLUMNS, ALARM_HISTORY_COLUMNS, CAPTURE_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, SCHEDULE_COLUMNS } from '../monitor-columns.js'
 import { toAlarm, toAlarmHistory, toCapture, toMetricPoint, toRun, toSchedule } from '../monitor-columns.js'
 import {
@@ -49,8 +49,6 @@ import type {
 } from '../types.js'
 import { checkId, checkLimit, checkTime } from '../validate.js'
 
-type Row = Record<string, unknown>
-type Query = (sql: string, args?: unknown[]) => Promise<pg.QueryResult<Row>>
 
 /** Positional parameters for a list built up piece by piece. */
 class Params {
@@ -62,53 +60,17 @@ class Params {
 }
 
 export class PostgresMonitorStore implements CaptureStore, ScheduleStore, MetricSeriesStore, AlarmStore {
-  readonly #pool: pg.Pool
+  readonly #pg: PostgresQueries
 
   constructor(pool: pg.Pool) {
-    this.#pool = pool
-  }
-
-  async #query(operation: string, sql: string, args: unknown[] = []): Promise<pg.QueryResult<Row>> {
-    try {
-      return await this.#pool.query<Row>(sql, args)
-    } catch (error) {
-      throw storeError(error, operation)
-    }
-  }
-
-  async #rows(operation: string, sql: string, args: unknown[] = []): Promise<Row[]> {
-    return (await this.#query(operation, sql, args)).rows
-  }
-
-  async #transaction<T>(operation: string, work: (query: Query) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient
-    try {
-      client = await this.#pool.connect()
-    } catch (error) {
-      throw storeError(error, operation)
-    }
-    try {
-      await client.query('BEGIN')
-      const result = await work((sql, args = []) => client.query<Row>(sql, args))
-      await client.query('COMMIT')
-      client.release()
-      return result
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK')
-        client.release()
-      } catch (rollbackError) {
-        client.release(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)))
-      }
-      throw storeError(error, operation)
-    }
+    this.#pg = new PostgresQueries(pool)
   }
 
   // ------------------------------------------------------------ captures and ground truth
 
   async insertCapture(record: CaptureRecord): Promise<boolean> {
     const c = checkCapture(record)
-    const result = await this.#query(
+    const result = await this.#pg.result(
       'insertCapture',
       `INSERT INTO captures (tenant, inference_id, model_id, at, received_at, source, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (tenant, inference_id) DO NOTHING`,
@@ -121,7 +83,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
     const checked = checkCaptures(records)
     if (checked.length === 0) return []
     // One statement: ON CONFLICT DO NOTHING also skips a repeat of an id earlier in the same batch.
-    const rows = await this.#rows(
+    const rows = await this.#pg.rows(
       'insertCaptures',
       `INSERT INTO captures (tenant, inference_id, model_id, at, received_at, source, payload)
        SELECT a, b, c, d, e, f, g FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[]) WITH ORDINALITY AS r(a, b, c, d, e, f, g, n)
@@ -136,7 +98,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
   async putGroundTruth(records: readonly GroundTruthRecord[]): Promise<number> {
     const labels = checkGroundTruth(records)
     if (labels.length === 0) return 0
-    return this.#transaction('putGroundTruth', async (query) => {
+    return this.#pg.transaction('putGroundTruth', async (query) => {
       let matched = 0
       for (const g of labels) {
         await query(
@@ -151,7 +113,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
   }
 
   async getCapture(tenant: string, inferenceId: string): Promise<LabelledCapture | undefined> {
-    const [row] = await this.#rows(
+    const [row] = await this.#pg.rows(
       'getCapture',
       `SELECT ${CAPTURE_COLUMNS} FROM captures c LEFT JOIN ground_truth g ON g.tenant = c.tenant AND g.inference_id = c.inference_id
        WHERE c.tenant = $1 AND c.inference_id = $2`,
@@ -172,7 +134,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
       const t = p.add(after.createdAt)
       where.push(`(c.received_at > ${t}::timestamptz OR (c.received_at = ${t}::timestamptz AND c.inference_id > ${p.add(after.id)}))`)
     }
-    const rows = await this.#rows(
+    const rows = await this.#pg.rows(
       'listCaptures',
       `SELECT ${CAPTURE_COLUMNS} FROM captures c LEFT JOIN ground_truth g ON g.tenant = c.tenant AND g.inference_id = c.inference_id
        WHERE ${where.join(' AND ')} ORDER BY c.received_at, c.inference_id LIMIT ${p.add(f.limit + 1)}`,
@@ -183,7 +145,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
 
   async pruneCaptures(before: string): Promise<number> {
     const at = checkTime(before, 'before')
-    return this.#transaction('pruneCaptures', async (query) => {
+    return this.#pg.transaction('pruneCaptures', async (query) => {
       await query('DELETE FROM ground_truth WHERE received_at < $1', [at])
       return (await query('DELETE FROM captures WHERE received_at < $1', [at])).rowCount ?? 0
     })
@@ -193,7 +155,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
 
   async createSchedule(record: ScheduleRecord): Promise<void> {
     const s = checkSchedule(record)
-    await this.#query(
+    await this.#pg.result(
       'createSchedule',
       `INSERT INTO monitor_schedules (id, tenant, name, cron, model_id, baseline_dir, baseline_sealed, ground_truth_column, prediction_column,
          enabled, created_at, created_by, next_run_at, window_start, last_run_at, lease_owner, lease_until)
@@ -206,21 +168,21 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
   }
 
   async getSchedule(tenant: string, id: string): Promise<ScheduleRecord | undefined> {
-    const [row] = await this.#rows('getSchedule', `SELECT ${SCHEDULE_COLUMNS} FROM monitor_schedules WHERE tenant = $1 AND id = $2`, [checkId(tenant, 'tenant'), checkId(id, 'id')])
+    const [row] = await this.#pg.rows('getSchedule', `SELECT ${SCHEDULE_COLUMNS} FROM monitor_schedules WHERE tenant = $1 AND id = $2`, [checkId(tenant, 'tenant'), checkId(id, 'id')])
     return row === undefined ? undefined : toSchedule(row)
   }
 
   async listSchedules(tenant?: string): Promise<ScheduleRecord[]> {
     const rows =
       tenant === undefined
-        ? await this.#rows('listSchedules', `SELECT ${SCHEDULE_COLUMNS} FROM monitor_schedules ORDER BY created_at DESC, id DESC`)
-        : await this.#rows('listSchedules', `SELECT ${SCHEDULE_COLUMNS} FROM monitor_schedules WHERE tenant = $1 ORDER BY created_at DESC, id DESC`, [checkId(tenant, 'tenant')])
+        ? await this.#pg.rows('listSchedules', `SELECT ${SCHEDULE_COLUMNS} FROM monitor_schedules ORDER BY created_at DESC, id DESC`)
+        : await this.#pg.rows('listSchedules', `SELECT ${SCHEDULE_COLUMNS} FROM monitor_schedules WHERE tenant = $1 ORDER BY created_at DESC, id DESC`, [checkId(tenant, 'tenant')])
     return rows.map(toSchedule)
   }
 
   async deleteSchedule(tenant: string, id: string): Promise<boolean> {
     const args = [checkId(tenant, 'tenant'), checkId(id, 'id')]
-    return this.#transaction('deleteSchedule', async (query) => {
+    return this.#pg.transaction('deleteSchedule', async (query) => {
       if ((await query('DELETE FROM monitor_schedules WHERE tenant = $1 AND id = $2', args)).rowCount !== 1) return false
       await query('DELETE FROM monitor_alarm_history WHERE tenant = $1 AND alarm_id IN (SELECT id FROM monitor_alarms WHERE tenant = $1 AND schedule_id = $2)', args)
       await query('DELETE FROM monitor_alarms WHERE tenant = $1 AND schedule_id = $2', args)
@@ -233,7 +195,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
   async claimDueSchedules(now: string, leaseUntil: string, owner: string, limit: number): Promise<ScheduleRecord[]> {
     const lease = checkLease(now, leaseUntil, owner)
     const max = checkLimit(limit)
-    const rows = await this.#rows(
+    const rows = await this.#pg.rows(
       'claimDueSchedules',
       `UPDATE monitor_schedules SET lease_owner = $1, lease_until = $2 WHERE id IN (
          SELECT id FROM monitor_schedules WHERE enabled = 1 AND next_run_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
@@ -246,7 +208,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
 
   async claimSchedule(tenant: string, id: string, now: string, leaseUntil: string, owner: string): Promise<ScheduleRecord | undefined> {
     const lease = checkLease(now, leaseUntil, owner)
-    const [row] = await this.#rows(
+    const [row] = await this.#pg.rows(
       'claimSchedule',
       `UPDATE monitor_schedules SET lease_owner = $1, lease_until = $2
        WHERE tenant = $3 AND id = $4 AND (lease_until IS NULL OR lease_until <= $5 OR lease_owner = $1)
@@ -258,12 +220,12 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
 
   async renewScheduleLease(tenant: string, id: string, owner: string, leaseUntil: string): Promise<boolean> {
     const args = [checkTime(leaseUntil, 'leaseUntil'), checkId(tenant, 'tenant'), checkId(id, 'id'), checkId(owner, 'owner')]
-    return (await this.#query('renewScheduleLease', 'UPDATE monitor_schedules SET lease_until = $1 WHERE tenant = $2 AND id = $3 AND lease_owner = $4', args)).rowCount === 1
+    return (await this.#pg.result('renewScheduleLease', 'UPDATE monitor_schedules SET lease_until = $1 WHERE tenant = $2 AND id = $3 AND lease_owner = $4', args)).rowCount === 1
   }
 
   async completeScheduleRun(tenant: string, id: string, owner: string, update: ScheduleCompletion): Promise<boolean> {
     const u = checkScheduleCompletion(update)
-    const result = await this.#query(
+    const result = await this.#pg.result(
       'completeScheduleRun',
       `UPDATE monitor_schedules SET window_start = $1, last_run_at = $2, next_run_at = $3, lease_owner = NULL, lease_until = NULL
        WHERE tenant = $4 AND id = $5 AND lease_owner = $6`,
@@ -276,7 +238,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
 
   async insertRun(record: RunRecord): Promise<void> {
     const { run: r, metricsJson } = checkRun(record)
-    await this.#query(
+    await this.#pg.result(
       'insertRun',
       `INSERT INTO monitor_runs (id, tenant, schedule_id, started_at, finished_at, status, window_start, window_end, row_count, violation_count,
          violations, metrics, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
@@ -286,7 +248,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
 
   async finishRun(tenant: string, id: string, update: RunUpdate): Promise<boolean> {
     const { update: u, metricsJson } = checkRunUpdate(update)
-    const result = await this.#query(
+    const result = await this.#pg.result(
       'finishRun',
       `UPDATE monitor_runs SET finished_at = $1, status = $2, row_count = $3, violation_count = $4, violations = $5, metrics = $6, error = $7
        WHERE tenant = $8 AND id = $9`,
@@ -296,7 +258,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
   }
 
   async getRun(tenant: string, id: string): Promise<RunRecord | undefined> {
-    const [row] = await this.#rows('getRun', `SELECT ${RUN_COLUMNS} FROM monitor_runs WHERE tenant = $1 AND id = $2`, [checkId(tenant, 'tenant'), checkId(id, 'id')])
+    const [row] = await this.#pg.rows('getRun', `SELECT ${RUN_COLUMNS} FROM monitor_runs WHERE tenant = $1 AND id = $2`, [checkId(tenant, 'tenant'), checkId(id, 'id')])
     return row === undefined ? undefined : toRun(row)
   }
 
@@ -310,7 +272,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
       const t = p.add(after.createdAt)
       where.push(`(started_at < ${t}::timestamptz OR (started_at = ${t}::timestamptz AND id < ${p.add(after.id)}))`)
     }
-    const rows = await this.#rows('listRuns', `SELECT ${RUN_COLUMNS} FROM monitor_runs WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT ${p.add(f.limit + 1)}`, p.values)
+    const rows = await this.#pg.rows('listRuns', `SELECT ${RUN_COLUMNS} FROM monitor_runs WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT ${p.add(f.limit + 1)}`, p.values)
     return pageBy(rows.map(toRun), f.limit, (r) => ({ createdAt: r.startedAt, id: r.id }))
   }
 
@@ -320,7 +282,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
     const checked = checkMetricPoints(points)
     if (checked.length === 0) return
     // One statement per call: unnest keeps it to six parameters whatever the number of points.
-    await this.#query(
+    await this.#pg.result(
       'appendMetrics',
       `INSERT INTO monitor_metrics (tenant, schedule_id, name, at, run_id, value)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::double precision[])`,
@@ -330,7 +292,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
 
   async queryMetric(query: MetricQuery): Promise<MetricPoint[]> {
     const q = checkMetricQuery(query)
-    const rows = await this.#rows(
+    const rows = await this.#pg.rows(
       'queryMetric',
       `SELECT ${METRIC_COLUMNS} FROM monitor_metrics WHERE tenant = $1 AND schedule_id = $2 AND name = $3 AND at > $4 AND at <= $5
        ORDER BY at, run_id LIMIT ${MAX_METRIC_POINTS}`,
@@ -343,7 +305,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
 
   async createAlarm(record: AlarmRecord): Promise<void> {
     const a = checkAlarm(record)
-    await this.#query(
+    await this.#pg.result(
       'createAlarm',
       `INSERT INTO monitor_alarms (id, tenant, name, description, schedule_id, metric_name, statistic, comparison, threshold, period_seconds,
          evaluation_periods, datapoints_to_alarm, treat_missing_data, actions_enabled, state, state_reason, state_updated_at, created_at, created_by)
@@ -357,7 +319,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
   }
 
   async getAlarm(tenant: string, id: string): Promise<AlarmRecord | undefined> {
-    const [row] = await this.#rows('getAlarm', `SELECT ${ALARM_COLUMNS} FROM monitor_alarms WHERE tenant = $1 AND id = $2`, [checkId(tenant, 'tenant'), checkId(id, 'id')])
+    const [row] = await this.#pg.rows('getAlarm', `SELECT ${ALARM_COLUMNS} FROM monitor_alarms WHERE tenant = $1 AND id = $2`, [checkId(tenant, 'tenant'), checkId(id, 'id')])
     return row === undefined ? undefined : toAlarm(row)
   }
 
@@ -366,13 +328,13 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
     const where: string[] = []
     if (tenant !== undefined) where.push(`tenant = ${p.add(checkId(tenant, 'tenant'))}`)
     if (scheduleId !== undefined) where.push(`schedule_id = ${p.add(checkId(scheduleId, 'scheduleId'))}`)
-    const rows = await this.#rows('listAlarms', `SELECT ${ALARM_COLUMNS} FROM monitor_alarms ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY created_at DESC, id DESC`, p.values)
+    const rows = await this.#pg.rows('listAlarms', `SELECT ${ALARM_COLUMNS} FROM monitor_alarms ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY created_at DESC, id DESC`, p.values)
     return rows.map(toAlarm)
   }
 
   async deleteAlarm(tenant: string, id: string): Promise<boolean> {
     const args = [checkId(tenant, 'tenant'), checkId(id, 'id')]
-    return this.#transaction('deleteAlarm', async (query) => {
+    return this.#pg.transaction('deleteAlarm', async (query) => {
       if ((await query('DELETE FROM monitor_alarms WHERE tenant = $1 AND id = $2', args)).rowCount !== 1) return false
       await query('DELETE FROM monitor_alarm_history WHERE tenant = $1 AND alarm_id = $2', args)
       return true
@@ -381,7 +343,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
 
   async transitionAlarm(history: AlarmHistoryRecord): Promise<boolean> {
     const { history: h, reasonDataJson } = checkAlarmHistory(history)
-    return this.#transaction('transitionAlarm', async (query) => {
+    return this.#pg.transaction('transitionAlarm', async (query) => {
       // The row lock taken by this UPDATE holds a concurrent transition until COMMIT; it then re-checks `state` and finds it moved.
       const moved = await query('UPDATE monitor_alarms SET state = $1, state_reason = $2, state_updated_at = $3 WHERE tenant = $4 AND id = $5 AND state = $6', [
         h.newState, h.reason, h.at, h.tenant, h.alarmId, h.oldState,
@@ -403,7 +365,7 @@ export class PostgresMonitorStore implements CaptureStore, ScheduleStore, Metric
       const t = p.add(position.createdAt)
       where.push(`(at < ${t}::timestamptz OR (at = ${t}::timestamptz AND id < ${p.add(position.id)}))`)
     }
-    const rows = await this.#rows('listAlarmHistory', `SELECT ${ALARM_HISTORY_COLUMNS} FROM monitor_alarm_history WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ${p.add(max + 1)}`, p.values)
+    const rows = await this.#pg.rows('listAlarmHistory', `SELECT ${ALARM_HISTORY_COLUMNS} FROM monitor_alarm_history WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ${p.add(max + 1)}`, p.values)
     return pageBy(rows.map(toAlarmHistory), max, (h) => ({ createdAt: h.at, id: h.id }))
   }
 }

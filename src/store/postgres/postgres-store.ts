@@ -12,6 +12,7 @@ import { ALERT_COLUMNS, AUDIT_COLUMNS, DATA_KEY_COLUMNS, KEY_COLUMNS, OUTBOX_COL
 import { sortClaimed, toAlert, toAuditEntry, toDataKey, toKey, toOutbox, toPolicy } from '../columns.js'
 import { toPage } from '../cursor.js'
 import { storeError } from '../errors.js'
+import { PostgresQueries } from './queries.js'
 import { FIRST_PREV_HASH, checkAppliedMigrations, checkMigrationList } from '../migrations.js'
 import type { Migration } from '../migrations.js'
 import type {
@@ -84,8 +85,6 @@ export interface PostgresStoreOptions {
   migrations?: readonly Migration[]
 }
 
-type Row = Record<string, unknown>
-type Query = (sql: string, args?: unknown[]) => Promise<Row[]>
 
 /** First key of every advisory lock Rampart takes ('RAMP'), so its locks never collide with an application's. */
 const LOCK_CLASS = 0x52414d50 & 0x7fffffff
@@ -111,6 +110,7 @@ const TYPES: pg.CustomTypesConfig = {
 export class PostgresStore implements Store {
   readonly kind = 'postgres'
   readonly #pool: pg.Pool
+  readonly #pg: PostgresQueries
   readonly #schema: string | undefined
   readonly #migrations: readonly Migration[]
   #closed = false
@@ -121,49 +121,12 @@ export class PostgresStore implements Store {
   constructor(pool: pg.Pool, schema: string | undefined, migrations: readonly Migration[]) {
     checkMigrationList(migrations)
     this.#pool = pool
+    this.#pg = new PostgresQueries(pool)
     this.#monitor = new PostgresMonitorStore(pool)
     this.#learning = new PostgresLearningStore(pool)
     this.#jobs = new PostgresJobStore(pool)
     this.#schema = schema
     this.#migrations = migrations
-  }
-
-  async #query(operation: string, sql: string, args: unknown[] = []): Promise<pg.QueryResult<Row>> {
-    try {
-      return await this.#pool.query<Row>(sql, args)
-    } catch (error) {
-      throw storeError(error, operation)
-    }
-  }
-
-  async #rows(operation: string, sql: string, args: unknown[] = []): Promise<Row[]> {
-    return (await this.#query(operation, sql, args)).rows
-  }
-
-  async #transaction<T>(operation: string, work: (query: Query) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient
-    try {
-      client = await this.#pool.connect()
-    } catch (error) {
-      throw storeError(error, operation)
-    }
-    const query: Query = async (sql, args = []) => (await client.query<Row>(sql, args)).rows
-    try {
-      await client.query('BEGIN')
-      const result = await work(query)
-      await client.query('COMMIT')
-      client.release()
-      return result
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK')
-        client.release()
-      } catch (rollbackError) {
-        // A connection that cannot roll back is in an unknown state: destroy it, never reuse it.
-        client.release(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)))
-      }
-      throw storeError(error, operation)
-    }
   }
 
   // ------------------------------------------------------------ schema
@@ -211,14 +174,14 @@ export class PostgresStore implements Store {
   }
 
   async schemaVersion(): Promise<number> {
-    const [present] = await this.#rows('schemaVersion', "SELECT to_regclass('schema_migrations') IS NOT NULL AS present")
+    const [present] = await this.#pg.rows('schemaVersion', "SELECT to_regclass('schema_migrations') IS NOT NULL AS present")
     if (present?.present !== true) return 0
-    const [row] = await this.#rows('schemaVersion', 'SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')
+    const [row] = await this.#pg.rows('schemaVersion', 'SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')
     return Number(row?.v ?? 0)
   }
 
   async ping(): Promise<void> {
-    await this.#query('ping', 'SELECT 1')
+    await this.#pg.result('ping', 'SELECT 1')
   }
 
   async close(): Promise<void> {
@@ -231,7 +194,7 @@ export class PostgresStore implements Store {
 
   async insertKey(record: ApiKeyRecord): Promise<void> {
     const k = checkKey(record)
-    await this.#query(
+    await this.#pg.result(
       'insertKey',
       `INSERT INTO api_keys (id, tenant, role, name, secret_hash, created_at, revoked_at, last_used_at, rate_limit_per_minute,
         daily_quota) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -240,33 +203,33 @@ export class PostgresStore implements Store {
   }
 
   async getKey(id: string): Promise<ApiKeyRecord | undefined> {
-    const [row] = await this.#rows('getKey', `SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1`, [checkId(id, 'id')])
+    const [row] = await this.#pg.rows('getKey', `SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1`, [checkId(id, 'id')])
     return row === undefined ? undefined : toKey(row)
   }
 
   async listKeys(tenant?: string): Promise<ApiKeyRecord[]> {
     const rows =
       tenant === undefined
-        ? await this.#rows('listKeys', `SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at DESC, id DESC`)
-        : await this.#rows('listKeys', `SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant = $1 ORDER BY created_at DESC, id DESC`, [checkId(tenant, 'tenant')])
+        ? await this.#pg.rows('listKeys', `SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at DESC, id DESC`)
+        : await this.#pg.rows('listKeys', `SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant = $1 ORDER BY created_at DESC, id DESC`, [checkId(tenant, 'tenant')])
     return rows.map(toKey)
   }
 
   async revokeKey(id: string, at: string): Promise<boolean> {
-    const result = await this.#query('revokeKey', 'UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [checkTime(at, 'at'), checkId(id, 'id')])
+    const result = await this.#pg.result('revokeKey', 'UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [checkTime(at, 'at'), checkId(id, 'id')])
     return result.rowCount === 1
   }
 
   async touchKey(id: string, at: string): Promise<void> {
     const args = [checkTime(at, 'at'), checkId(id, 'id')]
-    await this.#query('touchKey', 'UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)', args)
+    await this.#pg.result('touchKey', 'UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)', args)
   }
 
   async countActiveKeys(role?: Role): Promise<number> {
     const [row] =
       role === undefined
-        ? await this.#rows('countActiveKeys', 'SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL')
-        : await this.#rows('countActiveKeys', 'SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL AND role = $1', [checkRole(role)])
+        ? await this.#pg.rows('countActiveKeys', 'SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL')
+        : await this.#pg.rows('countActiveKeys', 'SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL AND role = $1', [checkRole(role)])
     return Number(row?.n ?? 0)
   }
 
@@ -274,7 +237,7 @@ export class PostgresStore implements Store {
 
   async insertAlert(alert: AlertRecord): Promise<void> {
     const a = checkAlert(alert)
-    await this.#query(
+    await this.#pg.result(
       'insertAlert',
       `INSERT INTO alerts (id, created_at, tenant, key_id, request_id, direction, decision, severity, scanners, findings, excerpt,
         source, acknowledged_at, acknowledged_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
@@ -287,20 +250,20 @@ export class PostgresStore implements Store {
 
   async getAlert(tenant: string, id: string): Promise<AlertRecord | undefined> {
     const args = [checkId(tenant, 'tenant'), checkId(id, 'id')]
-    const [row] = await this.#rows('getAlert', `SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id = $2`, args)
+    const [row] = await this.#pg.rows('getAlert', `SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id = $2`, args)
     return row === undefined ? undefined : toAlert(row)
   }
 
   async listAlerts(filter: AlertFilter): Promise<Page<AlertRecord>> {
     const f = checkAlertFilter(filter)
     const { where, limitParam, args } = alertListQuery(f, PG_DIALECT)
-    const rows = await this.#rows('listAlerts', `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${limitParam}`, args)
+    const rows = await this.#pg.rows('listAlerts', `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${limitParam}`, args)
     return toPage(rows.map(toAlert), f.limit)
   }
 
   async acknowledgeAlert(tenant: string, id: string, by: string, at: string): Promise<AlertRecord | undefined> {
     const args = [checkTime(at, 'at'), checkId(by, 'by'), checkId(tenant, 'tenant'), checkId(id, 'id')]
-    await this.#query('acknowledgeAlert', 'UPDATE alerts SET acknowledged_at = $1, acknowledged_by = $2 WHERE tenant = $3 AND id = $4 AND acknowledged_at IS NULL', args)
+    await this.#pg.result('acknowledgeAlert', 'UPDATE alerts SET acknowledged_at = $1, acknowledged_by = $2 WHERE tenant = $3 AND id = $4 AND acknowledged_at IS NULL', args)
     return this.getAlert(tenant, id)
   }
 
@@ -308,7 +271,7 @@ export class PostgresStore implements Store {
 
   async createPolicyVersion(input: Omit<PolicyVersionRecord, 'version'>): Promise<PolicyVersionRecord> {
     const p = checkPolicyInput(input)
-    return this.#transaction('createPolicyVersion', async (query) => {
+    return this.#pg.transactionRows('createPolicyVersion', async (query) => {
       const [head] = await query(
         `INSERT INTO policy_heads (tenant, last_version) VALUES ($1, 1)
          ON CONFLICT (tenant) DO UPDATE SET last_version = policy_heads.last_version + 1 RETURNING last_version`,
@@ -325,19 +288,19 @@ export class PostgresStore implements Store {
 
   async getPolicyVersion(tenant: string, version: number): Promise<PolicyVersionRecord | undefined> {
     const args = [checkId(tenant, 'tenant'), checkVersion(version)]
-    const [row] = await this.#rows('getPolicyVersion', `SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = $1 AND version = $2`, args)
+    const [row] = await this.#pg.rows('getPolicyVersion', `SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = $1 AND version = $2`, args)
     return row === undefined ? undefined : toPolicy(row)
   }
 
   async listPolicyVersions(tenant: string): Promise<PolicyVersionRecord[]> {
-    const rows = await this.#rows('listPolicyVersions', `SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = $1 ORDER BY version DESC`, [checkId(tenant, 'tenant')])
+    const rows = await this.#pg.rows('listPolicyVersions', `SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = $1 ORDER BY version DESC`, [checkId(tenant, 'tenant')])
     return rows.map(toPolicy)
   }
 
   async activatePolicyVersion(tenant: string, version: number, by: string, at: string): Promise<boolean> {
     const args = [checkId(tenant, 'tenant'), checkVersion(version), checkTime(at, 'at'), checkId(by, 'by')]
     // One statement: the existence check and the upsert cannot be split by a concurrent writer.
-    const result = await this.#query(
+    const result = await this.#pg.result(
       'activatePolicyVersion',
       `INSERT INTO policy_active (tenant, version, activated_at, activated_by)
        SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM policy_versions WHERE tenant = $1 AND version = $2)
@@ -348,7 +311,7 @@ export class PostgresStore implements Store {
   }
 
   async getActivePolicyVersion(tenant: string): Promise<PolicyVersionRecord | undefined> {
-    const [row] = await this.#rows(
+    const [row] = await this.#pg.rows(
       'getActivePolicyVersion',
       `SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = $1 AND version = (SELECT version FROM policy_active WHERE tenant = $1)`,
       [checkId(tenant, 'tenant')],
@@ -358,7 +321,7 @@ export class PostgresStore implements Store {
 
   async setShadowPolicyVersion(tenant: string, version: number, by: string, at: string): Promise<boolean> {
     const args = [checkId(tenant, 'tenant'), checkVersion(version), checkTime(at, 'at'), checkId(by, 'by')]
-    const result = await this.#query(
+    const result = await this.#pg.result(
       'setShadowPolicyVersion',
       `INSERT INTO policy_shadow (tenant, version, set_at, set_by)
        SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM policy_versions WHERE tenant = $1 AND version = $2)
@@ -369,12 +332,12 @@ export class PostgresStore implements Store {
   }
 
   async clearShadowPolicyVersion(tenant: string): Promise<boolean> {
-    const result = await this.#query('clearShadowPolicyVersion', 'DELETE FROM policy_shadow WHERE tenant = $1', [checkId(tenant, 'tenant')])
+    const result = await this.#pg.result('clearShadowPolicyVersion', 'DELETE FROM policy_shadow WHERE tenant = $1', [checkId(tenant, 'tenant')])
     return result.rowCount === 1
   }
 
   async getShadowPolicyVersion(tenant: string): Promise<PolicyVersionRecord | undefined> {
-    const [row] = await this.#rows(
+    const [row] = await this.#pg.rows(
       'getShadowPolicyVersion',
       `SELECT ${POLICY_COLUMNS} FROM policy_versions WHERE tenant = $1 AND version = (SELECT version FROM policy_shadow WHERE tenant = $1)`,
       [checkId(tenant, 'tenant')],
@@ -389,7 +352,7 @@ export class PostgresStore implements Store {
     seal: (seq: number, prevHash: string, input: AuditInput) => { hash: string; mac: string },
   ): Promise<AuditEntry> {
     const { input: entry, detailJson } = checkAuditInput(input)
-    return this.#transaction('appendAudit', async (query) => {
+    return this.#pg.transactionRows('appendAudit', async (query) => {
       // Held until COMMIT: every replica appending to this schema's log waits its turn, so the
       // last row read below is still the last row when this one is inserted.
       await query("SELECT pg_advisory_xact_lock($1, hashtext(current_schema() || ':audit'))", [LOCK_CLASS])
@@ -407,7 +370,7 @@ export class PostgresStore implements Store {
 
   async readAudit(fromSeq: number, limit: number): Promise<AuditEntry[]> {
     const args = [checkSeq(fromSeq, 'fromSeq'), checkLimit(limit)]
-    const rows = await this.#rows('readAudit', `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2`, args)
+    const rows = await this.#pg.rows('readAudit', `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2`, args)
     return rows.map(toAuditEntry)
   }
 
@@ -415,7 +378,7 @@ export class PostgresStore implements Store {
 
   async insertDataKey(record: DataKeyRecord): Promise<void> {
     const k = checkDataKey(record)
-    await this.#query(
+    await this.#pg.result(
       'insertDataKey',
       'INSERT INTO data_keys (id, wrapped, provider, master_key_id, created_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6)',
       [k.id, k.wrapped, k.provider, k.masterKeyId, k.createdAt, k.retiredAt],
@@ -423,12 +386,12 @@ export class PostgresStore implements Store {
   }
 
   async getDataKey(id: string): Promise<DataKeyRecord | undefined> {
-    const [row] = await this.#rows('getDataKey', `SELECT ${DATA_KEY_COLUMNS} FROM data_keys WHERE id = $1`, [checkId(id, 'id')])
+    const [row] = await this.#pg.rows('getDataKey', `SELECT ${DATA_KEY_COLUMNS} FROM data_keys WHERE id = $1`, [checkId(id, 'id')])
     return row === undefined ? undefined : toDataKey(row)
   }
 
   async getCurrentDataKey(): Promise<DataKeyRecord | undefined> {
-    const [row] = await this.#rows(
+    const [row] = await this.#pg.rows(
       'getCurrentDataKey',
       `SELECT ${DATA_KEY_COLUMNS} FROM data_keys WHERE retired_at IS NULL ORDER BY created_at DESC, n DESC LIMIT 1`,
     )
@@ -436,24 +399,24 @@ export class PostgresStore implements Store {
   }
 
   async listDataKeys(): Promise<DataKeyRecord[]> {
-    return (await this.#rows('listDataKeys', `SELECT ${DATA_KEY_COLUMNS} FROM data_keys ORDER BY created_at DESC, n DESC`)).map(toDataKey)
+    return (await this.#pg.rows('listDataKeys', `SELECT ${DATA_KEY_COLUMNS} FROM data_keys ORDER BY created_at DESC, n DESC`)).map(toDataKey)
   }
 
   async rewrapDataKey(id: string, expectedWrapped: string, wrapped: string, masterKeyId: string): Promise<boolean> {
     const args = [checkId(wrapped, 'wrapped'), checkId(masterKeyId, 'masterKeyId'), checkId(id, 'id'), checkId(expectedWrapped, 'expectedWrapped')]
-    const result = await this.#query('rewrapDataKey', 'UPDATE data_keys SET wrapped = $1, master_key_id = $2 WHERE id = $3 AND wrapped = $4', args)
+    const result = await this.#pg.result('rewrapDataKey', 'UPDATE data_keys SET wrapped = $1, master_key_id = $2 WHERE id = $3 AND wrapped = $4', args)
     return result.rowCount === 1
   }
 
   async retireDataKey(id: string, at: string): Promise<void> {
-    await this.#query('retireDataKey', 'UPDATE data_keys SET retired_at = $1 WHERE id = $2 AND retired_at IS NULL', [checkTime(at, 'at'), checkId(id, 'id')])
+    await this.#pg.result('retireDataKey', 'UPDATE data_keys SET retired_at = $1 WHERE id = $2 AND retired_at IS NULL', [checkTime(at, 'at'), checkId(id, 'id')])
   }
 
   // ------------------------------------------------------------ outbox
 
   async enqueue(message: OutboxInput): Promise<void> {
     const m = checkOutboxInput(message)
-    await this.#query(
+    await this.#pg.result(
       'enqueue',
       'INSERT INTO outbox (id, created_at, target, event, payload, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, 0, $6)',
       [m.id, m.createdAt, m.target, m.event, m.payload, m.nextAttemptAt],
@@ -464,7 +427,7 @@ export class PostgresStore implements Store {
     const { at, lease, max } = checkClaim(now, leaseUntil, limit)
     // SKIP LOCKED: a concurrent claimer passes over rows another replica is leasing right now;
     // rows leased and committed meanwhile fail the re-checked `next_attempt_at <= now`.
-    const rows = await this.#rows(
+    const rows = await this.#pg.rows(
       'claimDue',
       `UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1 WHERE id IN (
          SELECT id FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= $2
@@ -476,16 +439,16 @@ export class PostgresStore implements Store {
   }
 
   async markDelivered(id: string, at: string): Promise<void> {
-    await this.#query('markDelivered', 'UPDATE outbox SET delivered_at = $1 WHERE id = $2 AND delivered_at IS NULL', [checkTime(at, 'at'), checkId(id, 'id')])
+    await this.#pg.result('markDelivered', 'UPDATE outbox SET delivered_at = $1 WHERE id = $2 AND delivered_at IS NULL', [checkTime(at, 'at'), checkId(id, 'id')])
   }
 
   async markFailed(id: string, error: string, nextAttemptAt: string): Promise<void> {
     const args = [checkText(error, 'error'), checkTime(nextAttemptAt, 'nextAttemptAt'), checkId(id, 'id')]
-    await this.#query('markFailed', 'UPDATE outbox SET last_error = $1, next_attempt_at = $2 WHERE id = $3 AND delivered_at IS NULL', args)
+    await this.#pg.result('markFailed', 'UPDATE outbox SET last_error = $1, next_attempt_at = $2 WHERE id = $3 AND delivered_at IS NULL', args)
   }
 
   async countPending(): Promise<number> {
-    const [row] = await this.#rows('countPending', 'SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL')
+    const [row] = await this.#pg.rows('countPending', 'SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL')
     return Number(row?.n ?? 0)
   }
 
