@@ -149,7 +149,8 @@ export class MonitorOps {
    * `stop` writes what is queued.
    */
   captureInBackground(tenant: string, record: CaptureInput, source: 'proxy' | 'guard' = 'proxy'): void {
-    this.#queue.push({ tenant, record, source })
+    // Stamped now, not at the flush: a batch shares one receivedAt, but each inference keeps its own time.
+    this.#queue.push({ tenant, record: record.at === undefined ? { ...record, at: new Date(this.#now()).toISOString() } : record, source })
     if (this.#queue.length >= PROXY_BATCH) this.#flush()
     else if (this.#flushTimer === undefined) {
       this.#flushTimer = setTimeout(() => this.#flush(), PROXY_FLUSH_MS)
