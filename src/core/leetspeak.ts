@@ -100,3 +100,20 @@ export function foldLeetToken(token: string): string {
   const candidate = readLeet(token)
   return SHORT_WORDS.has(candidate) ? candidate : token
 }
+
+const CAPS_TOKEN_RE = /[A-Za-z0-9@$!|]+/g
+
+/**
+ * The text with every capitalised leet token folded and kept in capitals (`3ND U$3R 1NPU7` →
+ * `END USER INPUT`), other tokens unchanged; same length as the input, so offsets carry over.
+ * Case-sensitive patterns (a fake `END USER INPUT` boundary, `DAN:` labels) read the original
+ * case, which the folded view loses; this gives them the leet-written capitals too.
+ */
+export function foldLeetCapitals(text: string): string {
+  return text.replace(CAPS_TOKEN_RE, (token) => {
+    // Capitals only: at least one upper-case letter, no lower-case one, and a leet character.
+    if (/[a-z]/.test(token) || !/[A-Z]/.test(token) || !/[0-9@$!|]/.test(token)) return token
+    const folded = foldLeetToken(token)
+    return folded === token ? token : folded.toUpperCase()
+  })
+}

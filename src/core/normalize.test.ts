@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeHiddenText, foldForMatching, normalizeUnicode } from './normalize.js'
-import { foldLeetToken } from './leetspeak.js'
+import { foldLeetCapitals, foldLeetToken } from './leetspeak.js'
 import { confusableTarget } from './confusables.js'
 import { createTextViews } from './text-views.js'
 
@@ -77,6 +77,15 @@ describe('foldForMatching', () => {
     expect(foldForMatching('i  g  n  o  r  e\na  l  l').text).toBe('ignore all')
     // Letters one per line make one word.
     expect(foldForMatching('i\ng\nn\no\nr\ne').text).toBe('ignore')
+  })
+})
+
+describe('foldLeetCapitals', () => {
+  it('folds capitalised leet tokens and keeps them in capitals, same length', () => {
+    const text = '3ND U$3R 1NPU7\nthe 2024 R3P0RT, h3llo, MP3 and D4N:'
+    const folded = foldLeetCapitals(text)
+    expect(folded).toBe('END USER INPUT\nthe 2024 REPORT, h3llo, MP3 and DAN:')
+    expect(folded).toHaveLength(text.length)
   })
 })
 

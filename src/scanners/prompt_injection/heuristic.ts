@@ -5,6 +5,7 @@
  * attack. The trained detector (issue 3) implements the same `InjectionDetector` interface.
  */
 import { foldForMatching, type NormalizedText } from '../../core/normalize.js'
+import { foldLeetCapitals } from '../../core/leetspeak.js'
 import type { TextViews } from '../../core/text-views.js'
 import { ATTACK_TRIGRAMS, STOPWORDS_LIST, trigramKey, wordHash } from './attack-shapes.js'
 import { wordsLexicon, wordsViewOf } from './lexicon.js'
@@ -520,12 +521,13 @@ export function createHeuristicDetector(): InjectionDetector {
         const span = normalized.toOriginal(roleMarker.index, roleMarker.index + roleMarker[0].length)
         hits.push({ id: 'role_marker', type: 'INJECTION', weight: EXTRA_WEIGHTS.roleMarker, ...span, via: 'text' })
       }
-      const delimiter = hasAny(words, DELIMITER_WORDS) ? (FAKE_DELIMITER_RE.exec(nt) ?? CAPS_DELIMITER_RE.exec(nt)) : null
+      // The capitals boundary also written in leet (`3ND U$3R 1NPU7`), read case-preserved.
+      const delimiter = hasAny(words, DELIMITER_WORDS) ? (FAKE_DELIMITER_RE.exec(nt) ?? CAPS_DELIMITER_RE.exec(nt) ?? CAPS_DELIMITER_RE.exec(foldLeetCapitals(nt))) : null
       if (delimiter) {
         const span = normalized.toOriginal(delimiter.index, delimiter.index + delimiter[0].length)
         hits.push({ id: 'fake_delimiter', type: 'INJECTION', weight: EXTRA_WEIGHTS.fakeDelimiter, ...span, via: 'text' })
       }
-      const persona = hasAny(words, PERSONA_WORDS) ? PERSONA_LABEL_RE.exec(nt) : null
+      const persona = hasAny(words, PERSONA_WORDS) ? (PERSONA_LABEL_RE.exec(nt) ?? PERSONA_LABEL_RE.exec(foldLeetCapitals(nt))) : null
       if (persona) {
         const span = normalized.toOriginal(persona.index, persona.index + persona[0].length)
         hits.push({ id: 'persona_label', type: 'JAILBREAK', weight: EXTRA_WEIGHTS.personaLabel, ...span, via: 'text' })

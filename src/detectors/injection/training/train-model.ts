@@ -29,6 +29,7 @@ import { encodeWeights, type ModelHeader, quantize } from '../weights-format.js'
 import { keyedRng, MUTATION_FAMILIES, mutate, type MutationFamily } from '../../../adversarial/mutate.js'
 import { foldForMatching, type NormalizedText } from '../../../core/normalize.js'
 import { WINDOW_FLOOR, WindowScorer } from '../windows.js'
+import { leetReading } from '../../../scanners/prompt_injection/model.js'
 
 /** The seed of the shipped model. */
 export const DEFAULT_SEED = 20261125
@@ -435,12 +436,20 @@ export function trainInjectionModel(input: TrainingInput): TrainingOutcome {
   const { cal, thresholds } = chosen
   const probOf = (x: FeatureMatrix, i: number): number => sigmoid(cal.a * logitOf(deq, x, i) + cal.b)
   /** The ensemble's decision on row i of x (`text` its text), sentence windows included. */
-  const ensembleFlags = (x: FeatureMatrix, i: number, text: string): boolean => {
+  const textFlags = (x: FeatureMatrix, i: number, text: string): boolean => {
     if (sigmoid(x.dense![i]!) >= 0.5) return true
     const full = probOf(x, i)
     if (full >= thresholds.ensemble) return true
     if (full < thresholds.windowFloor || thresholds.window > 1) return false
     return sigmoid(cal.a * windowLogit(deq, text, x.dense![i]!) + cal.b) >= thresholds.window
+  }
+  // …and, as the shipped ensemble does, a text written in leet throughout is also scored as its
+  // words-view reading (scanners/prompt_injection/model.ts).
+  const ensembleFlags = (x: FeatureMatrix, i: number, text: string): boolean => {
+    if (textFlags(x, i, text)) return true
+    const reading = leetReading(text)
+    if (reading === undefined) return false
+    return textFlags(featurize([reading], BITS, { dense: heuristicLogit }), 0, reading)
   }
   const devProb = Float64Array.from(dev, (_, i) => probOf(xDev, i))
   const devEnsemble = dev.map((r, i) => ensembleFlags(xDev, i, r.text))
