@@ -69,6 +69,8 @@ const INDIRECT_IDS = new Set(['output_imperative', 'code_payload', 'output_refer
 // A code fence also when its backticks were spaced out (`` ` ` ` ``, letters spaced one by one).
 const DATA_CONTEXT_RE = /(?:^|\n|\|)\s*(?:subject|from|to|date|received date|email_from|content)\s*:|\b(?:Hi|Hello|Dear) [A-Z][a-z]+ ?,|\|[^|\n]*\|[^|\n]*\||` {0,2}` {0,2}`|\n {4}\S|<\/?(?:div|p|html|body|span|table)\b/i
 const NON_ASCII_RE = /[^\x00-\x7f]/
+// A capital letter beside a leet character (`3ND`, `U$3R`): only then can foldLeetCapitals change anything.
+const LEET_CAPITAL_RE = /[A-Z][0-9@$!|]|[0-9@$!|][A-Z]/
 // The same document cues on the folded view, so look-alike letters cannot hide them; a name
 // cut by a stray space (`Hi Dav id,`) still opens a greeting.
 const FOLDED_CONTEXT_RE = /(?:^|[ .,])(?:subject|email from|received date|content) ?:|\b(?:hi|hello|dear) [a-z]+(?: [a-z]+)? ?,/
@@ -522,12 +524,12 @@ export function createHeuristicDetector(): InjectionDetector {
         hits.push({ id: 'role_marker', type: 'INJECTION', weight: EXTRA_WEIGHTS.roleMarker, ...span, via: 'text' })
       }
       // The capitals boundary also written in leet (`3ND U$3R 1NPU7`), read case-preserved.
-      const delimiter = hasAny(words, DELIMITER_WORDS) ? (FAKE_DELIMITER_RE.exec(nt) ?? CAPS_DELIMITER_RE.exec(nt) ?? CAPS_DELIMITER_RE.exec(foldLeetCapitals(nt))) : null
+      const delimiter = hasAny(words, DELIMITER_WORDS) ? (FAKE_DELIMITER_RE.exec(nt) ?? CAPS_DELIMITER_RE.exec(nt) ?? (LEET_CAPITAL_RE.test(nt) ? CAPS_DELIMITER_RE.exec(foldLeetCapitals(nt)) : null)) : null
       if (delimiter) {
         const span = normalized.toOriginal(delimiter.index, delimiter.index + delimiter[0].length)
         hits.push({ id: 'fake_delimiter', type: 'INJECTION', weight: EXTRA_WEIGHTS.fakeDelimiter, ...span, via: 'text' })
       }
-      const persona = hasAny(words, PERSONA_WORDS) ? (PERSONA_LABEL_RE.exec(nt) ?? PERSONA_LABEL_RE.exec(foldLeetCapitals(nt))) : null
+      const persona = hasAny(words, PERSONA_WORDS) ? (PERSONA_LABEL_RE.exec(nt) ?? (LEET_CAPITAL_RE.test(nt) ? PERSONA_LABEL_RE.exec(foldLeetCapitals(nt)) : null)) : null
       if (persona) {
         const span = normalized.toOriginal(persona.index, persona.index + persona[0].length)
         hits.push({ id: 'persona_label', type: 'JAILBREAK', weight: EXTRA_WEIGHTS.personaLabel, ...span, via: 'text' })

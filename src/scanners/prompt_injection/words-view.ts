@@ -502,6 +502,10 @@ function writeLeet(f: string, s: number, e: number, buf: Uint16Array, variant: n
 /** Letters, digits and the leet symbols, ASCII: the characters of a leet word. */
 const isLeetTokenCode = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c < 128 && LEET[c] !== 0) || (c >= 0x30 && c <= 0x39)
 
+// A letter and a leet character in one token, with only non-leet digits (2, 6) between: a text
+// without one has no word that mixes them.
+const LETTER_BESIDE_LEET_RE = /[A-Za-z][26]*[013457-9@$!]|[013457-9@$!][26]*[A-Za-z]/
+
 /**
  * True when a text is written in leet throughout: at least three words, and one in eight of its
  * words with letters, mix letters with leet characters inside the word (`y0u`, `@r3`, `pr373nd`;
@@ -509,6 +513,8 @@ const isLeetTokenCode = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >
  * enough in prose to stay under that share.
  */
 export function isLeetText(text: string): boolean {
+  // Most texts have no word mixing letters and leet at all: one native scan answers for them.
+  if (!LETTER_BESIDE_LEET_RE.test(text)) return false
   const n = text.length
   let words = 0
   let mixed = 0
