@@ -13,7 +13,6 @@ import { WINDOW_FLOOR, WindowScorer } from '../../detectors/injection/windows.js
 import { createTextViews, type TextViews } from '../../core/text-views.js'
 import { createHeuristicDetector, type DetectorVerdict, type InjectionDetector } from './heuristic.js'
 import { wordsViewOf } from './lexicon.js'
-import { isLeetText } from './words-view.js'
 
 /** A source, or a weights file of the same format (a retrained candidate) read once. */
 function sourceOf(weights: InjectionModelSource | URL): InjectionModelSource {
@@ -63,13 +62,12 @@ function ensembleParts(loaded: LoadedInjectionModel): EnsembleParts {
 }
 
 /**
- * The words-view reading of a text written in leet throughout (words-view.ts isLeetText), or
+ * The words-view reading of a text written in leet throughout (the words view's `leet`), or
  * undefined when the text is not, or reads the same as its folded view.
  */
 export function leetReading(text: string, views: TextViews = createTextViews(text)): string | undefined {
-  if (!isLeetText(views.normalized.text)) return undefined
-  const reading = wordsViewOf(views).text
-  return reading === views.folded.text ? undefined : reading
+  const wv = wordsViewOf(views)
+  return wv.leet && wv.text !== views.folded.text ? wv.text : undefined
 }
 
 export function createEnsembleDetector(weights: InjectionModelSource | URL = activeInjectionModel): InjectionDetector {

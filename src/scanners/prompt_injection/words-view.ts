@@ -52,6 +52,7 @@ class DerivedView implements NormalizedText {
     /** The unit of `base` each unit of `text` came from (every unit of the words view comes from exactly one). */
     private readonly positions: Int32Array,
     readonly changes: number,
+    readonly leet: boolean = false,
   ) {}
 
   toOriginal(start: number, end: number): { start: number; end: number } {
@@ -71,6 +72,12 @@ export interface WordsView extends NormalizedText {
    * punctuation between words where it is dense. 0: the view adds nothing to match on.
    */
   readonly changes: number
+  /**
+   * The text is written in leet throughout (most of its letter runs were leet words read back,
+   * or isLeetText of the original said so) and the view read it as such, short and digits-only
+   * tokens included.
+   */
+  readonly leet: boolean
 }
 
 function isWordCode(c: number): boolean {
@@ -364,7 +371,7 @@ function copyCodes(f: string): Uint16Array {
  * every leet character as its letter, replaces the token when the reading is a lexicon word
  * and the token is not. Same length in, same length out, so offsets are unchanged.
  */
-function unleet(f: string, lex: WordsLexicon, leetText: () => boolean): { text: string; changes: number } {
+function unleet(f: string, lex: WordsLexicon, leetText: () => boolean): { text: string; changes: number; dense: boolean } {
   const n = f.length
   let buf: Uint16Array | undefined
   let changes = 0
@@ -412,7 +419,9 @@ function unleet(f: string, lex: WordsLexicon, leetText: () => boolean): { text: 
   // are leet too — short ones, digits-only words (`45` as, `70` to) and cut pieces (`0u5` of
   // `previ 0u5`) — so read them as well. Only where leet is dense: elsewhere `4`, `45` and `80s`
   // are numbers.
-  if (pending > 0 && ((reads >= 3 && reads * 8 >= runs) || leetText())) {
+  // (Asked only when some leet was seen: most texts have none, and isLeetText reads the whole text.)
+  const dense = (reads >= 3 && reads * 8 >= runs) || ((reads > 0 || pending > 0) && leetText())
+  if (pending > 0 && dense) {
     for (let k = 0; k < pending; k++) {
       const s = pendingBuf[2 * k] as number
       const e = pendingBuf[2 * k + 1] as number
@@ -423,7 +432,7 @@ function unleet(f: string, lex: WordsLexicon, leetText: () => boolean): { text: 
       changes++
     }
   }
-  return { text: buf === undefined ? f : codesToString(buf, 0, n), changes }
+  return { text: buf === undefined ? f : codesToString(buf, 0, n), changes, dense }
 }
 
 let pendingBuf = new Int32Array(256)
@@ -502,10 +511,6 @@ function writeLeet(f: string, s: number, e: number, buf: Uint16Array, variant: n
 /** Letters, digits and the leet symbols, ASCII: the characters of a leet word. */
 const isLeetTokenCode = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c < 128 && LEET[c] !== 0) || (c >= 0x30 && c <= 0x39)
 
-// A letter and a leet character in one token, with only non-leet digits (2, 6) between: a text
-// without one has no word that mixes them.
-const LETTER_BESIDE_LEET_RE = /[A-Za-z][26]*[013457-9@$!]|[013457-9@$!][26]*[A-Za-z]/
-
 /**
  * True when a text is written in leet throughout: at least three words, and one in eight of its
  * words with letters, mix letters with leet characters inside the word (`y0u`, `@r3`, `pr373nd`;
@@ -513,8 +518,6 @@ const LETTER_BESIDE_LEET_RE = /[A-Za-z][26]*[013457-9@$!]|[013457-9@$!][26]*[A-Z
  * enough in prose to stay under that share.
  */
 export function isLeetText(text: string): boolean {
-  // Most texts have no word mixing letters and leet at all: one native scan answers for them.
-  if (!LETTER_BESIDE_LEET_RE.test(text)) return false
   const n = text.length
   let words = 0
   let mixed = 0
@@ -737,5 +740,5 @@ export function buildWordsView(folded: NormalizedText, lex: WordsLexicon, leetTe
   if (st.dense) changes += st.odd
   st.f = ''
   const text = codesToString(sc.codes, 0, sc.length)
-  return new DerivedView(text, folded, sc.positions.slice(0, sc.length), changes)
+  return new DerivedView(text, folded, sc.positions.slice(0, sc.length), changes, leet.dense)
 }
