@@ -3,7 +3,7 @@
  * document, a web page or a tool result is one or two sentences among benign ones, and the
  * model's score of the whole text dilutes it: every feature weighs 1/√n over the whole text, so
  * the more benign text around the attack, the less the attack's n-grams count. The ensemble
- * therefore also scores windows of 1–3 consecutive sentences of the folded text, each as a text
+ * therefore also scores windows of 1–4 consecutive sentences of the folded text, each as a text
  * of its own, and keeps the best window.
  *
  * Cost control: a window is featurized from the folded text of its sentences only (the
@@ -17,8 +17,11 @@ import { MAX_FEATURE_CHARS, addRangeSums } from './features.js'
 import { DEFAULT_WEIGHTS_URL } from './model.js'
 import { decodeWeights, type ModelHeader } from './weights-format.js'
 
-/** Most consecutive sentences in one window. */
-export const WINDOW_SENTENCES = 3
+/**
+ * Most consecutive sentences in one window: four, so that a role-play set-up of three sentences
+ * keeps its question (LOSO F1 identical to three; +2 dev attacks in documents).
+ */
+export const WINDOW_SENTENCES = 4
 /**
  * Windows are read only when the whole text's calibrated model probability is at least this (or
  * the higher floor selected in training, `thresholds.windowFloor` of the weights file): a text
@@ -58,6 +61,9 @@ export function sentenceEnds(folded: NormalizedText, original: string, ends: Int
     if (!end) {
       const span = folded.toOriginal(i, i + 1)
       for (let k = span.start; k < span.end && !end; k++) end = original.charCodeAt(k) === 0x0a
+      // A quotation closed and a capital after it (`… with "[Access Granted" The meeting …`): run-on
+      // text whose sentence has no full stop, as an instruction pasted into a review often is.
+      if (!end) end = closesQuoteBeforeCapital(original, span.start, span.end)
     }
     if (end) {
       ends[count++] = i
@@ -68,6 +74,24 @@ export function sentenceEnds(folded: NormalizedText, original: string, ends: Int
   if (count === 0 || n - start >= MIN_SENTENCE_CHARS) ends[count++] = n
   else ends[count - 1] = n
   return count
+}
+
+/** Closing quotation marks and brackets. */
+const CLOSERS = new Set([0x22, 0x27, 0x201d, 0x2019, 0x5d, 0x29, 0xbb])
+
+/**
+ * True when, around original [start, end) (the units of one folded space), a closing quotation
+ * mark or bracket ends the text before the whitespace and an upper-case letter starts it after.
+ */
+function closesQuoteBeforeCapital(original: string, start: number, end: number): boolean {
+  let a = end - 1
+  while (a >= start && (original.charCodeAt(a) === 0x20 || original.charCodeAt(a) === 0x09)) a--
+  // The folded space may stand for the whitespace alone, the closer just before it.
+  if (a < start) a = start - 1
+  let b = end
+  while (b < original.length && original.charCodeAt(b) === 0x20) b++
+  const after = original.charCodeAt(b)
+  return a >= 0 && a < b && CLOSERS.has(original.charCodeAt(a)) && after >= 0x41 && after <= 0x5a
 }
 
 const rangeSums = new Float64Array(4)

@@ -308,7 +308,7 @@ export function trainInjectionModel(input: TrainingInput): TrainingOutcome {
     return rows
   }
 
-  // Sentence windows (windows.ts): the ensemble also reads the best window of 1–3 sentences when
+  // Sentence windows (windows.ts): the ensemble also reads the best window of 1–4 sentences when
   // the heuristic does not flag the text and the whole text's probability is at least the window
   // floor (WINDOW_FLOOR or one of the higher WINDOW_FLOORS, selected with the window threshold).
   const windowScorer = new WindowScorer(BITS)
