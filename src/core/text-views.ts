@@ -22,28 +22,42 @@ export interface TextViews {
   readonly decoded: readonly DecodedSegment[]
 }
 
-export function createTextViews(original: string): TextViews {
-  let normalized: NormalizedText | undefined
-  let folded: NormalizedText | undefined
-  let hidden: NormalizedText | undefined
-  let decoded: readonly DecodedSegment[] | undefined
-  return {
-    original,
-    get normalized() {
-      normalized ??= normalizeUnicode(original)
-      return normalized
-    },
-    get folded() {
-      folded ??= foldForMatching(original)
-      return folded
-    },
-    get hidden() {
-      hidden ??= decodeHiddenText(original)
-      return hidden
-    },
-    get decoded() {
-      decoded ??= decodePayloads(original)
-      return decoded
-    },
+/**
+ * A class, not an object literal with getters: V8 gives every evaluation of a literal with
+ * accessors its own dictionary-mode object and accessor pair, and under load those objects (with
+ * the text and every view they reach) survived scavenges and were promoted, then died in old
+ * space — about 1 MB per scavenge with the guard alone (bench/lib/gc-summary.ts). Getters on a
+ * class prototype are created once.
+ */
+class LazyTextViews implements TextViews {
+  #normalized: NormalizedText | undefined
+  #folded: NormalizedText | undefined
+  #hidden: NormalizedText | undefined
+  #decoded: readonly DecodedSegment[] | undefined
+
+  constructor(readonly original: string) {}
+
+  get normalized(): NormalizedText {
+    this.#normalized ??= normalizeUnicode(this.original)
+    return this.#normalized
   }
+
+  get folded(): NormalizedText {
+    this.#folded ??= foldForMatching(this.original)
+    return this.#folded
+  }
+
+  get hidden(): NormalizedText {
+    this.#hidden ??= decodeHiddenText(this.original)
+    return this.#hidden
+  }
+
+  get decoded(): readonly DecodedSegment[] {
+    this.#decoded ??= decodePayloads(this.original)
+    return this.#decoded
+  }
+}
+
+export function createTextViews(original: string): TextViews {
+  return new LazyTextViews(original)
 }
