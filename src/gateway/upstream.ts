@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
 import { RampartError } from '../core/errors.js'
 
@@ -5,6 +6,25 @@ export interface UpstreamResponse {
   status: number
   headers: Record<string, string | string[] | undefined>
   body: Dispatcher.ResponseData['body']
+}
+
+/**
+ * Cancels one upstream call, as an AbortController would: undici takes an EventEmitter with
+ * `aborted`, `reason` and an 'abort' event as the signal. Not an AbortController because on
+ * Node 20 every AbortController made survived a scavenge and was promoted, then died in old
+ * space (measured: `new AbortController()` alone in a loop promotes ~0.4 MB per scavenge, an
+ * EventEmitter or EventTarget nothing), and the proxy makes one per request.
+ */
+export class UpstreamCancel extends EventEmitter {
+  aborted = false
+  reason: unknown = undefined
+
+  abort(reason: unknown = new DOMException('This operation was aborted', 'AbortError')): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    this.emit('abort')
+  }
 }
 
 /**
@@ -28,7 +48,7 @@ export class Upstream {
     return this.base
   }
 
-  async post(path: string, body: unknown, signal?: AbortSignal): Promise<UpstreamResponse> {
+  async post(path: string, body: unknown, signal?: AbortSignal | UpstreamCancel): Promise<UpstreamResponse> {
     const started = process.hrtime.bigint()
     try {
       const res = await request(`${this.base}${path}`, {

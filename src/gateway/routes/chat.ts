@@ -8,6 +8,7 @@ import type { Principal } from '../types.js'
 import type { GatewayServices } from '../services.js'
 import { chatRequestSchema, parseInput, type ChatMessage, type ChatRequest } from '../schemas.js'
 import { SseParser, StreamGuard } from '../stream-guard.js'
+import { UpstreamCancel } from '../upstream.js'
 
 /** Roles whose messages come from the end user or from tools (retrieved documents): the untrusted input. */
 const SCANNED_ROLES = new Set(['user', 'tool', 'function'])
@@ -104,11 +105,11 @@ export function chatRoutes(app: FastifyInstance, services: GatewayServices): voi
       ...(extension?.internalNames === undefined ? {} : { internalNames: extension.internalNames }),
       ...(lastUser === undefined ? {} : { prompt: textOf(lastUser.content) }),
     }
-    const abort = new AbortController()
+    const abort = new UpstreamCancel()
     request.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort()
     })
-    const res = await upstream.post('/chat/completions', forwarded, abort.signal)
+    const res = await upstream.post('/chat/completions', forwarded, abort)
     const contentType = String(res.headers['content-type'] ?? '')
     if (res.status >= 400) {
       const text = await res.body.text()
@@ -225,7 +226,7 @@ async function streamResponse(
   upstreamBody: AsyncIterable<Buffer>,
   context: ScanContext,
   input: Verdict,
-  abort: AbortController,
+  abort: UpstreamCancel,
   capture?: (output: string, verdict: Verdict) => void,
 ): Promise<void> {
   const longestCanary = Math.max(0, ...(context.canaries ?? []).map((c) => c.length))
