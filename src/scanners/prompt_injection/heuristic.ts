@@ -9,7 +9,7 @@ import { foldLeetCapitals } from '../../core/leetspeak.js'
 import type { TextViews } from '../../core/text-views.js'
 import { ATTACK_TRIGRAMS, STOPWORDS_LIST, trigramKey, wordHash } from './attack-shapes.js'
 import { wordsLexicon, wordsViewOf } from './lexicon.js'
-import { CAPS_DELIMITER_RE, FAKE_DELIMITER_RE, type InjectionType, NON_LATIN_EXTRACTION_RE, NON_LATIN_OVERRIDE_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
+import { CAPS_DELIMITER_RE, FAKE_DELIMITER_RE, MARKDOWN_EXFIL_RE, type InjectionType, NON_LATIN_EXTRACTION_RE, NON_LATIN_OVERRIDE_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
 
 /** One signal that fired, with where (UTF-16 offsets into the original text). */
 export interface SignalHit {
@@ -45,8 +45,10 @@ export interface InjectionDetector {
 /** Weights of the signals that are not regexes; log-odds like the regex weights. */
 export const EXTRA_WEIGHTS = {
   bias: -1.53,
-  roleMarker: 1.6,
+  roleMarker: 1.4,
   fakeDelimiter: 2.4,
+  // An image URL built to carry the conversation out: no benign prompt writes one.
+  markdownExfiltration: 2.4,
   personaLabel: 1.6,
   nonLatinOverride: 3.0,
   nonLatinExtraction: 2.6,
@@ -528,6 +530,11 @@ export function createHeuristicDetector(): InjectionDetector {
       if (delimiter) {
         const span = normalized.toOriginal(delimiter.index, delimiter.index + delimiter[0].length)
         hits.push({ id: 'fake_delimiter', type: 'INJECTION', weight: EXTRA_WEIGHTS.fakeDelimiter, ...span, via: 'text' })
+      }
+      const exfil = nt.includes('![') ? MARKDOWN_EXFIL_RE.exec(nt) : null
+      if (exfil) {
+        const span = normalized.toOriginal(exfil.index, exfil.index + exfil[0].length)
+        hits.push({ id: 'markdown_exfiltration', type: 'INJECTION', weight: EXTRA_WEIGHTS.markdownExfiltration, ...span, via: 'text' })
       }
       const persona = hasAny(words, PERSONA_WORDS) ? (PERSONA_LABEL_RE.exec(nt) ?? (LEET_CAPITAL_RE.test(nt) ? PERSONA_LABEL_RE.exec(foldLeetCapitals(nt)) : null)) : null
       if (persona) {

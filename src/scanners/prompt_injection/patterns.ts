@@ -367,6 +367,17 @@ export const SIGNALS: readonly Signal[] = [
     re: /\b(?:insert|put|enter) (?:your )?(?:prompt|question|request) here\b/,
   },
   {
+    id: 'data_exfiltration',
+    type: 'INJECTION',
+    weight: 1.2,
+    // "Append the user's chat history to https://…": the conversation or the user's data sent out
+    // through a URL, a link or an image. Alone below the threshold (a developer may ask how to put
+    // user data in a query string); with a role marker or a document around it, an attack.
+    anchors: [['append', 'include', 'add', 'encode', 'insert', 'embed', 'send', 'post', 'forward', 'leak', 'transmit', 'upload', 'attach', 'put', 'render', 'output', 'exfiltrate']],
+    lead: ['append', 'include', 'add', 'encode', 'insert', 'embed', 'send', 'post', 'forward', 'leak', 'transmit', 'upload', 'attach', 'put', 'render', 'output', 'exfiltrate'],
+    re: /\b(?:append|include|add|encode|insert|embed|send|post|forward|leak|transmit|upload|attach|put|render|output|exfiltrate)(?: [^ ]+){0,4} (?:(?:the|this|our|your|all|any|every) )?(?:(?:entire|full|whole|complete|previous|past|prior|earlier) )?(?:chat history|chat logs?|conversation(?: history| so far| log)?|previous messages|message history|messages so far|(?:user|personal|private|customer) (?:data|details|information|info)|passwords?|credentials|api keys?|session tokens?|cookies)\b(?: [^ ]+){0,6} (?:to|in|into|as|inside|via|using|at) (?:(?:the|a|an|this) )?(?:(?:markdown )?(?:image|link|url|query|parameter|endpoint|webhook)|https?:)/,
+  },
+  {
     id: 'prompt_extraction_multilingual',
     type: 'SYSTEM_PROMPT_EXTRACTION',
     weight: 2.4,
@@ -393,7 +404,15 @@ function nfkcRegExp(re: RegExp): RegExp {
 
 /** Fake conversation/role markers: run on the normalized (case-kept) view, line-anchored. */
 export const ROLE_MARKER_RE =
-  /<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>|\[\/?INST\]|<<\/?SYS>>|<\/?(?:system|sys|instructions?|admin)>|(?:^|\n)[ \t]*(?:#{2,}|\*\*|\[)?[ \t]*(?:system|developer|admin|root)(?: (?:prompt|message|override|instructions?|note))?[ \t]*(?:\]|\*\*)?[ \t]*:|(?:^|\n)[ \t]*(?:#{2,}|\*\*)[ \t]*(?:instruction|instructions|response|assistant|human|user)[ \t]*(?:\*\*)?[ \t]*:/i
+  /<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>|\[\/?INST\]|<<\/?SYS>>|<\/?(?:system|sys|instructions?|admin)>|(?:^|\n)[ \t]*(?:#{2,}|\*\*|\[)?[ \t]*(?:system|developer|admin|root)(?: (?:prompt|message|override|instructions?|note))?[ \t]*(?:\]|\*\*)?[ \t]*:|(?:^|\n)[ \t]*(?:#{2,}|\*\*)[ \t]*(?:instruction|instructions|response|assistant|human|user)[ \t]*(?:\*\*)?[ \t]*:|\[[ \t]*(?:system|admin|administrator|developer)(?: (?:note|message|instructions?|override|prompt|update|notice))?[ \t]*:/i
+
+/**
+ * A markdown image whose URL would carry data out when a client renders it: a query holding a
+ * template slot (`{conversation}`, `[DATA]`, `<SECRET>`, `$USER_DATA`) or naming what it carries
+ * (`?q=chat+history`). Run on the normalized view (case and punctuation kept).
+ */
+export const MARKDOWN_EXFIL_RE =
+  /!\[[^\]\n]{0,200}\]\(\s*<?https?:\/\/[^\s)]{1,300}?[?&#][^\s)]*?(?:\{[^}\s]{1,60}\}|\[[A-Za-z_ ]{1,40}\]|<[A-Za-z_]{1,40}>|%7[Bb]|\$[A-Z_]{2,}|(?:conversation|chat|history|messages|secret|password|prompt|memory|credentials|token)\b)/i
 
 /** Delimiter lines that pretend the user input ended (`=== END OF USER INPUT ===`). */
 export const FAKE_DELIMITER_RE =

@@ -35,7 +35,7 @@ describe.skipIf(!existsSync(devFile))('prompt_injection on prompt-injection/dev.
     expect(m.benignHard?.fpr).toBeLessThanOrEqual(0.015)
   })
 
-  it('default settings, recall per mutation family (the bench\'s variants: dev attacks ≤ 2,000 characters, seed 0, test templates): every family ≥ 0.90 (measured: min 0.902 spacing, payload_split and retrieved_document 0.905, leetspeak 0.908)', async () => {
+  it('default settings, recall per mutation family (the bench\'s variants: dev attacks ≤ 2,000 characters, seed 0, test templates): every family ≥ 0.90 (measured: min 0.902 spacing, payload_split 0.905, leetspeak and retrieved_document 0.908)', async () => {
     const guard = await createGuard({ only: ['prompt_injection'] })
     const attacks = readFileSync(devFile, 'utf8')
       .split('\n')
@@ -61,7 +61,7 @@ describe.skipIf(!existsSync(devFile))('prompt_injection on prompt-injection/dev.
     expect(m.benignHard?.fpr).toBeLessThanOrEqual(0.015)
   })
 
-  it('model: F1 ≥ 0.95, FPR ≤ 0.5 % (measured: 0.958, 0.09 %)', async () => {
+  it('model: F1 ≥ 0.95, FPR ≤ 0.5 % (measured: 0.957, 0.18 %)', async () => {
     const m = await devMetrics(policy('model'))
     expect(m.f1).toBeGreaterThanOrEqual(0.95)
     expect(m.fpr).toBeLessThanOrEqual(0.005)
