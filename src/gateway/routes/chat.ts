@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { RampartError } from '../../core/errors.js'
+import { extend } from '../../core/objects.js'
 import { actionRank } from '../../core/spans.js'
 import type { Action, Finding, ScanContext, ScanResult } from '../../core/types.js'
 import type { Guard } from '../../guard.js'
@@ -151,7 +152,7 @@ export function chatRoutes(app: FastifyInstance, services: GatewayServices): voi
     const verdict: Verdict = { decision: stronger(input.decision, output.decision), findings: [...input.findings, ...output.findings], alertIds: [...input.alertIds, ...output.alertIds] }
     headers(verdict)
     if (services.monitor?.sampled() === true) captureExchange(services, principal, request.id, body, (parsed.choices ?? []).map((c) => textOf(c.message?.content ?? '')).join('\n'), verdict)
-    return { ...parsed, rampart: rampartField(input, output) }
+    return extend(parsed, { rampart: rampartField(input, output) })
   })
 }
 
@@ -178,7 +179,7 @@ async function guardMessages(services: GatewayServices, guard: Guard, principal:
         services.metrics.historyHits.inc()
         if (seen.decision === 'allow') continue
         verdict.decision = stronger(verdict.decision, seen.decision)
-        verdict.findings.push(...seen.findings.map((f) => ({ ...f, detail: { ...f.detail, message: index } })))
+        verdict.findings.push(...seen.findings.map((f) => extend(f, { detail: extend(f.detail ?? {}, { message: index }) })))
         if (seen.alertId !== undefined) verdict.alertIds.push(seen.alertId)
         if (seen.decision === 'redact' && seen.redacted !== undefined) part.set(seen.redacted)
         continue
@@ -191,7 +192,7 @@ async function guardMessages(services: GatewayServices, guard: Guard, principal:
         continue
       }
       verdict.decision = stronger(verdict.decision, result.decision)
-      verdict.findings.push(...result.findings.map((f) => ({ ...f, detail: { ...f.detail, message: index } })))
+      verdict.findings.push(...result.findings.map((f) => extend(f, { detail: extend(f.detail ?? {}, { message: index }) })))
       const alert = await services.alerts.raise({ tenant: principal.tenant, keyId: principal.keyId, requestId: request.id, direction: 'input', source: 'proxy', text, result })
       if (alert !== undefined) verdict.alertIds.push(alert.id)
       if (result.decision === 'redact') part.set(result.text)
@@ -252,7 +253,7 @@ async function streamResponse(
   })
   const send = (data: unknown) => raw.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`)
   let template: Record<string, unknown> = { object: 'chat.completion.chunk' }
-  const chunkWith = (choices: ChunkChoice[], extra: Record<string, unknown> = {}) => ({ ...template, choices, ...extra })
+  const chunkWith = (choices: ChunkChoice[], extra: Record<string, unknown> = {}) => extend(template, { choices, ...extra })
   const output: Verdict = { decision: 'allow', findings: [], alertIds: [] }
   let cut = false
 
@@ -316,7 +317,7 @@ async function streamResponse(
           const { content: _content, ...otherDelta } = delta
           void _content
           if (release !== '' || Object.keys(otherDelta).length > 0 || finishReason !== null) {
-            outChoices.push({ ...choice, index, delta: release === '' ? otherDelta : { ...otherDelta, content: release }, finish_reason: finishReason })
+            outChoices.push(extend(choice, { index, delta: release === '' ? otherDelta : extend(otherDelta, { content: release }), finish_reason: finishReason }))
           }
         }
         if (outChoices.length > 0 || (choices ?? []).length === 0) send(chunkWith(outChoices))

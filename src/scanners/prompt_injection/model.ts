@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs'
 import { activeInjectionModel, fixedInjectionModel, loadInjectionWeights, type InjectionModelSource, type LoadedInjectionModel } from '../../detectors/injection/active-model.js'
 import { sigmoid } from '../../detectors/injection/model.js'
 import { WINDOW_FLOOR, WindowScorer } from '../../detectors/injection/windows.js'
+import { extend } from '../../core/objects.js'
 import { createTextViews, type TextViews } from '../../core/text-views.js'
 import { createHeuristicDetector, type DetectorVerdict, type InjectionDetector } from './heuristic.js'
 import { wordsViewOf } from './lexicon.js'
@@ -28,7 +29,7 @@ export function createModelDetector(weights: InjectionModelSource | URL = active
       const { model } = source.current()
       const verdict = heuristic.analyze(text, views)
       const z = model.stack(model.logit(views), verdict.score)
-      return { ...verdict, score: model.scoreOfLogit(z), modelScore: model.probability(z), heuristicScore: verdict.score }
+      return extend(verdict, { score: model.scoreOfLogit(z), modelScore: model.probability(z), heuristicScore: verdict.score })
     },
   }
 }
@@ -100,7 +101,8 @@ export function createEnsembleDetector(weights: InjectionModelSource | URL = act
         }
       }
     }
-    const out = { ...verdict, score, modelScore, heuristicScore: verdict.score }
+    // extend, not a spread literal: it runs per scan (core/objects.ts).
+    const out = extend(verdict, { score, modelScore, heuristicScore: verdict.score })
     // When only the model flags the text, say so: the finding then spans the whole text (or the window).
     if (score >= 0.5 && verdict.score < 0.5) out.hits = [{ id: 'model', type: verdict.type, weight: 0, start: span.start, end: span.end, via: 'text' }, ...verdict.hits]
     return out
