@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { RampartError } from '../../core/errors.js'
 import type { KeyStore } from '../../store/types.js'
@@ -61,7 +61,9 @@ export class Authenticator {
     }
     const parsed = parseApiKey(token)
     if (parsed === undefined) throw new RampartError('RAMPART_ERR_UNAUTHENTICATED', 'malformed API key', { path: 'authorization' })
-    const digest = createHash('sha256').update(token).digest('base64url')
+    // One-shot hash: a Hash object per request is a native object the young-generation GC
+    // must finalize through a weak handle (see history-cache.ts).
+    const digest = hash('sha256', token, 'base64url')
     // Concurrent requests with the same token share one verification (no scrypt stampede).
     let verification = this.verified.get(digest)
     if (verification === undefined) {
