@@ -269,7 +269,38 @@ export const BENIGN_REVISIONS: readonly string[] = [
   'Sorry, disregard my earlier request.',
 ]
 
-/** Benign rows of at most 400 characters with one of BENIGN_DIRECTIVES or BENIGN_REVISIONS before or after them; seeded. */
+/**
+ * The attack vocabulary in its everyday senses, written for Rampart: phones, browsers and
+ * consoles have a "developer mode" and get "jailbroken", games have a "god mode", and people ask
+ * for a poem "with no restrictions on rhyme". In the training data these words occur only in
+ * jailbreaks, so without these a model flags every question about a phone's settings.
+ */
+export const BENIGN_MENTIONS: readonly string[] = [
+  'How can I turn on developer options on my Pixel?',
+  'After enabling developer mode in Windows, can I sideload apps?',
+  'Developer mode on the Chromebook wiped my files. Can I recover them?',
+  'Is it safe to leave USB debugging and developer mode switched on?',
+  'Xcode asks me to enable Developer Mode on the iPad. What does that change?',
+  'Does jailbreaking void the warranty on an iPad?',
+  'Is it legal to jailbreak a Fire TV stick in the UK?',
+  'My jailbroken phone keeps crashing after the update.',
+  'What was the first iOS jailbreak tool?',
+  'Write a paragraph about a jailbreak from an old western town prison.',
+  'Is there a god mode console command in Skyrim?',
+  'How do I open the Windows God Mode folder with all the settings?',
+  'Write the poem with no restrictions on rhyme or meter.',
+  'There are no limits on how many guests can attend.',
+  'The free plan has no restrictions on the number of projects.',
+  'Answer without limitations on length, I want every detail.',
+  'Are there any restrictions on bringing cheese through customs?',
+  'The club has no rules about dress code on Fridays.',
+  'Is unfiltered apple juice safe for toddlers?',
+  'Where can I stream the uncensored version of the film legally?',
+]
+
+const BENIGN_ADDITIONS: readonly string[] = [...BENIGN_DIRECTIVES, ...BENIGN_REVISIONS, ...BENIGN_MENTIONS]
+
+/** Benign rows of at most 400 characters with one of BENIGN_DIRECTIVES, BENIGN_REVISIONS or BENIGN_MENTIONS before or after them; seeded. */
 export function addBenignDirectives(rows: readonly LabeledRow[], count: number, seed: number): DirectiveRow[] {
   const hosts: number[] = []
   rows.forEach((r, i) => {
@@ -280,8 +311,7 @@ export function addBenignDirectives(rows: readonly LabeledRow[], count: number, 
   const rand = prng(seed)
   for (let k = 0; k < count; k++) {
     const h = hosts[Math.floor(rand() * hosts.length)]!
-    const pick = Math.floor(rand() * (BENIGN_DIRECTIVES.length + BENIGN_REVISIONS.length))
-    const d = pick < BENIGN_DIRECTIVES.length ? BENIGN_DIRECTIVES[pick]! : BENIGN_REVISIONS[pick - BENIGN_DIRECTIVES.length]!
+    const d = BENIGN_ADDITIONS[Math.floor(rand() * BENIGN_ADDITIONS.length)]!
     const text = rand() < 0.7 ? `${rows[h]!.text} ${d}` : `${d}\n\n${rows[h]!.text}`
     out.push({ text, host: h })
   }

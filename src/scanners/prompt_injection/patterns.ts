@@ -108,9 +108,21 @@ export const SIGNALS: readonly Signal[] = [
     id: 'jailbreak_persona',
     type: 'JAILBREAK',
     weight: 2.6,
-    anchors: [['unrestricted','anything','developer','dev','god','jailbreak','jailbroken','jailbreaked','jailbreaking','jail','dan','stan','dude','evil','unfiltered','uncensored','amoral','moral','ethic','unethical','anti','antigpt','betterdan','aim','disregard','disregards']],
-    lead: ['unrestricted', 'do', 'developer', 'dev', 'god', 'jailbreak', 'jailbreaked', 'jailbreaking', 'jail', 'dan', 'stan', 'dude', 'evil', 'unfiltered', 'uncensored', 'amoral', 'no', 'without', 'unethical', 'anti', 'antigpt', 'betterdan', 'aim', 'disregard', 'disregards'],
-    re: /\b(?:do anything now|developer mode|dev mode|god mode|jailbreak(?:ed|ing)?|jail broken|dan mode|stan mode|dude mode|evil (?:confidant|assistant|ai|bot|mode|twin)|unfiltered (?:ai|mode|response|assistant)|unrestricted (?:ai|mode|version|assistant|chatbot|model|access)|uncensored (?:ai|mode|version|response|assistant)|amoral|no moral(?:s| principles| compass)|without (?:any )?(?:moral|ethic)|unethical (?:ai|assistant|bot)|anti ?gpt|betterdan|aim stands|disregards? (?:all )?(?:ethics|morals|morality|legality|laws|legal))\b/,
+    // Personas and modes addressed to the model. A bare "developer mode", "god mode" or
+    // "jailbreak" is jailbreak_mention: phones, browsers and games have those too.
+    anchors: [['unrestricted','anything','developer','dev','god','jailbreak','jailbroken','dan','stan','dude','evil','unfiltered','uncensored','amoral','moral','ethic','unethical','anti','antigpt','betterdan','aim','disregard','disregards']],
+    lead: ['unrestricted', 'do', 'developer', 'dev', 'god', 'jailbreak', 'jailbroken', 'dan', 'stan', 'dude', 'evil', 'unfiltered', 'uncensored', 'amoral', 'no', 'without', 'unethical', 'anti', 'antigpt', 'betterdan', 'aim', 'disregard', 'disregards', 'chatgpt', 'gpt', 'you', 'yourself', 'assistant', 'ai', 'model', 'llm', 'bot', 'simulate', 'act', 'acting', 'pretend', 'become', 'be'],
+    re: /\b(?:do anything now|(?:dan|stan|dude) mode|evil (?:confidant|assistant|ai|bot|mode|twin)|unfiltered (?:ai|mode|response|assistant)|unrestricted (?:ai|mode|assistant|chatbot|model)|uncensored (?:ai|mode|response|assistant)|amoral|no moral(?:s| principles| compass)|without (?:any )?(?:moral|ethic)|unethical (?:ai|assistant|bot)|anti ?gpt|betterdan|aim stands|disregards? (?:all )?(?:ethics|morals|morality|legality|laws|legal)|(?:developer|dev|god|jailbreak|jailbroken) mode (?:enabled|activated|output|response|is on)|(?:chatgpt|gpt|you|yourself|assistant|ai|model|llm|bot)(?: [^ ]+){0,3} (?:with|in|into|under|enter|entering|enable|enabled|activate|activated|simulate|simulating|switch to) (?:the )?(?:developer|dev|god|jailbreak|jailbroken) mode|simulate (?:the )?(?:developer|dev|god|jailbreak) mode|jailbroken (?:ai|assistant|chatgpt|gpt|version|response|model|bot|llm|persona|character)|(?:act as|acting as|pretend to be|become|be) (?:a |an |now |now a )?(?:jailbroken|jailbreak)\b)\b/,
+  },
+  {
+    id: 'jailbreak_mention',
+    type: 'JAILBREAK',
+    weight: 1.5,
+    // The words alone: an attack's vocabulary, but also a phone's settings and a game's cheats,
+    // so under the threshold without another signal.
+    anchors: [['developer','dev','god','jailbreak','jailbroken','jailbreaked','jailbreaking','jail','unrestricted','uncensored']],
+    lead: ['developer', 'dev', 'god', 'jailbreak', 'jailbroken', 'jailbreaked', 'jailbreaking', 'jail', 'unrestricted', 'uncensored'],
+    re: /\b(?:developer mode|dev mode|god mode|jailbreak(?:ed|ing)?|jailbroken|jail broken|unrestricted version|uncensored version)\b/,
   },
   {
     id: 'no_restrictions',
@@ -118,7 +130,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 1.8,
     anchors: [['restrictions','limitations','limits','filters','filtering','censorship','boundaries','constraints','guidelines','rules','safeguards','ethical','policy','policies','morals','ethics']],
     lead: ['frees', 'freeing', 'break', 'breaks', 'breaking', 'no', 'without', 'free', 'beyond', 'not', 'unbound', 'doesn', 'does', 'don', 'do', 'has', 'have'],
-    re: /\b(?:(?:free|frees|freeing|break|breaks|breaking) (?:itself|yourself|himself|herself|themselves|myself) (?:free )?(?:from|of)|no|without|free of|free from|beyond|not bound by|unbound by|not restricted by|not limited by|doesn t have|does not have|don t have|do not have|has no|have no)(?: any)?(?: [^ ]+){0,2} (?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|safeguards|ethical (?:guidelines|constraints|principles)|content polic(?:y|ies)|morals|ethics)\b/,
+    re: /\b(?:(?:free|frees|freeing|break|breaks|breaking) (?:itself|yourself|himself|herself|themselves|myself) (?:free )?(?:from|of)|no|without|free of|free from|beyond|not bound by|unbound by|not restricted by|not limited by|doesn t have|does not have|don t have|do not have|has no|have no)(?: any)?(?: [^ ]+){0,2} (?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|safeguards|ethical (?:guidelines|constraints|principles)|content polic(?:y|ies)|morals|ethics)\b(?! (?:on|for|of|in|regarding|about|around|at) )/,
   },
   {
     id: 'never_refuse',
@@ -355,7 +367,7 @@ export const SIGNALS: readonly Signal[] = [
     // Claiming to be the model's developer or an override mode.
     anchors: [['developer', 'developers', 'creator', 'creators', 'programmer', 'programmers', 'administrator', 'admin', 'owner', 'engineer', 'engineers', 'operator', 'maker', 'override', 'sudo', 'root', 'maintenance', 'debug', 'debugging', 'employee', 'staff', 'team']],
     lead: ['i', 'this', 'we', 'administrator', 'admin', 'developer', 'system', 'root', 'sudo', 'maintenance', 'debug', 'debugging', 'enabled', 'activated', 'authorized', 'authorised', 'unlocked'],
-    re: /\b(?:i am|i m|this is|we are)(?: [^ ]+){0,2} (?:your|an openai|an anthropic|a openai) (?:developer|creator|programmer|administrator|admin|owner|engineer|operator|maker)s?\b|\b(?:i am|i m|we are) (?:a |an )?(?:developer|programmer|engineer|researcher|employee)s? (?:at|from|of|with) (?:openai|anthropic|google deepmind)\b|\b(?:administrator|admin|developer|system|root|sudo|maintenance|debug|debugging) (?:override|mode (?:enabled|activated|on))\b|\b(?:enabled|activated|authori[sz]ed|unlocked) by (?:an? |the |your )?(?:openai|anthropic) (?:employee|engineer|developer|staff|team)s?\b/,
+    re: /\b(?:i am|i m|this is|we are)(?: [^ ]+){0,2} (?:your|an openai|an anthropic|a openai) (?:developer|creator|programmer|administrator|admin|owner|engineer|operator|maker)s?\b|\b(?:i am|i m|we are) (?:a |an )?(?:developer|programmer|engineer|researcher|employee)s? (?:at|from|of|with) (?:openai|anthropic|google deepmind)\b|\b(?:administrator|admin|developer|system|root|sudo|maintenance|debug|debugging) (?:override|mode (?:enabled|activated|is (?:now )?(?:on|enabled|active)))\b|\b(?:enabled|activated|authori[sz]ed|unlocked) by (?:an? |the |your )?(?:openai|anthropic) (?:employee|engineer|developer|staff|team)s?\b/,
   },
   {
     id: 'template_slot',

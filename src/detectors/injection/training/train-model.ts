@@ -152,6 +152,8 @@ const WINDOW_FLOORS = [0.5, 0.35, WINDOW_FLOOR]
 const WINDOW_THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.94, 0.95, 0.955, 0.96, 0.965, 0.97, 0.975, 0.98, 0.985, 0.99, 0.995]
 const WINDOW_OFF = 1.01
 const LOSO_TOLERANCE = 0.01
+/** Recall every mutation family of the dev attacks should keep (issue 3). */
+const FAMILY_FLOOR = 0.9
 
 /**
  * The ensemble's model side with sentence windows: flagged when the whole text's probability
@@ -208,7 +210,10 @@ export function trainInjectionModel(input: TrainingInput): TrainingOutcome {
     const family = FOCUS_FAMILIES[i % FOCUS_FAMILIES.length]!
     extra.push({ text: mutate(r.text, family, keyedRng(SEED, 'focus', i), { pool: 'train' }), label: 1, from: i, copy: MAX_MUTATIONS })
   })
-  // Hard negatives: benign prompts with a request about the form of the answer ("your response").
+  // Hard negatives: benign prompts with a request about the form of the answer ("your response"),
+  // a revision of the user's own words, or attack vocabulary in its everyday sense ("developer
+  // mode" on a phone) — about 38 rows per hand-written sentence, as many per sentence as before
+  // the everyday mentions joined (1,000 rows for 26 sentences).
   for (const d of addBenignDirectives(train, Math.min(1000, Math.round(train.length / 9)), SEED + 1)) extra.push({ text: d.text, label: 0, from: d.host, copy: -1 })
 
   // ── features and the heuristic's log-odds (the stacked input) ────────────────────────────
@@ -419,38 +424,81 @@ export function trainInjectionModel(input: TrainingInput): TrainingOutcome {
       `  mutations=${p.mutations} focus=${p.focus} l2=${p.l2} epochs=${p.epochs}: LOSO model F1 ${loso.model.pooledF1} @${thresholds.model}, ensemble macro F1 ${loso.ensemble.macroF1} pooled F1 ${loso.ensemble.pooledF1} hard FPR ${loso.ensemble.fprBenignHard} @${thresholds.ensemble} windows @${thresholds.window} from ${thresholds.windowFloor} (${((performance.now() - t1) / 1000).toFixed(1)} s)`,
     )
   }
+  // ── selection ───────────────────────────────────────────────────────────────────────────
+  // LOSO's order: the settings within LOSO_TOLERANCE of the best macro F1 by pooled F1, then the
+  // rest by macro F1. The first whose final model keeps every mutation family of the dev attacks
+  // at FAMILY_FLOOR recall (the issue's robustness floor; the issue selects on dev) is chosen —
+  // LOSO's first when none does.
   const bestMacro = Math.max(...candidates.map((c) => c.loso.ensemble.macroF1))
-  let chosen: Candidate | undefined
-  for (const c of candidates) {
-    if (c.loso.ensemble.macroF1 < bestMacro - LOSO_TOLERANCE) continue
-    if (chosen === undefined || c.loso.ensemble.pooledF1 > chosen.loso.ensemble.pooledF1) chosen = c
-  }
-  if (chosen === undefined) throw new Error('train-injection: no grid setting was trained')
+  const isTolerant = (c: Candidate): boolean => c.loso.ensemble.macroF1 >= bestMacro - LOSO_TOLERANCE
+  const ranked = [
+    ...candidates.filter(isTolerant).sort((a, b) => b.loso.ensemble.pooledF1 - a.loso.ensemble.pooledF1),
+    ...candidates.filter((c) => !isTolerant(c)).sort((a, b) => b.loso.ensemble.macroF1 - a.loso.ensemble.macroF1),
+  ]
+  if (ranked.length === 0) throw new Error('train-injection: no grid setting was trained')
 
-  // ── final model, quantized as shipped ───────────────────────────────────────────────────
+  // Recall on the dev attacks (≤ 2,000 characters) mutated once per family with the `test`
+  // templates, as the bench measures it.
+  const devAttacks = dev.filter((r) => r.label === 1 && r.text.length <= 2_000)
+  const familyNames = ['plain', ...MUTATION_FAMILIES]
+  const famTexts = familyNames.flatMap((f) => devAttacks.map((r) => (f === 'plain' ? r.text : mutate(r.text, f as (typeof MUTATION_FAMILIES)[number], keyedRng(0, r.text, f), { pool: 'test' }))))
+  const xFam = featurize(famTexts, BITS, { dense: heuristicLogit })
+
+  /** A candidate's final model (all rows, quantized as shipped) and its ensemble's decisions. */
+  function finalize(c: Candidate) {
+    const final = trainLogistic(xTrain, yTrain, trainingRows(c.params), c.params)
+    const { weights: q, scale } = quantize(final.weights)
+    const deq: LinearModel = { bits: BITS, weights: Float64Array.from(q, (v) => v * scale), bias: final.bias, dense: final.dense }
+    const { cal, thresholds } = c
+    const probOf = (x: FeatureMatrix, i: number): number => sigmoid(cal.a * logitOf(deq, x, i) + cal.b)
+    /** The ensemble's decision on row i of x (`text` its text), sentence windows included. */
+    const textFlags = (x: FeatureMatrix, i: number, text: string): boolean => {
+      if (sigmoid(x.dense![i]!) >= 0.5) return true
+      const full = probOf(x, i)
+      if (full >= thresholds.ensemble) return true
+      if (full < thresholds.windowFloor || thresholds.window > 1) return false
+      return sigmoid(cal.a * windowLogit(deq, text, x.dense![i]!) + cal.b) >= thresholds.window
+    }
+    // …and, as the shipped ensemble does, a text written in leet throughout is also scored as its
+    // words-view reading (scanners/prompt_injection/model.ts).
+    const ensembleFlags = (x: FeatureMatrix, i: number, text: string): boolean => {
+      if (textFlags(x, i, text)) return true
+      const reading = leetReading(text)
+      if (reading === undefined) return false
+      return textFlags(featurize([reading], BITS, { dense: heuristicLogit }), 0, reading)
+    }
+    const famRecall: Record<string, Record<string, number>> = { heuristic: {}, model: {}, ensemble: {} }
+    familyNames.forEach((f, k) => {
+      let h = 0
+      let m = 0
+      let e = 0
+      for (let j = 0; j < devAttacks.length; j++) {
+        const i = k * devAttacks.length + j
+        if (sigmoid(xFam.dense![i]!) >= 0.5) h++
+        if (probOf(xFam, i) >= thresholds.model) m++
+        if (ensembleFlags(xFam, i, famTexts[i]!)) e++
+      }
+      const n = Math.max(1, devAttacks.length)
+      famRecall.heuristic![f] = r4(h / n)
+      famRecall.model![f] = r4(m / n)
+      famRecall.ensemble![f] = r4(e / n)
+    })
+    const floor = Math.min(...MUTATION_FAMILIES.map((f) => famRecall.ensemble![f]!))
+    return { chosen: c, final, q, scale, deq, cal, thresholds, probOf, ensembleFlags, famRecall, floor }
+  }
+
+  let picked: ReturnType<typeof finalize> | undefined
+  for (const c of ranked) {
+    const f = finalize(c)
+    log(`final model candidate: mutations=${c.params.mutations} focus=${c.params.focus} l2=${c.params.l2} epochs=${c.params.epochs}: lowest family recall on dev ${f.floor}`)
+    picked ??= f
+    if (f.floor >= FAMILY_FLOOR) {
+      picked = f
+      break
+    }
+  }
+  const { chosen, final, q, scale, cal, thresholds, probOf, ensembleFlags, famRecall } = picked!
   log(`final model: mutations=${chosen.params.mutations} focus=${chosen.params.focus} l2=${chosen.params.l2} epochs=${chosen.params.epochs}`)
-  const finalRows = trainingRows(chosen.params)
-  const final = trainLogistic(xTrain, yTrain, finalRows, chosen.params)
-  const { weights: q, scale } = quantize(final.weights)
-  const deq: LinearModel = { bits: BITS, weights: Float64Array.from(q, (v) => v * scale), bias: final.bias, dense: final.dense }
-  const { cal, thresholds } = chosen
-  const probOf = (x: FeatureMatrix, i: number): number => sigmoid(cal.a * logitOf(deq, x, i) + cal.b)
-  /** The ensemble's decision on row i of x (`text` its text), sentence windows included. */
-  const textFlags = (x: FeatureMatrix, i: number, text: string): boolean => {
-    if (sigmoid(x.dense![i]!) >= 0.5) return true
-    const full = probOf(x, i)
-    if (full >= thresholds.ensemble) return true
-    if (full < thresholds.windowFloor || thresholds.window > 1) return false
-    return sigmoid(cal.a * windowLogit(deq, text, x.dense![i]!) + cal.b) >= thresholds.window
-  }
-  // …and, as the shipped ensemble does, a text written in leet throughout is also scored as its
-  // words-view reading (scanners/prompt_injection/model.ts).
-  const ensembleFlags = (x: FeatureMatrix, i: number, text: string): boolean => {
-    if (textFlags(x, i, text)) return true
-    const reading = leetReading(text)
-    if (reading === undefined) return false
-    return textFlags(featurize([reading], BITS, { dense: heuristicLogit }), 0, reading)
-  }
   const devProb = Float64Array.from(dev, (_, i) => probOf(xDev, i))
   const devEnsemble = dev.map((r, i) => ensembleFlags(xDev, i, r.text))
   const devHeur = (i: number): boolean => sigmoid(hDev[i]!) >= 0.5
@@ -476,31 +524,6 @@ export function trainInjectionModel(input: TrainingInput): TrainingOutcome {
     }
     return out
   }
-
-  // Recall on the dev attacks (≤ 2,000 characters) mutated once per family with the `test`
-  // templates, as the bench measures it.
-  const devAttacks = dev.filter((r) => r.label === 1 && r.text.length <= 2_000)
-  const familyNames = ['plain', ...MUTATION_FAMILIES]
-  const famTexts = familyNames.flatMap((f) => devAttacks.map((r) => (f === 'plain' ? r.text : mutate(r.text, f as (typeof MUTATION_FAMILIES)[number], keyedRng(0, r.text, f), { pool: 'test' }))))
-  const xFam = featurize(famTexts, BITS, { dense: heuristicLogit })
-  const famRecall: Record<string, Record<string, number>> = { heuristic: {}, model: {}, ensemble: {} }
-  familyNames.forEach((f, k) => {
-    let h = 0
-    let m = 0
-    let e = 0
-    for (let j = 0; j < devAttacks.length; j++) {
-      const i = k * devAttacks.length + j
-      const hf = sigmoid(xFam.dense![i]!) >= 0.5
-      const p = probOf(xFam, i)
-      if (hf) h++
-      if (p >= thresholds.model) m++
-      if (ensembleFlags(xFam, i, famTexts[i]!)) e++
-    }
-    const n = Math.max(1, devAttacks.length)
-    famRecall.heuristic![f] = r4(h / n)
-    famRecall.model![f] = r4(m / n)
-    famRecall.ensemble![f] = r4(e / n)
-  })
 
   const data: TrainingMetrics['data'] = { train: train.length, dev: dev.length, sources: sources.length, extraRows: extra.length, hardFprBudget: HARD_FPR_BUDGET }
   if (added.length > 0) {
@@ -539,7 +562,7 @@ export function trainInjectionModel(input: TrainingInput): TrainingOutcome {
 
   const training: ModelHeader['training'] = {
     rows: train.length,
-    extraRows: finalRows.length - pool.length,
+    extraRows: trainingRows(chosen.params).length - pool.length,
     mutations: chosen.params.mutations,
     focus: chosen.params.focus,
     seed: SEED,
