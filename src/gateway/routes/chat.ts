@@ -6,6 +6,7 @@ import type { Action, Finding, ScanContext, ScanResult } from '../../core/types.
 import type { Guard } from '../../guard.js'
 import { guardSignals } from '../../monitor/capture.js'
 import type { Principal } from '../types.js'
+import { ALLOWED } from '../history-cache.js'
 import type { GatewayServices } from '../services.js'
 import { chatRequestSchema, parseInput, type ChatMessage, type ChatRequest } from '../schemas.js'
 import { SseParser, StreamGuard } from '../stream-guard.js'
@@ -188,7 +189,7 @@ async function guardMessages(services: GatewayServices, guard: Guard, principal:
       services.shadow?.observe({ tenant: principal.tenant, requestId: request.id, direction: 'input', text, active: guard, result })
       services.metrics.recordScan('input', result)
       if (result.decision === 'allow') {
-        if (key !== undefined) services.history!.set(key, { decision: 'allow', findings: result.findings })
+        if (key !== undefined) services.history!.set(key, ALLOWED)
         continue
       }
       verdict.decision = stronger(verdict.decision, result.decision)
