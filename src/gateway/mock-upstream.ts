@@ -89,16 +89,18 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       return
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
-    const base = { id, object: 'chat.completion.chunk', created, model }
-    const write = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`)
-    write({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })
+    // A literal per chunk, not { ...base, choices }: on Node 20 that spread gives every chunk a
+    // hidden class of its own, slow and promoted (core/objects.ts), which made the benchmark's
+    // stand-in model pause for GC on both the direct and the proxied rows.
+    const write = (choices: unknown[]) => res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices })}\n\n`)
+    write([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])
     const size = options.chunkSize ?? 4
     for (let i = 0; i < content.length; i += size) {
       if (res.destroyed) return
-      write({ ...base, choices: [{ index: 0, delta: { content: content.slice(i, i + size) }, finish_reason: null }] })
+      write([{ index: 0, delta: { content: content.slice(i, i + size) }, finish_reason: null }])
       if (options.chunkDelayMs !== undefined && options.chunkDelayMs > 0) await new Promise((r) => setTimeout(r, options.chunkDelayMs))
     }
-    write({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })
+    write([{ index: 0, delta: {}, finish_reason: 'stop' }])
     res.end('data: [DONE]\n\n')
   }
 
