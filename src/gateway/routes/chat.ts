@@ -60,9 +60,11 @@ function rampartField(input: Verdict, output: Verdict | undefined): Record<strin
 
 /**
  * Hands a sampled exchange to the monitor: the untrusted messages' text as forwarded (after
- * redaction) and the answer as the client got it, under the request id as inference id.
+ * redaction) and the answer as the client got it, under the request id as inference id. A
+ * blocked prompt is captured too, with no answer (`output: null`): nothing was forwarded, but a
+ * replay of a looser policy must see what it would have let through.
  */
-function captureExchange(services: GatewayServices, principal: Principal, requestId: string, body: ChatRequest, output: string, verdict: Verdict): void {
+function captureExchange(services: GatewayServices, principal: Principal, requestId: string, body: ChatRequest, output: string | null, verdict: Verdict): void {
   const input = body.messages.filter((m) => SCANNED_ROLES.has(m.role)).map((m) => textOf(m.content)).join('\n')
   services.monitor?.captureInBackground(principal.tenant, { inferenceId: requestId, modelId: body.model, input, output, guard: guardSignals(verdict.decision, verdict.findings) })
 }
@@ -92,6 +94,7 @@ export function chatRoutes(app: FastifyInstance, services: GatewayServices): voi
       if (v.decision !== 'allow') void reply.header('x-rampart-flagged', 'true').header('x-rampart-reason', encodeURIComponent(reasonOf(v.findings)))
     }
     if (input.decision === 'block') {
+      if (services.monitor?.sampled() === true) captureExchange(services, principal, request.id, body, null, input)
       headers(input)
       const error = new RampartError('RAMPART_ERR_BLOCKED', `Rampart blocked this request: ${reasonOf(input.findings)}`, { path: 'messages' })
       ;(error as RampartError & { body?: Record<string, unknown> }).body = { rampart: rampartField(input, undefined) }
