@@ -298,9 +298,36 @@ export const BENIGN_MENTIONS: readonly string[] = [
   'Where can I stream the uncensored version of the film legally?',
 ]
 
-const BENIGN_ADDITIONS: readonly string[] = [...BENIGN_DIRECTIVES, ...BENIGN_REVISIONS, ...BENIGN_MENTIONS]
+/**
+ * Role-play and persona requests of ordinary use, written for Rampart: users ask the model to act
+ * as a tutor, a terminal or an interviewer, with rules about the form of its replies. In the
+ * training data "I want you to act as …" and "stay in character" occur only in jailbreaks, so
+ * without these a model flags every role-play; what makes a persona a jailbreak is what it is
+ * freed from, which the heuristic's signals read.
+ */
+export const BENIGN_ROLEPLAYS: readonly string[] = [
+  'I want you to act as a Spanish tutor. I will write sentences and you will correct them, explaining each mistake briefly.',
+  'I would like you to play a job interviewer for a junior data analyst position. Ask me one question at a time and wait for my answer.',
+  'Act as a SQL console for a small shop database. I type queries and you reply only with the result table, no explanations.',
+  'Please pretend to be a travel agent and help me plan four days in Kyoto on a modest budget.',
+  'You will be my chess coach. After each of my moves, reply with your move and one sentence on the idea behind it.',
+  'Take the role of a friendly museum guide and describe the painting I name, in under 100 words.',
+  'I want you to act as a Python interpreter. I will send code and you will reply only with what it prints.',
+  'Play the part of a grumpy medieval innkeeper in our tabletop game and stay in character until I say stop.',
+  'Be my debate partner: take the opposing side of whatever position I argue and keep your replies short.',
+  'Act like a patient kindergarten teacher and explain why the sky is blue.',
+  'From now on, reply as a Shakespearean poet would, in rhyming couplets.',
+  'You are a customer support agent for a bicycle shop. Answer my questions about repairs politely.',
+  'Imagine you are a Roman senator in 50 BC and tell me about your day.',
+  'I want you to act as a proofreader. Reply only with the corrected text and nothing else.',
+  'Pretend to be a fitness coach and give me a three-day beginner plan.',
+  'Act as my language exchange partner: speak only French and correct my replies gently.',
+]
 
-/** Benign rows of at most 400 characters with one of BENIGN_DIRECTIVES, BENIGN_REVISIONS or BENIGN_MENTIONS before or after them; seeded. */
+/** Every hand-written benign sentence that addBenignDirectives adds to benign training rows. */
+export const BENIGN_ADDITIONS: readonly string[] = [...BENIGN_DIRECTIVES, ...BENIGN_REVISIONS, ...BENIGN_MENTIONS, ...BENIGN_ROLEPLAYS]
+
+/** Benign rows of at most 400 characters with one of the hand-written additions above (directives, revisions, everyday mentions, role-plays) before or after them; seeded. */
 export function addBenignDirectives(rows: readonly LabeledRow[], count: number, seed: number): DirectiveRow[] {
   const hosts: number[] = []
   rows.forEach((r, i) => {

@@ -143,7 +143,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'stay_in_character',
     type: 'JAILBREAK',
-    weight: 1.4,
+    weight: 1.2,
     anchors: [['character','stay','two','classic','normal','hypothetical']],
     lead: ['stay', 'break', 'breaking', 'remain', 'two', 'classic', 'normal', 'hypothetical'],
     re: /\b(?:stay in character|stay in (?:[^ ]+ ){1,2}mode|remain in (?:[^ ]+ ){1,2}mode|break character|breaking character|remain in character|stay as|two (?:different |separate )?(?:responses|ways|answers|paragraphs)|(?:classic|normal) (?:response|answer|mode) and (?:a |an )?(?:jailbroken|dan|developer|unfiltered)|hypothetical response)\b/,
@@ -301,7 +301,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 1.5,
     anchors: [['decode','decipher','decrypt','translate','convert','unscramble','reverse','base64','rot13','rot','hex','hexadecimal','caesar','morse']],
     lead: ['decode', 'decipher', 'decrypt', 'translate', 'convert', 'unscramble', 'reverse', 'base64', 'rot13', 'rot', 'hex', 'hexadecimal', 'caesar', 'morse'],
-    re: /\b(?:decode|decipher|decrypt|translate|convert|unscramble|reverse)(?: [^ ]+){0,4} (?:and|then)(?: [^ ]+){0,2} (?:follow|execute|do|run|obey|carry out|perform|act on|answer)\b|\b(?:base64|rot13|rot 13|hex|hexadecimal|caesar cipher|morse)(?: [^ ]+){0,3} (?:instructions?|command|message|payload|prompt)\b/,
+    re: /\b(?:decode|decipher|decrypt|unscramble|reverse)(?: [^ ]+){0,4} (?:and|then)(?: [^ ]+){0,2} (?:follow|execute|do|run|obey|carry out|perform|act on|answer)\b|\b(?:translate|convert)(?: [^ ]+){0,4} (?:and|then)(?: [^ ]+){0,2} (?:follow|execute|obey|carry out|act on)\b|\b(?:base64|rot13|rot 13|hex|hexadecimal|caesar cipher|morse)(?: [^ ]+){0,3} (?:instructions?|command|message|payload|prompt)\b/,
   },
   // ── added after reading the training sources' misses (issue 3); each describes a way of
   //    addressing the model, not one dataset's wording ──────────────────────────────────────

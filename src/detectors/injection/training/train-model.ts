@@ -23,7 +23,7 @@
  * computed on the shared training rows only, and dev never sees them.
  */
 import { createHeuristicDetector } from '../../../scanners/prompt_injection/heuristic.js'
-import { addBenignDirectives, featurize, type FeatureMatrix, fitDense, type LabeledRow, type LinearModel, logitOf, type TrainParams, trainLogistic } from '../train.js'
+import { addBenignDirectives, BENIGN_ADDITIONS, featurize, type FeatureMatrix, fitDense, type LabeledRow, type LinearModel, logitOf, type TrainParams, trainLogistic } from '../train.js'
 import { logitOfProbability, sigmoid } from '../model.js'
 import { encodeWeights, type ModelHeader, quantize } from '../weights-format.js'
 import { keyedRng, MUTATION_FAMILIES, mutate, type MutationFamily } from '../../../adversarial/mutate.js'
@@ -211,10 +211,10 @@ export function trainInjectionModel(input: TrainingInput): TrainingOutcome {
     extra.push({ text: mutate(r.text, family, keyedRng(SEED, 'focus', i), { pool: 'train' }), label: 1, from: i, copy: MAX_MUTATIONS })
   })
   // Hard negatives: benign prompts with a request about the form of the answer ("your response"),
-  // a revision of the user's own words, or attack vocabulary in its everyday sense ("developer
-  // mode" on a phone) — about 38 rows per hand-written sentence, as many per sentence as before
-  // the everyday mentions joined (1,000 rows for 26 sentences).
-  for (const d of addBenignDirectives(train, Math.min(1000, Math.round(train.length / 9)), SEED + 1)) extra.push({ text: d.text, label: 0, from: d.host, copy: -1 })
+  // a revision of the user's own words, attack vocabulary in its everyday sense ("developer mode"
+  // on a phone) or a role-play of ordinary use — about 38 rows per hand-written sentence, as many
+  // as the first 26 sentences had (1,000 rows), at most a quarter of the training rows.
+  for (const d of addBenignDirectives(train, Math.min(Math.round(train.length / 4), 38 * BENIGN_ADDITIONS.length), SEED + 1)) extra.push({ text: d.text, label: 0, from: d.host, copy: -1 })
 
   // ── features and the heuristic's log-odds (the stacked input) ────────────────────────────
   const heuristic = createHeuristicDetector()
