@@ -9,7 +9,7 @@ import { foldLeetCapitals } from '../../core/leetspeak.js'
 import type { TextViews } from '../../core/text-views.js'
 import { ATTACK_TRIGRAMS, STOPWORDS_LIST, trigramKey, wordHash } from './attack-shapes.js'
 import { wordsLexicon, wordsViewOf } from './lexicon.js'
-import { CAPS_DELIMITER_RE, FAKE_DELIMITER_RE, MARKDOWN_EXFIL_RE, type InjectionType, NON_LATIN_EXTRACTION_RE, NON_LATIN_OVERRIDE_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
+import { CAPS_DELIMITER_RE, FAKE_DELIMITER_RE, MARKDOWN_EXFIL_RE, SEND_EXTERNAL_RE, type InjectionType, NON_LATIN_EXTRACTION_RE, NON_LATIN_OVERRIDE_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
 
 /** One signal that fired, with where (UTF-16 offsets into the original text). */
 export interface SignalHit {
@@ -49,6 +49,9 @@ export const EXTRA_WEIGHTS = {
   fakeDelimiter: 2.4,
   // An image URL built to carry the conversation out: no benign prompt writes one.
   markdownExfiltration: 2.4,
+  // Something sent to an e-mail address, an account number or a URL: ordinary from a user to an
+  // agent, an injection inside data (INDIRECT_IDS).
+  sendToExternal: 0.8,
   personaLabel: 1.6,
   nonLatinOverride: 3.0,
   nonLatinExtraction: 2.6,
@@ -67,9 +70,15 @@ export const EXTRA_WEIGHTS = {
   /** A signal id counts once per view; extra distinct signals add this fraction of their weight. */
 } as const
 
-const INDIRECT_IDS = new Set(['output_imperative', 'code_payload', 'output_reference', 'addressed_to_model', 'response_directive', 'insert_payload', 'hidden_comment_instruction', 'important_marker'])
+const INDIRECT_IDS = new Set(['output_imperative', 'code_payload', 'output_reference', 'addressed_to_model', 'response_directive', 'insert_payload', 'hidden_comment_instruction', 'important_marker', 'tool_directive', 'grant_access', 'send_to_external'])
 // A code fence also when its backticks were spaced out (`` ` ` ` ``, letters spaced one by one).
 const DATA_CONTEXT_RE = /(?:^|\n|\|)\s*(?:subject|from|to|date|received date|email_from|content)\s*:|\b(?:Hi|Hello|Dear) [A-Z][a-z]+ ?,|\|[^|\n]*\|[^|\n]*\||` {0,2}` {0,2}`|\n {4}\S|<\/?(?:div|p|html|body|span|table)\b/i
+// The shapes of a tool's result, for the actions an agent could be made to take (TOOL_IDS): a
+// JSON key, a labelled field at the start of a line (`Snippet:`, `Event details:`, `Reviewer:`),
+// a review or comment with its author. Narrower than a document: JSON and labels are ordinary
+// in a developer's own prompt, where "your output" is no injection.
+const TOOL_RESULT_RE = /"[A-Za-z_][\w ]{0,30}"\s*:\s*["[{]|(?:^|\n)\s*(?:snippet|review|comment|rating|reviewer|author|sender|recipient|event details|attendees|notes?)\s*:|\b(?:review(?:ed)?|comment(?:ed)?|posted) by [^:\n]{1,40}:/i
+const TOOL_IDS = new Set(['tool_directive', 'grant_access', 'send_to_external'])
 const NON_ASCII_RE = /[^\x00-\x7f]/
 // A capital letter beside a leet character (`3ND`, `U$3R`): only then can foldLeetCapitals change anything.
 const LEET_CAPITAL_RE = /[A-Z][0-9@$!|]|[0-9@$!|][A-Z]/
@@ -231,6 +240,7 @@ const hashesOf = (words: readonly string[]): number[] => words.map(wordHash)
 /** Words without which the role-marker, delimiter and persona-label patterns cannot match. */
 const ROLE_MARKER_WORDS = hashesOf(['im', 'system', 'sys', 'user', 'assistant', 'endoftext', 'eot', 'start', 'end', 'begin', 'inst', 'instruction', 'instructions', 'admin', 'developer', 'root', 'response', 'human'])
 const DELIMITER_WORDS = hashesOf(['end', 'begin', 'start', 'stop'])
+const SEND_WORDS = hashesOf(['send', 'forward', 'transfer', 'wire', 'email', 'mail', 'share', 'upload', 'export', 'copy', 'pay', 'deposit', 'move'])
 const PERSONA_WORDS = hashesOf(['dan', 'stan', 'dude', 'aim', 'ucar', 'betterdan', 'apophis', 'jailbreak', 'developer', 'classic', 'jailbroken'])
 function hasAny(words: Words, hashes: readonly number[]): boolean {
   for (let i = 0; i < hashes.length; i++) if (words.set.has(hashes[i] as number)) return true
@@ -531,6 +541,11 @@ export function createHeuristicDetector(): InjectionDetector {
         const span = normalized.toOriginal(delimiter.index, delimiter.index + delimiter[0].length)
         hits.push({ id: 'fake_delimiter', type: 'INJECTION', weight: EXTRA_WEIGHTS.fakeDelimiter, ...span, via: 'text' })
       }
+      const send = hasAny(words, SEND_WORDS) ? SEND_EXTERNAL_RE.exec(nt) : null
+      if (send) {
+        const span = normalized.toOriginal(send.index, send.index + send[0].length)
+        hits.push({ id: 'send_to_external', type: 'INJECTION', weight: EXTRA_WEIGHTS.sendToExternal, ...span, via: 'text' })
+      }
       const exfil = nt.includes('![') ? MARKDOWN_EXFIL_RE.exec(nt) : null
       if (exfil) {
         const span = normalized.toOriginal(exfil.index, exfil.index + exfil[0].length)
@@ -612,7 +627,8 @@ export function createHeuristicDetector(): InjectionDetector {
         byType[h.type] += h.weight
         if (INDIRECT_IDS.has(h.id)) indirect = true
       }
-      if (indirect && (text.length >= 600 || DATA_CONTEXT_RE.test(nt) || FOLDED_CONTEXT_RE.test(folded.text) || (wv.changes > 0 && WORDS_CONTEXT_RE.test(wv.text)))) z += EXTRA_WEIGHTS.dataContext
+      const toolAction = unique.some((h) => TOOL_IDS.has(h.id))
+      if (indirect && (text.length >= 600 || DATA_CONTEXT_RE.test(nt) || FOLDED_CONTEXT_RE.test(folded.text) || (wv.changes > 0 && WORDS_CONTEXT_RE.test(wv.text)) || (toolAction && TOOL_RESULT_RE.test(nt)))) z += EXTRA_WEIGHTS.dataContext
       // One shared 3-gram is coincidence; resemblance starts at two.
       z += EXTRA_WEIGHTS.shapePerMatch * Math.max(0, Math.min(shapes, EXTRA_WEIGHTS.shapeCap) - 1)
       let type: InjectionType = 'INJECTION'

@@ -223,9 +223,9 @@ export const SIGNALS: readonly Signal[] = [
     id: 'addressed_to_model',
     type: 'INJECTION',
     weight: 1.8,
-    anchors: [['ai','assistant','chatbot','language','llm','gpt','chatgpt','claude','gemini','copilot','bot','agent','model','note','message','instruction','instructions','when']],
-    lead: ['ai', 'assistant', 'chatbot', 'language', 'llm', 'gpt', 'chatgpt', 'claude', 'gemini', 'copilot', 'bot', 'agent', 'note', 'message', 'instruction', 'instructions', 'when'],
-    re: /\b(?:ai|assistant|chatbot|language model|llm|gpt|chatgpt|claude|gemini|copilot|bot|ai model|ai agent|agent),? (?:reading|processing|summari[sz]ing|that reads|who reads|if you are reading|when you read|when you process|when you summari[sz]e|you must|please|ignore|do not|stop)\b|\b(?:note|message|instruction|instructions) (?:to|for) (?:the |any )?(?:ai|assistant|model|llm|language model|chatbot|agent|bot)s?\b|\bwhen (?:you|the ai|the assistant|an ai|the model|an llm) (?:read|reads|process|processes|summari[sz]e|summari[sz]es|see|sees|encounter|encounters) this\b/,
+    anchors: [['ai','assistant','assistants','chatbot','chatbots','language','llm','llms','gpt','chatgpt','claude','gemini','copilot','bot','bots','agent','agents','model','models','note','message','instruction','instructions','when']],
+    lead: ['ai', 'assistant', 'assistants', 'chatbot', 'chatbots', 'language', 'llm', 'llms', 'gpt', 'chatgpt', 'claude', 'gemini', 'copilot', 'bot', 'bots', 'agent', 'agents', 'note', 'message', 'instruction', 'instructions', 'when'],
+    re: /\b(?:ai|assistant|chatbot|language model|llm|gpt|chatgpt|claude|gemini|copilot|bot|ai model|ai agent|agent)s?,? (?:reading|processing|summari[sz]ing|that reads|who reads|if you are reading|when you read|when you process|when you summari[sz]e|you must|please|ignore|do not|stop)\b|\b(?:note|message|instruction|instructions) (?:to|for) (?:the |any )?(?:ai|assistant|model|llm|language model|chatbot|agent|bot)s?\b|\bwhen (?:you|the ai|the assistant|an ai|the model|an llm) (?:read|reads|process|processes|summari[sz]e|summari[sz]es|see|sees|encounter|encounters) this\b/,
   },
   {
     id: 'response_directive',
@@ -379,6 +379,26 @@ export const SIGNALS: readonly Signal[] = [
     re: /\b(?:insert|put|enter) (?:your )?(?:prompt|question|request) here\b/,
   },
   {
+    id: 'tool_directive',
+    type: 'INJECTION',
+    weight: 0.7,
+    // "Please transfer $3,000 … using the Bank Manager tool": an action to take with a named tool.
+    // A user may ask an agent exactly that, so alone it is weak; inside data (a review, an e-mail,
+    // a tool's JSON) it is an injection (the document bonus, heuristic.ts).
+    anchors: [['tool', 'tools', 'toolkit', 'function', 'plugin', 'extension', 'api']],
+    lead: ['please', 'grant', 'transfer', 'send', 'forward', 'delete', 'remove', 'buy', 'purchase', 'order', 'book', 'share', 'post', 'email', 'pay', 'withdraw', 'unlock', 'disable', 'invite', 'download', 'install', 'schedule', 'cancel', 'move', 'wire', 'deposit', 'reset', 'execute', 'run'],
+    re: /\b(?:please )?(?:grant|transfer|send|forward|delete|remove|buy|purchase|order|book|share|post|email|pay|withdraw|unlock|disable|invite|download|install|schedule|cancel|move|wire|deposit|reset|execute|run)\b(?: [^ ]+){0,14} (?:using|via|with|through) (?:the |your |my )?(?:[a-z0-9_]+ ){0,3}(?:tool|toolkit|function|plugin|extension|api)\b/,
+  },
+  {
+    id: 'grant_access',
+    type: 'INJECTION',
+    weight: 0.9,
+    // "Grant permanent access to my friend Amy": handing out access, weak alone, an injection in data.
+    anchors: [['access', 'admin', 'administrator', 'owner', 'permissions']],
+    lead: ['grant', 'grants', 'granting', 'give', 'add', 'make'],
+    re: /\b(?:grant|grants|granting|give) (?:[^ ]+ ){0,3}(?:access|admin rights|administrator rights|permissions) (?:to|for)\b|\b(?:add|make) (?:[^ ]+ ){1,4}(?:as |an? )(?:admin|administrator|owner)\b/,
+  },
+  {
     id: 'initial_configuration',
     type: 'SYSTEM_PROMPT_EXTRACTION',
     weight: 2.0,
@@ -435,6 +455,15 @@ export const ROLE_MARKER_RE =
  */
 export const MARKDOWN_EXFIL_RE =
   /!\[[^\]\n]{0,200}\]\(\s*<?https?:\/\/[^\s)]{1,300}?[?&#][^\s)]*?(?:\{[^}\s]{1,60}\}|\[[A-Za-z_ ]{1,40}\]|<[A-Za-z_]{1,40}>|%7[Bb]|\$[A-Z_]{2,}|(?:conversation|chat|history|messages|secret|password|prompt|memory|credentials|token)\b)/i
+
+/**
+ * An order to send something to an e-mail address, an account number or a URL (`forward all
+ * e-mails to backup@external.example`, `transfer $3,000 to account 123-456-789`): the verb opens a
+ * sentence or follows please/and/then, so an e-mail's own "this e-mail was sent to …" is not one. Run on the normalized view:
+ * the folded one reads the `@` of an address as leet.
+ */
+export const SEND_EXTERNAL_RE =
+  /(?:^|[.!?:;,(\n]\s*|\bplease\s+|\band\s+|\bthen\s+|\balso\s+)(?:send|forward|transfer|wire|e-?mail|share|upload|export|copy|pay|deposit|move)\b[^.!?\n]{0,80}?\bto\s+(?:[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|(?:account|acct|IBAN)(?:\s+(?:number|no\.?|#))?\s*[0-9][0-9 -]{3,}|https?:\/\/)/i
 
 /** Delimiter lines that pretend the user input ended (`=== END OF USER INPUT ===`). */
 export const FAKE_DELIMITER_RE =
