@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici'
 import { RampartError } from '../core/errors.js'
 
 export interface UpstreamResponse {
@@ -35,6 +35,7 @@ export class UpstreamCancel extends EventEmitter {
 export class Upstream {
   private readonly agent: Agent
   private readonly base: string
+  private readonly targets = new Map<string, { origin: string; path: string }>()
 
   constructor(
     baseUrl: string,
@@ -51,9 +52,14 @@ export class Upstream {
   async post(path: string, body: unknown, signal?: AbortSignal | UpstreamCancel): Promise<UpstreamResponse> {
     const started = process.hrtime.bigint()
     try {
-      const res = await request(`${this.base}${path}`, {
+      // The agent's own request(), given origin and path: undici's top-level request(url, options)
+      // parses the URL on every call and copies the options as { ...options, origin, path }, a
+      // literal that got a new hidden class per request on Node 20 (core/objects.ts).
+      const { origin, path: fullPath } = this.target(path)
+      const res = await this.agent.request({
+        origin,
+        path: fullPath,
         method: 'POST',
-        dispatcher: this.agent,
         headers: {
           'content-type': 'application/json',
           accept: 'application/json, text/event-stream',
@@ -67,6 +73,17 @@ export class Upstream {
     } catch (error) {
       throw this.mapError(error)
     }
+  }
+
+  /** Origin and path of `${base}${path}`, as undici's request(url) derives them; parsed once per path. */
+  private target(path: string): { origin: string; path: string } {
+    let target = this.targets.get(path)
+    if (target === undefined) {
+      const url = new URL(`${this.base}${path}`)
+      target = { origin: url.origin, path: `${url.pathname}${url.search}` }
+      this.targets.set(path, target)
+    }
+    return target
   }
 
   mapError(error: unknown): RampartError {

@@ -104,12 +104,13 @@ export function chatRoutes(app: FastifyInstance, services: GatewayServices): voi
     const { rampart: extension, ...forwarded } = body
     const systemPrompt = body.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => textOf(m.content)).join('\n')
     const lastUser = [...body.messages].reverse().find((m) => m.role === 'user')
-    const context: ScanContext = {
-      ...(systemPrompt === '' ? {} : { systemPrompt }),
-      ...(extension?.canaries === undefined ? {} : { canaries: extension.canaries }),
-      ...(extension?.internalNames === undefined ? {} : { internalNames: extension.internalNames }),
-      ...(lastUser === undefined ? {} : { prompt: textOf(lastUser.content) }),
-    }
+    // Set field by field: a literal of conditional spreads ({ ...(a ? {} : { a }), ...}) got a new
+    // hidden class on every request on Node 20, as { ...base, key } does (core/objects.ts).
+    const context: ScanContext = {}
+    if (systemPrompt !== '') context.systemPrompt = systemPrompt
+    if (extension?.canaries !== undefined) context.canaries = extension.canaries
+    if (extension?.internalNames !== undefined) context.internalNames = extension.internalNames
+    if (lastUser !== undefined) context.prompt = textOf(lastUser.content)
     const abort = new UpstreamCancel()
     request.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort()
