@@ -249,13 +249,15 @@ async function streamResponse(
   }
   reply.hijack()
   const raw = reply.raw
-  raw.writeHead(200, {
-    ...(reply.getHeaders() as Record<string, string>),
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-request-id': request.id,
-  })
+  raw.writeHead(
+    200,
+    extend(reply.getHeaders() as Record<string, string>, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-request-id': request.id,
+    }),
+  )
   const send = (data: unknown) => raw.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`)
   let template: Record<string, unknown> = { object: 'chat.completion.chunk' }
   const chunkWith = (choices: ChunkChoice[], extra: Record<string, unknown> = {}) => extend(template, { choices, ...extra })
