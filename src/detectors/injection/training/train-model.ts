@@ -147,7 +147,7 @@ const THRESHOLDS = [...Array.from({ length: 19 }, (_, i) => (i + 1) / 20), 0.97,
  * Floors tried, highest first: the lowest is the cost bound of windows.ts; a higher one reads
  * windows in fewer texts, so a lower floor must do strictly better on LOSO to be chosen.
  */
-const WINDOW_FLOORS = [0.5, 0.35, WINDOW_FLOOR]
+const WINDOW_FLOORS = [0.5, WINDOW_FLOOR]
 /** Window thresholds tried (those at or above the ensemble's threshold: a finer grid at the top); 1.01 turns the windows off. */
 const WINDOW_THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.94, 0.95, 0.955, 0.96, 0.965, 0.97, 0.975, 0.98, 0.985, 0.99, 0.995]
 const WINDOW_OFF = 1.01
