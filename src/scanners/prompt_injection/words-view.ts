@@ -46,14 +46,24 @@ export function wordHash(w: string): number {
 
 /** A view built on another view: unit k of `text` came from unit positions[k] of `base`. */
 class DerivedView implements NormalizedText {
+  #leet: boolean | (() => boolean)
+
   constructor(
     readonly text: string,
     private readonly base: NormalizedText,
     /** The unit of `base` each unit of `text` came from (every unit of the words view comes from exactly one). */
     private readonly positions: Int32Array,
     readonly changes: number,
-    readonly leet: boolean = false,
-  ) {}
+    /** Known, or asked when first read (isLeetText reads the whole original). */
+    leet: boolean | (() => boolean) = false,
+  ) {
+    this.#leet = leet
+  }
+
+  get leet(): boolean {
+    if (typeof this.#leet === 'function') this.#leet = this.#leet()
+    return this.#leet
+  }
 
   toOriginal(start: number, end: number): { start: number; end: number } {
     const n = this.text.length
@@ -371,7 +381,7 @@ function copyCodes(f: string): Uint16Array {
  * every leet character as its letter, replaces the token when the reading is a lexicon word
  * and the token is not. Same length in, same length out, so offsets are unchanged.
  */
-function unleet(f: string, lex: WordsLexicon, leetText: () => boolean): { text: string; changes: number; dense: boolean } {
+function unleet(f: string, lex: WordsLexicon, leetText: () => boolean): { text: string; changes: number; dense: boolean | (() => boolean) } {
   const n = f.length
   let buf: Uint16Array | undefined
   let changes = 0
@@ -419,9 +429,13 @@ function unleet(f: string, lex: WordsLexicon, leetText: () => boolean): { text: 
   // are leet too — short ones, digits-only words (`45` as, `70` to) and cut pieces (`0u5` of
   // `previ 0u5`) — so read them as well. Only where leet is dense: elsewhere `4`, `45` and `80s`
   // are numbers.
-  // (Asked only when some leet was seen: most texts have none, and isLeetText reads the whole text.)
-  const dense = (reads >= 3 && reads * 8 >= runs) || ((reads > 0 || pending > 0) && leetText())
-  if (pending > 0 && dense) {
+  // Dense when most runs were read back as leet words, or (asked only when some leet was seen and
+  // the answer matters: isLeetText reads the whole text) when the original is leet throughout.
+  let asked: boolean | undefined
+  const ask = (): boolean => (asked ??= leetText())
+  const byReads = reads >= 3 && reads * 8 >= runs
+  const dense: boolean | (() => boolean) = byReads ? true : reads === 0 && pending === 0 ? false : ask
+  if (pending > 0 && (byReads || ask())) {
     for (let k = 0; k < pending; k++) {
       const s = pendingBuf[2 * k] as number
       const e = pendingBuf[2 * k + 1] as number
