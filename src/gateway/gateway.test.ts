@@ -435,3 +435,36 @@ describe.each(backends.map((b) => [b.name, b] as const))('gateway on %s', (_name
     })
   })
 })
+
+describe('a client that goes away', () => {
+  it('cancels the upstream call (counted as cancelled, not as an upstream failure), streamed or not', async () => {
+    const slow = await startMockUpstream({ delayMs: 3_000 })
+    const gw = await startTestGateway({ upstream: slow.url })
+    try {
+      const app = await gw.key('app')
+      for (const stream of [false, true]) {
+        const client = new AbortController()
+        const pending = fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${app}` },
+          body: JSON.stringify({ model: 'm', stream, messages: [{ role: 'user', content: 'Tell me a long story.' }] }),
+          signal: client.signal,
+        }).catch((error: unknown) => error)
+        // Abort once the upstream has the request, well before its 3 s answer.
+        const seen = slow.requests.length + 1
+        for (let i = 0; i < 100 && slow.requests.length < seen; i++) await new Promise((r) => setTimeout(r, 20))
+        client.abort()
+        await pending
+        const cancelledBefore = stream ? 1 : 0
+        for (let i = 0; i < 100 && slow.cancelled <= cancelledBefore; i++) await new Promise((r) => setTimeout(r, 20))
+        expect(slow.cancelled).toBe(cancelledBefore + 1)
+      }
+      const metrics = await (await gw.call('/metrics', { key: await gw.key('admin') })).text()
+      expect(metrics).toMatch(/rampart_upstream_errors_total\{kind="cancelled"\} 2/)
+      expect(metrics).not.toMatch(/rampart_upstream_errors_total\{kind="connect"\}/)
+    } finally {
+      await gw.close()
+      await slow.close()
+    }
+  })
+})

@@ -26,6 +26,8 @@ export interface MockUpstream {
   url: string
   /** Every request body received, in order. */
   readonly requests: { model?: string; messages: MockMessage[]; stream?: boolean }[]
+  /** Requests whose caller closed the connection before the answer was complete. */
+  readonly cancelled: number
   close(): Promise<void>
 }
 
@@ -41,8 +43,12 @@ function lastUser(messages: MockMessage[]): string {
  */
 export async function startMockUpstream(options: MockUpstreamOptions = {}): Promise<MockUpstream> {
   const requests: MockUpstream['requests'] = []
+  let cancelled = 0
   const sockets = new Set<import('node:net').Socket>()
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    res.once('close', () => {
+      if (!res.writableFinished) cancelled++
+    })
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
@@ -109,6 +115,9 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    get cancelled() {
+      return cancelled
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy()

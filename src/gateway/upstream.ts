@@ -15,6 +15,14 @@ export interface UpstreamResponse {
  * space (measured: `new AbortController()` alone in a loop promotes ~0.4 MB per scavenge, an
  * EventEmitter or EventTarget nothing), and the proxy makes one per request.
  */
+/** Why a call was cancelled: the client closed its connection before the answer was complete. */
+export class ClientClosed extends Error {
+  constructor() {
+    super('the client closed the connection')
+    this.name = 'AbortError'
+  }
+}
+
 export class UpstreamCancel extends EventEmitter {
   aborted = false
   reason: unknown = undefined
@@ -71,7 +79,7 @@ export class Upstream {
       this.options.onHeaders?.(Number(process.hrtime.bigint() - started) / 1e9)
       return { status: res.statusCode, headers: res.headers, body: res.body }
     } catch (error) {
-      throw this.mapError(error)
+      throw this.mapError(error, signal)
     }
   }
 
@@ -86,8 +94,13 @@ export class Upstream {
     return target
   }
 
-  mapError(error: unknown): RampartError {
+  mapError(error: unknown, signal?: AbortSignal | UpstreamCancel): RampartError {
     if (error instanceof RampartError) return error
+    // Cancelled because the client went away: not the upstream's failure.
+    if (signal?.aborted === true && signal.reason instanceof ClientClosed) {
+      this.options.onError?.('cancelled')
+      return new RampartError('RAMPART_ERR_UPSTREAM', 'the client closed the connection; the upstream call was cancelled', { path: 'upstream', cause: error })
+    }
     if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
       this.options.onError?.('timeout')
       return new RampartError('RAMPART_ERR_UPSTREAM_TIMEOUT', `upstream ${this.base} did not answer within ${this.options.timeoutMs} ms`, { path: 'upstream', cause: error })

@@ -16,7 +16,7 @@ export class GatewayMetrics {
   readonly decisions = new Counter({ name: 'rampart_decisions_total', help: 'Guard verdicts by direction and decision.', labelNames: ['direction', 'decision'], registers: [this.registry] })
   readonly findings = new Counter({ name: 'rampart_findings_total', help: 'Findings by scanner, type and action.', labelNames: ['scanner', 'type', 'action'], registers: [this.registry] })
   readonly scanDuration = new Histogram({ name: 'rampart_scan_duration_seconds', help: 'Guard scan latency by direction.', labelNames: ['direction'], buckets: LATENCY_BUCKETS, registers: [this.registry] })
-  readonly upstreamErrors = new Counter({ name: 'rampart_upstream_errors_total', help: 'Upstream failures by kind (connect, timeout, status, protocol).', labelNames: ['kind'], registers: [this.registry] })
+  readonly upstreamErrors = new Counter({ name: 'rampart_upstream_errors_total', help: 'Upstream failures by kind (connect, timeout, status, protocol; cancelled: the client closed its connection first).', labelNames: ['kind'], registers: [this.registry] })
   readonly upstreamDuration = new Histogram({ name: 'rampart_upstream_duration_seconds', help: 'Time to the upstream response headers.', buckets: LATENCY_BUCKETS, registers: [this.registry] })
   readonly alerts = new Counter({ name: 'rampart_alerts_total', help: 'Alerts raised by severity and source.', labelNames: ['severity', 'source'], registers: [this.registry] })
   readonly denials = new Counter({ name: 'rampart_auth_denials_total', help: 'Requests denied by authentication, role or rate limit.', labelNames: ['code'], registers: [this.registry] })

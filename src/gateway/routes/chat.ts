@@ -10,7 +10,7 @@ import { ALLOWED } from '../history-cache.js'
 import type { GatewayServices } from '../services.js'
 import { chatRequestSchema, parseInput, type ChatMessage, type ChatRequest } from '../schemas.js'
 import { SseParser, StreamGuard } from '../stream-guard.js'
-import { UpstreamCancel } from '../upstream.js'
+import { ClientClosed, UpstreamCancel } from '../upstream.js'
 
 /** Roles whose messages come from the end user or from tools (retrieved documents): the untrusted input. */
 const SCANNED_ROLES = new Set(['user', 'tool', 'function'])
@@ -112,8 +112,10 @@ export function chatRoutes(app: FastifyInstance, services: GatewayServices): voi
     if (extension?.internalNames !== undefined) context.internalNames = extension.internalNames
     if (lastUser !== undefined) context.prompt = textOf(lastUser.content)
     const abort = new UpstreamCancel()
-    request.raw.once('close', () => {
-      if (!reply.raw.writableFinished) abort.abort()
+    // The response's 'close', not the request's: on Node ≥ 16 a request emits 'close' as soon as
+    // its body has been read, so a client that went away never cancelled the upstream call.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort(new ClientClosed())
     })
     const res = await upstream.post('/chat/completions', forwarded, abort)
     const contentType = String(res.headers['content-type'] ?? '')
@@ -353,7 +355,7 @@ async function streamResponse(
       capture(shown, { decision: stronger(input.decision, output.decision), findings: [...input.findings, ...output.findings], alertIds: [] })
     }
   } catch (error) {
-    const mapped = services.upstream?.mapError(error) ?? error
+    const mapped = services.upstream?.mapError(error, abort) ?? error
     request.log.warn({ code: (mapped as RampartError).code }, 'stream failed')
     send({ error: { message: (mapped as Error).message, type: 'upstream_error', code: (mapped as RampartError).code ?? 'RAMPART_ERR_UPSTREAM' } })
     send('[DONE]')
