@@ -74,6 +74,11 @@ describe.each(builtinScanners.map((s) => [s.id, s] as const))('scanner %s', (id,
       'http://'.repeat(10_000),
       '%41'.repeat(30_000),
       'QUJD'.repeat(25_000),
+      // Shapes of the indirect and exfiltration cues (an order to send, a markdown image URL, a JSON result).
+      'and send '.repeat(11_000),
+      '![x](http://a.b/?q='.repeat(5_000),
+      '{"a": "b", '.repeat(9_000),
+      'please transfer using the '.repeat(4_000),
     ]
     for (const text of inputs) {
       const t0 = performance.now()
