@@ -2,7 +2,7 @@
  * The scan report as one self-contained HTML page: inline SVG charts and tables, no scripts, no
  * external resources, every data value escaped (dataset cells are untrusted input).
  */
-import { escapeHtml } from '../core/html-report.js'
+import { escapeHtml, groupedBarChart } from '../core/html-report.js'
 import type { CellValue } from './readers.js'
 import type { GateResult } from './fail-on.js'
 import type { ScanReport } from './scan.js'
@@ -18,36 +18,11 @@ export interface Bar {
   values: number[]
 }
 
-/** Horizontal grouped bars; one colour per series. */
+/** Horizontal grouped bars (core/html-report.ts), scaled to the largest value; a legend only for several series. */
 export function barChart(title: string, series: string[], bars: Bar[], format: (v: number) => string = (v) => String(v)): string {
   if (bars.length === 0) return ''
-  const barH = 14
-  const labelW = 220
-  const plotW = 420
-  const groupH = series.length * barH + 8
-  const legendH = series.length > 1 ? 22 : 4
-  const height = legendH + bars.length * groupH + 6
   const max = Math.max(1e-9, ...bars.flatMap((b) => b.values))
-  const parts: string[] = []
-  if (series.length > 1) {
-    let x = labelW
-    series.forEach((s, i) => {
-      parts.push(`<rect x="${x}" y="4" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${x + 16}" y="14" font-size="12">${escapeHtml(s)}</text>`)
-      x += 16 + s.length * 7 + 18
-    })
-  }
-  bars.forEach((b, gi) => {
-    const y0 = legendH + gi * groupH
-    const label = b.label.length > 34 ? `${b.label.slice(0, 33)}…` : b.label
-    parts.push(`<text x="${labelW - 8}" y="${y0 + (series.length * barH) / 2 + 4}" font-size="12" text-anchor="end">${escapeHtml(label)}</text>`)
-    b.values.forEach((v, si) => {
-      const w = Math.max(1, (v / max) * plotW)
-      const y = y0 + si * barH
-      parts.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${COLORS[si % COLORS.length]}"/>`)
-      parts.push(`<text x="${labelW + w + 4}" y="${y + barH - 3}" font-size="10">${escapeHtml(format(v))}</text>`)
-    })
-  })
-  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${labelW + plotW + 80}" height="${height}" role="img" aria-label="${escapeHtml(title)}">${parts.join('')}</svg></figure>`
+  return groupedBarChart(title, series, bars, { max, format, legend: series.length > 1, maxLabel: 34, colors: COLORS })
 }
 
 /** Vertical histogram of values in [lo, hi]. */
