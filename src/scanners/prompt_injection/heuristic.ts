@@ -530,32 +530,22 @@ export function createHeuristicDetector(): InjectionDetector {
 
       const normalized = views.normalized
       const nt = normalized.text
-      const roleMarker = hasAny(words, ROLE_MARKER_WORDS) ? ROLE_MARKER_RE.exec(nt) : null
-      if (roleMarker) {
-        const span = normalized.toOriginal(roleMarker.index, roleMarker.index + roleMarker[0].length)
-        hits.push({ id: 'role_marker', type: 'INJECTION', weight: EXTRA_WEIGHTS.roleMarker, ...span, via: 'text' })
+      // Patterns read on the normalized view (case and punctuation kept); a match's span maps to the original.
+      const onNormalized = (m: RegExpExecArray | null, id: string, type: InjectionType, weight: number): void => {
+        if (m) hits.push({ id, type, weight, ...normalized.toOriginal(m.index, m.index + m[0].length), via: 'text' })
       }
-      // The capitals boundary also written in leet (`3ND U$3R 1NPU7`), read case-preserved.
-      const delimiter = hasAny(words, DELIMITER_WORDS) ? (FAKE_DELIMITER_RE.exec(nt) ?? CAPS_DELIMITER_RE.exec(nt) ?? (LEET_CAPITAL_RE.test(nt) ? CAPS_DELIMITER_RE.exec(foldLeetCapitals(nt)) : null)) : null
-      if (delimiter) {
-        const span = normalized.toOriginal(delimiter.index, delimiter.index + delimiter[0].length)
-        hits.push({ id: 'fake_delimiter', type: 'INJECTION', weight: EXTRA_WEIGHTS.fakeDelimiter, ...span, via: 'text' })
+      // The text with capitals written in leet read back (`3ND U$3R 1NPU7`), made once, when a rule needs it.
+      let leetCaps: string | null | undefined
+      const withLeetCaps = (): string | null => (leetCaps === undefined ? (leetCaps = LEET_CAPITAL_RE.test(nt) ? foldLeetCapitals(nt) : null) : leetCaps)
+      const reAgain = (re: RegExp): RegExpExecArray | null => {
+        const t = withLeetCaps()
+        return t === null ? null : re.exec(t)
       }
-      const send = hasAny(words, SEND_WORDS) ? SEND_EXTERNAL_RE.exec(nt) : null
-      if (send) {
-        const span = normalized.toOriginal(send.index, send.index + send[0].length)
-        hits.push({ id: 'send_to_external', type: 'INJECTION', weight: EXTRA_WEIGHTS.sendToExternal, ...span, via: 'text' })
-      }
-      const exfil = nt.includes('![') ? MARKDOWN_EXFIL_RE.exec(nt) : null
-      if (exfil) {
-        const span = normalized.toOriginal(exfil.index, exfil.index + exfil[0].length)
-        hits.push({ id: 'markdown_exfiltration', type: 'INJECTION', weight: EXTRA_WEIGHTS.markdownExfiltration, ...span, via: 'text' })
-      }
-      const persona = hasAny(words, PERSONA_WORDS) ? (PERSONA_LABEL_RE.exec(nt) ?? (LEET_CAPITAL_RE.test(nt) ? PERSONA_LABEL_RE.exec(foldLeetCapitals(nt)) : null)) : null
-      if (persona) {
-        const span = normalized.toOriginal(persona.index, persona.index + persona[0].length)
-        hits.push({ id: 'persona_label', type: 'JAILBREAK', weight: EXTRA_WEIGHTS.personaLabel, ...span, via: 'text' })
-      }
+      onNormalized(hasAny(words, ROLE_MARKER_WORDS) ? ROLE_MARKER_RE.exec(nt) : null, 'role_marker', 'INJECTION', EXTRA_WEIGHTS.roleMarker)
+      onNormalized(hasAny(words, DELIMITER_WORDS) ? (FAKE_DELIMITER_RE.exec(nt) ?? CAPS_DELIMITER_RE.exec(nt) ?? reAgain(CAPS_DELIMITER_RE)) : null, 'fake_delimiter', 'INJECTION', EXTRA_WEIGHTS.fakeDelimiter)
+      onNormalized(hasAny(words, SEND_WORDS) ? SEND_EXTERNAL_RE.exec(nt) : null, 'send_to_external', 'INJECTION', EXTRA_WEIGHTS.sendToExternal)
+      onNormalized(nt.includes('![') ? MARKDOWN_EXFIL_RE.exec(nt) : null, 'markdown_exfiltration', 'INJECTION', EXTRA_WEIGHTS.markdownExfiltration)
+      onNormalized(hasAny(words, PERSONA_WORDS) ? (PERSONA_LABEL_RE.exec(nt) ?? reAgain(PERSONA_LABEL_RE)) : null, 'persona_label', 'JAILBREAK', EXTRA_WEIGHTS.personaLabel)
       if (NON_ASCII_RE.test(nt)) {
         const m = NON_LATIN_OVERRIDE_RE.exec(nt)
         if (m) {
