@@ -5,11 +5,18 @@
  * share back to back at the top of every second, then waits. At 500 req/s over 32 connections
  * that is a burst of 32 concurrent requests every second — the latency it reports is queueing
  * inside the burst, not the latency of a server receiving 500 evenly spaced requests. Here
- * request i is sent at t0 + i / rate (a fresh connection from a pool when all are busy), and
+ * request i is sent at t0 + i / rate (on the next idle connection, see below), and
  * its latency runs from that scheduled instant to the last byte of the response, so a
  * server or client that falls behind shows as latency (no coordinated omission).
+ *
+ * Requests go round-robin over the connections, to the next idle one: a pool that reuses its
+ * first idle connection sends nearly everything down one or two keep-alive connections at this
+ * concurrency, and a server that spreads connections over worker processes (`rampart serve
+ * --workers N`, Node's cluster) then serves the whole load with one worker while the others idle.
+ * Many clients, as in production, reach every worker; so do wrk and autocannon, one request loop
+ * per connection.
  */
-import { Pool } from 'undici'
+import { Client } from 'undici'
 import type { LoadFigures } from './load-figures.js'
 
 
@@ -31,7 +38,23 @@ function percentile(sorted: Float64Array, q: number): number {
 
 export async function paced(options: PacedOptions): Promise<LoadFigures> {
   const target = new URL(options.url)
-  const pool = new Pool(target.origin, { connections: options.connections ?? 64, pipelining: 1, keepAliveTimeout: 30_000 })
+  const clients = Array.from({ length: options.connections ?? 64 }, () => new Client(target.origin, { pipelining: 1, keepAliveTimeout: 30_000 }))
+  const busy = new Int32Array(clients.length)
+  let cursor = 0
+  /** The next idle connection after the last one used, or the least busy when none is idle (the wait counts as latency). */
+  const pick = (): number => {
+    let least = cursor
+    for (let k = 0; k < clients.length; k++) {
+      const c = (cursor + k) % clients.length
+      if (busy[c] === 0) {
+        least = c
+        break
+      }
+      if (busy[c]! < busy[least]!) least = c
+    }
+    cursor = (least + 1) % clients.length
+    return least
+  }
   const total = Math.round(options.rate * options.seconds)
   const latencies = new Float64Array(total)
   let done = 0
@@ -42,7 +65,9 @@ export async function paced(options: PacedOptions): Promise<LoadFigures> {
   const inflight: Promise<void>[] = []
   const send = (i: number): Promise<void> => {
     const scheduled = start + i * interval
-    return pool
+    const c = pick()
+    busy[c]!++
+    return clients[c]!
       .request({ path: target.pathname + target.search, method: 'POST', headers: options.headers, body: options.body() })
       .then(async (res) => {
         // Drain the body (streamed responses included): latency is to the last byte.
@@ -51,6 +76,7 @@ export async function paced(options: PacedOptions): Promise<LoadFigures> {
       })
       .catch(() => void errors++)
       .finally(() => {
+        busy[c]!--
         latencies[done++] = performance.now() - scheduled
       })
   }
@@ -67,7 +93,7 @@ export async function paced(options: PacedOptions): Promise<LoadFigures> {
   })
   await Promise.all(inflight)
   const elapsed = (performance.now() - start) / 1000
-  await pool.close()
+  await Promise.all(clients.map((c) => c.close()))
   const sorted = latencies.slice(0, done).sort()
   const round = (x: number) => Math.round(x * 100) / 100
   return {
