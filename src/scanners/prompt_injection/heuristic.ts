@@ -225,16 +225,73 @@ const COMPILED: readonly CompiledSignal[] = SIGNALS.map((signal) => ({
  * with it. 30-bit keys are small integers, so a lookup boxes no number; a collision only costs
  * a regex attempt.
  */
-const LEAD_INDEX = new Map<number, number[]>()
+const LEAD_LISTS = new Map<number, number[]>()
 const LEAD_MASK = 0x3fffffff
 COMPILED.forEach((c, k) => {
   for (const w of c.signal.lead) {
     const h = wordHash(w) & LEAD_MASK
-    const list = LEAD_INDEX.get(h)
+    const list = LEAD_LISTS.get(h)
     if (list) list.push(k)
-    else LEAD_INDEX.set(h, [k])
+    else LEAD_LISTS.set(h, [k])
   }
 })
+
+/**
+ * LEAD_LISTS flattened into typed arrays with open addressing: every word of every view is
+ * looked up here (two views of a 2 KB prompt: ~800 lookups per scan), and a probe of typed
+ * arrays costs a fraction of a Map lookup.
+ */
+class LeadIndex {
+  private readonly keys: Uint32Array
+  /** Per slot: offset of its candidates in `list` + 1 (0: empty slot). */
+  private readonly offsets: Int32Array
+  private readonly counts: Uint16Array
+  private readonly shift: number
+  readonly list: Int32Array
+
+  constructor(lists: ReadonlyMap<number, readonly number[]>) {
+    let cap = 64
+    while (cap < lists.size * 4) cap *= 2
+    this.keys = new Uint32Array(cap)
+    this.offsets = new Int32Array(cap)
+    this.counts = new Uint16Array(cap)
+    this.shift = 32 - Math.log2(cap)
+    let total = 0
+    for (const l of lists.values()) total += l.length
+    this.list = new Int32Array(total)
+    let at = 0
+    for (const [key, l] of lists) {
+      let i = Math.imul(key, 0x9e3779b1) >>> this.shift
+      while (this.offsets[i] !== 0) i = (i + 1) & (cap - 1)
+      this.keys[i] = key
+      this.offsets[i] = at + 1
+      this.counts[i] = l.length
+      this.list.set(l, at)
+      at += l.length
+    }
+  }
+
+  /** The slot of `key` (a 30-bit lead hash), or -1 when no signal starts with it. */
+  slot(key: number): number {
+    const mask = this.keys.length - 1
+    let i = Math.imul(key, 0x9e3779b1) >>> this.shift
+    while (this.offsets[i] !== 0) {
+      if (this.keys[i] === key) return i
+      i = (i + 1) & mask
+    }
+    return -1
+  }
+
+  /** Offset in `list` of the candidates of a slot. */
+  offset(slot: number): number {
+    return (this.offsets[slot] as number) - 1
+  }
+
+  count(slot: number): number {
+    return this.counts[slot] as number
+  }
+}
+const LEAD_INDEX = new LeadIndex(LEAD_LISTS)
 
 const hashesOf = (words: readonly string[]): number[] => words.map(wordHash)
 /** Words without which the role-marker, delimiter and persona-label patterns cannot match. */
@@ -246,6 +303,14 @@ function hasAny(words: Words, hashes: readonly number[]): boolean {
   for (let i = 0; i < hashes.length; i++) if (words.set.has(hashes[i] as number)) return true
   return false
 }
+
+/** Indexes (into COMPILED) of the signals of each id. */
+const SIGNALS_OF_ID = new Map<string, number[]>()
+COMPILED.forEach((c, k) => {
+  const list = SIGNALS_OF_ID.get(c.signal.id)
+  if (list) list.push(k)
+  else SIGNALS_OF_ID.set(c.signal.id, [k])
+})
 
 // Per signal while matching one view: 0 = not decided, 1 = possible (anchors present), 2 =
 // impossible or already matched. Reused (matching is synchronous).
@@ -289,16 +354,25 @@ function recordHit(k: number, index: number, length: number, view: NormalizedTex
  * Runs the regex signals on one folded view, recording hits mapped to original offsets: through
  * `view`, then `outer` when the view is of hidden text, or to `segment` (the encoded payload).
  */
-function matchSignals(view: NormalizedText, words: Words, via: string, hits: SignalHit[], bonus: number, outer?: NormalizedText, segment?: { start: number; end: number }): void {
+function matchSignals(view: NormalizedText, words: Words, via: string, hits: SignalHit[], bonus: number, outer?: NormalizedText, segment?: { start: number; end: number }, done = 0): void {
   const t = view.text
   if (t.length === 0) return
   signalState.fill(0)
+  // Signals whose id is among the first `done` hits are not tried again (their new hits would be dropped as duplicates).
+  for (let h = 0; h < done; h++) {
+    const ks = SIGNALS_OF_ID.get((hits[h] as SignalHit).id)
+    if (ks !== undefined) for (const k of ks) signalState[k] = 2
+  }
+  const lead = LEAD_INDEX
+  const list = lead.list
   for (let w = 0; w < words.count; w++) {
-    const candidates = LEAD_INDEX.get((words.hashes[w] as number) & LEAD_MASK)
-    if (candidates === undefined) continue
+    const slot = lead.slot((words.hashes[w] as number) & LEAD_MASK)
+    if (slot < 0) continue
     const at = words.starts[w] as number
-    for (let q = 0; q < candidates.length; q++) {
-      const k = candidates[q] as number
+    const from = lead.offset(slot)
+    const to = from + lead.count(slot)
+    for (let q = from; q < to; q++) {
+      const k = list[q] as number
       if (!signalPossible(k, t, words)) continue
       const re = (COMPILED[k] as CompiledSignal).sticky
       re.lastIndex = at
@@ -517,7 +591,8 @@ export function createHeuristicDetector(): InjectionDetector {
       const wv = wordsViewOf(views)
       if (wv.changes > 0) {
         const before = hits.length
-        matchSignals(wv, wordsOf(wv.text, VIEW_WORDS), 'text', hits, 0)
+        // Signals the folded view already matched are skipped: a second hit would be a duplicate.
+        matchSignals(wv, wordsOf(wv.text, VIEW_WORDS), 'text', hits, 0, undefined, undefined, before)
         // A signal found in both views counts once (the best-of below); keep the folded span.
         if (hits.length > before) dedupeHits(hits, before)
       }
