@@ -9,7 +9,7 @@ import { foldLeetCapitals } from '../../core/leetspeak.js'
 import type { TextViews } from '../../core/text-views.js'
 import { ATTACK_TRIGRAMS, STOPWORDS_LIST, trigramKey, wordHash } from './attack-shapes.js'
 import { wordsLexicon, wordsViewOf } from './lexicon.js'
-import { CAPS_DELIMITER_RE, FAKE_DELIMITER_RE, MARKDOWN_EXFIL_RE, SEND_EXTERNAL_RE, type InjectionType, NON_LATIN_EXTRACTION_RE, NON_LATIN_OVERRIDE_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
+import { CAPS_DELIMITER_RE, FAKE_DELIMITER_RE, MARKDOWN_EXFIL_RE, SEND_EXTERNAL_RE, type InjectionType, NON_LATIN_EXTRACTION_RE, NON_LATIN_OVERRIDE_RE, NON_LATIN_SCRIPT_RE, PERSONA_LABEL_RE, ROLE_MARKER_RE, type Signal, SIGNALS, SPLIT_OVERRIDE_RE } from './patterns.js'
 
 /** One signal that fired, with where (UTF-16 offsets into the original text). */
 export interface SignalHit {
@@ -79,7 +79,6 @@ const DATA_CONTEXT_RE = /(?:^|\n|\|)\s*(?:subject|from|to|date|received date|ema
 // in a developer's own prompt, where "your output" is no injection.
 const TOOL_RESULT_RE = /"[A-Za-z_][\w ]{0,30}"\s*:\s*["[{]|(?:^|\n)\s*(?:snippet|review|comment|rating|reviewer|author|sender|recipient|event details|attendees|notes?)\s*:|\b(?:review(?:ed)?|comment(?:ed)?|posted) by [^:\n]{1,40}:/i
 const TOOL_IDS = new Set(['tool_directive', 'grant_access', 'send_to_external'])
-const NON_ASCII_RE = /[^\x00-\x7f]/
 // A capital letter beside a leet character (`3ND`, `U$3R`): only then can foldLeetCapitals change anything.
 const LEET_CAPITAL_RE = /[A-Z][0-9@$!|]|[0-9@$!|][A-Z]/
 // The same document cues on the folded view, so look-alike letters cannot hide them; a name
@@ -621,7 +620,7 @@ export function createHeuristicDetector(): InjectionDetector {
       onNormalized(hasAny(words, SEND_WORDS) ? SEND_EXTERNAL_RE.exec(nt) : null, 'send_to_external', 'INJECTION', EXTRA_WEIGHTS.sendToExternal)
       onNormalized(nt.includes('![') ? MARKDOWN_EXFIL_RE.exec(nt) : null, 'markdown_exfiltration', 'INJECTION', EXTRA_WEIGHTS.markdownExfiltration)
       onNormalized(hasAny(words, PERSONA_WORDS) ? (PERSONA_LABEL_RE.exec(nt) ?? reAgain(PERSONA_LABEL_RE)) : null, 'persona_label', 'JAILBREAK', EXTRA_WEIGHTS.personaLabel)
-      if (NON_ASCII_RE.test(nt)) {
+      if (NON_LATIN_SCRIPT_RE.test(nt)) {
         const m = NON_LATIN_OVERRIDE_RE.exec(nt)
         if (m) {
           const span = normalized.toOriginal(m.index, m.index + m[0].length)

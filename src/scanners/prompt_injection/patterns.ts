@@ -499,6 +499,14 @@ export const CAPS_DELIMITER_RE = /(?:^|\n)[ \t]*(?:END|BEGIN|START|STOP)(?: OF)?
 export const PERSONA_LABEL_RE = /\b(?:DAN|STAN|DUDE|AIM|UCAR|BetterDAN|APOPHIS|JAILBREAK|DEVELOPER MODE)\b(?:\]|\))?:|\[(?:🔓|🔒)?\s?(?:JAILBREAK|DAN|CLASSIC|JAILBROKEN|DEVELOPER MODE)\]/
 
 /**
+ * A letter of one of the scripts the two patterns below are written in (Greek, Cyrillic, Hebrew,
+ * Arabic and Persian, Devanagari, Bengali, Thai, kana, CJK, Hangul): every match of either starts
+ * with one, so a text without any skips them (accented Latin, symbols and emoji do not count).
+ * Extend it with the patterns (prompt_injection.test.ts checks each alternative's first letter).
+ */
+export const NON_LATIN_SCRIPT_RE = /[\u0370-\u052f\u0590-\u06ff\u0900-\u09ff\u0e00-\u0e7f\u1f00-\u1fff\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/
+
+/**
  * Instruction overrides in non-Latin scripts (Russian/Ukrainian, Chinese, Japanese, Korean,
  * Arabic, Hindi, Greek, Hebrew, Persian, Thai, Bengali), run on the normalized view — the
  * folded view maps look-alike letters to Latin.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createGuard } from '../../guard.js'
 import { leetReading } from './model.js'
+import { NON_LATIN_EXTRACTION_RE, NON_LATIN_OVERRIDE_RE, NON_LATIN_SCRIPT_RE } from './patterns.js'
 
 interface Fixture {
   text: string
@@ -265,5 +266,48 @@ describe('prompt_injection: sentence windows of the ensemble (an attack inside a
   it('leaves a document alone whose sentences only talk about codes and locks', async () => {
     expect((await guard.scanInput(doc('If you forget the code of the child lock, hold the pulse button for five seconds to reset it.'))).decision).toBe('allow')
     expect((await guard.scanInput(doc('The lid has a safety lock: the motor starts only when the lid is closed.'))).decision).toBe('allow')
+  })
+})
+
+describe('non-Latin patterns prefilter', () => {
+  /** First letters a match of `re` can start with: the first letter of each word of each top-level alternative's leading group. */
+  function leadingLetters(re: RegExp): string[] {
+    const alternatives: string[] = []
+    let depth = 0
+    let cur = ''
+    for (let i = 0; i < re.source.length; i++) {
+      const c = re.source[i] as string
+      if (c === '\\') {
+        cur += c + re.source[++i]
+        continue
+      }
+      if (c === '(') depth++
+      if (c === ')') depth--
+      if (c === '|' && depth === 0) {
+        alternatives.push(cur)
+        cur = ''
+      } else cur += c
+    }
+    alternatives.push(cur)
+    const letters: string[] = []
+    for (const alt of alternatives) {
+      expect(alt.startsWith('(?:'), alt.slice(0, 20)).toBe(true)
+      const group = alt.slice(3, alt.indexOf(')'))
+      for (const word of group.split('|')) letters.push([...word][0] as string)
+    }
+    return letters
+  }
+
+  it('every alternative of NON_LATIN_OVERRIDE_RE and NON_LATIN_EXTRACTION_RE starts with a letter NON_LATIN_SCRIPT_RE finds', () => {
+    for (const re of [NON_LATIN_OVERRIDE_RE, NON_LATIN_EXTRACTION_RE]) {
+      const letters = leadingLetters(re)
+      expect(letters.length).toBeGreaterThan(20)
+      for (const l of letters) for (const variant of [l, l.toUpperCase(), l.toLowerCase()]) expect(NON_LATIN_SCRIPT_RE.test(variant), `${variant} (U+${variant.codePointAt(0)!.toString(16)})`).toBe(true)
+    }
+  })
+
+  it('accented Latin, symbols and emoji skip them; each script runs them', () => {
+    expect(NON_LATIN_SCRIPT_RE.test('Café ★ naïve — “quoted” 🔓 Straße')).toBe(false)
+    for (const s of ['игнорируй', 'ігноруй', '忽略', 'これまで', '이전', 'تجاهل', 'पिछले', 'αγνόησε', 'התעלם', 'نادیده', 'ลืม', 'আগের']) expect(NON_LATIN_SCRIPT_RE.test(s), s).toBe(true)
   })
 })
