@@ -525,9 +525,6 @@ function writeLeet(f: string, s: number, e: number, buf: Uint16Array, variant: n
 /** Letters, digits and the leet symbols, ASCII: the characters of a leet word. */
 const isLeetTokenCode = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c < 128 && LEET[c] !== 0) || (c >= 0x30 && c <= 0x39)
 
-/** A letter beside a digit or a leet symbol (see isLeetText). */
-const LEET_PAIR_RE = /[a-zA-Z][0-9@$!]|[0-9@$!][a-zA-Z]/g
-
 /**
  * True when a text is written in leet throughout: at least three words, and one in eight of its
  * words with letters, mix letters with leet characters inside the word (`y0u`, `@r3`, `pr373nd`;
@@ -535,13 +532,6 @@ const LEET_PAIR_RE = /[a-zA-Z][0-9@$!]|[0-9@$!][a-zA-Z]/g
  * enough in prose to stay under that share.
  */
 export function isLeetText(text: string): boolean {
-  // Each word that mixes letters and leet characters has a letter next to a digit or symbol
-  // inside it, and different words give different such pairs: fewer than three pairs, fewer
-  // than three mixed words. Most texts stop here (a regex scan, much cheaper than the loop).
-  LEET_PAIR_RE.lastIndex = 0
-  let pairs = 0
-  while (pairs < 3 && LEET_PAIR_RE.test(text)) pairs++
-  if (pairs < 3) return false
   const n = text.length
   let words = 0
   let mixed = 0
