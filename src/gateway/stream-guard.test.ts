@@ -56,3 +56,43 @@ describe('SseParser', () => {
     expect(out).toEqual(['{"a":1}', '{"b":2}', '[DONE]'])
   })
 })
+
+describe('StreamGuard scan schedule', () => {
+  it('scans a long reply a number of times that grows with its length, not with its length squared, and releases it whole', async () => {
+    const guard = await createGuard()
+    let scans = 0
+    let scanned = 0
+    const g = new StreamGuard(
+      (t) => {
+        scans++
+        scanned += t.length
+        return guard.scanOutput(t)
+      },
+      { holdback: 64, scanEvery: 48 },
+    )
+    const text = 'A long and harmless answer about gardening, soil and seasons. '.repeat(64)
+    let out = ''
+    for (let i = 0; i < text.length; i += 16) out += (await g.push(text.slice(i, i + 16))).release
+    out += (await g.finish()).release
+    expect(out).toBe(text)
+    // A scan every 48 characters would be ~84 scans reading ~170,000 characters.
+    expect(scans).toBeLessThanOrEqual(16)
+    expect(scanned).toBeLessThan(40_000)
+  })
+
+  it('does not scan while the reply is shorter than the holdback plus a step', async () => {
+    const guard = await createGuard()
+    let scans = 0
+    const g = new StreamGuard(
+      (t) => {
+        scans++
+        return guard.scanOutput(t)
+      },
+      { holdback: 64, scanEvery: 48 },
+    )
+    for (const chunk of 'Short and sweet answer, nothing more to add here today. '.match(/.{1,8}/g)!) expect((await g.push(chunk)).release).toBe('')
+    expect(scans).toBe(0)
+    expect((await g.finish()).release).toBe('Short and sweet answer, nothing more to add here today. ')
+    expect(scans).toBe(1)
+  })
+})
