@@ -101,7 +101,12 @@ export function foldLeetToken(token: string): string {
   return SHORT_WORDS.has(candidate) ? candidate : token
 }
 
-const CAPS_TOKEN_RE = /[A-Za-z0-9@$!|]+/g
+/**
+ * A whole token of [A-Za-z0-9@$!|] (not part of a longer one) with no lower-case letter, an
+ * upper-case one and a leet character: the only tokens foldLeetCapitals may change. Matching
+ * them alone, instead of calling back for every token of the text, is most of its speed.
+ */
+const CAPS_LEET_TOKEN_RE = /(?<![A-Za-z0-9@$!|])(?=[A-Z0-9@$!|]*[A-Z])(?=[A-Z0-9@$!|]*[0-9@$!|])[A-Z0-9@$!|]+(?![A-Za-z0-9@$!|])/g
 
 /**
  * The text with every capitalised leet token folded and kept in capitals (`3ND U$3R 1NPU7` →
@@ -110,9 +115,7 @@ const CAPS_TOKEN_RE = /[A-Za-z0-9@$!|]+/g
  * case, which the folded view loses; this gives them the leet-written capitals too.
  */
 export function foldLeetCapitals(text: string): string {
-  return text.replace(CAPS_TOKEN_RE, (token) => {
-    // Capitals only: at least one upper-case letter, no lower-case one, and a leet character.
-    if (/[a-z]/.test(token) || !/[A-Z]/.test(token) || !/[0-9@$!|]/.test(token)) return token
+  return text.replace(CAPS_LEET_TOKEN_RE, (token) => {
     const folded = foldLeetToken(token)
     return folded === token ? token : folded.toUpperCase()
   })
