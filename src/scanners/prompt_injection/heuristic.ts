@@ -53,6 +53,8 @@ export const EXTRA_WEIGHTS = {
   // agent, an injection inside data (INDIRECT_IDS).
   sendToExternal: 0.8,
   personaLabel: 1.6,
+  /** The output a well-known public attack corpus makes the model print (`I have been PWNED`). */
+  knownPayload: 2.4,
   nonLatinOverride: 3.0,
   nonLatinExtraction: 2.6,
   splitOverride: 2.4,
@@ -79,6 +81,7 @@ const DATA_CONTEXT_RE = /(?:^|\n|\|)\s*(?:subject|from|to|date|received date|ema
 // in a developer's own prompt, where "your output" is no injection.
 const TOOL_RESULT_RE = /"[A-Za-z_][\w ]{0,30}"\s*:\s*["[{]|(?:^|\n)\s*(?:snippet|review|comment|rating|reviewer|author|sender|recipient|event details|attendees|notes?)\s*:|\b(?:review(?:ed)?|comment(?:ed)?|posted) by [^:\n]{1,40}:/i
 const TOOL_IDS = new Set(['tool_directive', 'grant_access', 'send_to_external'])
+const KNOWN_PAYLOAD_RE = /\b[Ii]\s+(?:[Hh]ave|HAVE)\s+(?:[Bb]een|BEEN)\s+PWNED\b/
 // A capital letter beside a leet character (`3ND`, `U$3R`): only then can foldLeetCapitals change anything.
 const LEET_CAPITAL_RE = /[A-Z][0-9@$!|]|[0-9@$!|][A-Z]/
 // The same document cues on the folded view, so look-alike letters cannot hide them; a name
@@ -620,6 +623,9 @@ export function createHeuristicDetector(): InjectionDetector {
       onNormalized(hasAny(words, SEND_WORDS) ? SEND_EXTERNAL_RE.exec(nt) : null, 'send_to_external', 'INJECTION', EXTRA_WEIGHTS.sendToExternal)
       onNormalized(nt.includes('![') ? MARKDOWN_EXFIL_RE.exec(nt) : null, 'markdown_exfiltration', 'INJECTION', EXTRA_WEIGHTS.markdownExfiltration)
       onNormalized(hasAny(words, PERSONA_WORDS) ? (PERSONA_LABEL_RE.exec(nt) ?? reAgain(PERSONA_LABEL_RE)) : null, 'persona_label', 'JAILBREAK', EXTRA_WEIGHTS.personaLabel)
+      // HackAPrompt's target output, asked for in capitals as the challenge required; a user who
+      // fears their account "has been pwned" writes it otherwise.
+      onNormalized(nt.includes('PWNED') ? KNOWN_PAYLOAD_RE.exec(nt) : null, 'known_payload', 'INJECTION', EXTRA_WEIGHTS.knownPayload)
       if (NON_LATIN_SCRIPT_RE.test(nt)) {
         const m = NON_LATIN_OVERRIDE_RE.exec(nt)
         if (m) {
