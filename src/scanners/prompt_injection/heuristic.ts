@@ -353,6 +353,18 @@ function recordHit(k: number, index: number, length: number, view: NormalizedTex
 }
 
 /**
+ * A greeting, quotes or nothing before the first word: how a user opens a message to the model.
+ * `chat ` is the words view's reading of `chatbot` (a compound the lexicon leaves out, so that
+ * it cuts it), whose `bot` then opens the match.
+ */
+const GREETING_RE = /^[\s"'(*_-]*(?:(?:hey|hi|hello|ok|okay|dear|so|and|now|yo|please)[\s,!.:-]+)?(?:chat )?$/
+
+/** True when t[0, index) is at most a greeting (see Signal.notAtTextStart). */
+function greetingOnlyBefore(t: string, index: number): boolean {
+  return index <= 24 && GREETING_RE.test(t.slice(0, index))
+}
+
+/**
  * Runs the regex signals on one folded view, recording hits mapped to original offsets: through
  * `view`, then `outer` when the view is of hidden text, or to `segment` (the encoded payload).
  */
@@ -376,13 +388,14 @@ function matchSignals(view: NormalizedText, words: Words, via: string, hits: Sig
     for (let q = from; q < to; q++) {
       const k = list[q] as number
       if (!signalPossible(k, t, words)) continue
-      const re = (COMPILED[k] as CompiledSignal).sticky
+      const c = COMPILED[k] as CompiledSignal
+      const re = c.sticky
       re.lastIndex = at
       const m = re.exec(t)
-      if (m !== null) recordHit(k, m.index, m[0].length, view, via, hits, bonus, outer, segment)
+      if (m !== null && !(c.signal.notAtTextStart === true && greetingOnlyBefore(t, m.index))) recordHit(k, m.index, m[0].length, view, via, hits, bonus, outer, segment)
     }
   }
-  // Patterns without lead words scan the whole text.
+  // Patterns without lead words scan the whole text (notAtTextStart needs lead words: see the test).
   for (let k = 0; k < COMPILED.length; k++) {
     const c = COMPILED[k] as CompiledSignal
     if (c.signal.lead.length > 0 || !signalPossible(k, t, words)) continue

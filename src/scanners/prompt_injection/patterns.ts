@@ -28,6 +28,11 @@ export interface Signal {
    * of these words starts, instead of scanning the whole text. Empty: scan the whole text.
    */
   readonly lead: readonly string[]
+  /**
+   * A match with nothing but a greeting before it in its view is dropped: the user speaking to
+   * the model ("Assistant, please summarize …"), not an instruction planted in data.
+   */
+  readonly notAtTextStart?: boolean
 }
 
 // Up to N intervening words — tokens are space-separated in the folded view — none of them the
@@ -110,9 +115,9 @@ export const SIGNALS: readonly Signal[] = [
     weight: 2.6,
     // Personas and modes addressed to the model. A bare "developer mode", "god mode" or
     // "jailbreak" is jailbreak_mention: phones, browsers and games have those too.
-    anchors: [['unrestricted','anything','developer','dev','god','jailbreak','jailbroken','dan','stan','dude','evil','unfiltered','uncensored','amoral','moral','ethic','unethical','anti','antigpt','betterdan','aim','disregard','disregards']],
-    lead: ['unrestricted', 'do', 'developer', 'dev', 'god', 'jailbreak', 'jailbroken', 'dan', 'stan', 'dude', 'evil', 'unfiltered', 'uncensored', 'amoral', 'no', 'without', 'unethical', 'anti', 'antigpt', 'betterdan', 'aim', 'disregard', 'disregards', 'chatgpt', 'gpt', 'you', 'yourself', 'assistant', 'ai', 'model', 'llm', 'bot', 'simulate', 'act', 'acting', 'pretend', 'become', 'be'],
-    re: /\b(?:do anything now|(?:dan|stan|dude) mode|evil (?:confidant|assistant|ai|bot|mode|twin)|unfiltered (?:ai|mode|response|assistant)|unrestricted (?:ai|mode|assistant|chatbot|model)|uncensored (?:ai|mode|response|assistant)|amoral|no moral(?:s| principles| compass)|without (?:any )?(?:moral|ethic)|unethical (?:ai|assistant|bot)|anti ?gpt|betterdan|aim stands|disregards? (?:all )?(?:ethics|morals|morality|legality|laws|legal)|(?:developer|dev|god|jailbreak|jailbroken) mode (?:enabled|activated|output|response|is on)|(?:chatgpt|gpt|you|yourself|assistant|ai|model|llm|bot)(?: [^ ]+){0,3} (?:with|in|into|under|enter|entering|enable|enabled|activate|activated|simulate|simulating|switch to) (?:the )?(?:developer|dev|god|jailbreak|jailbroken) mode|simulate (?:the )?(?:developer|dev|god|jailbreak) mode|jailbroken (?:ai|assistant|chatgpt|gpt|version|response|model|bot|llm|persona|character)|(?:act as|acting as|pretend to be|become|be) (?:a |an |now |now a )?(?:jailbroken|jailbreak)\b)\b/,
+    anchors: [['unrestricted','anything','developer','dev','god','jailbreak','jailbroken','dan','stan','dude','evil','unfiltered','uncensored','amoral','moral','ethic','unethical','anti','antigpt','betterdan','aim','disregard','disregards','immerse']],
+    lead: ['unrestricted', 'do', 'developer', 'dev', 'god', 'jailbreak', 'jailbroken', 'dan', 'stan', 'dude', 'evil', 'unfiltered', 'uncensored', 'amoral', 'no', 'without', 'unethical', 'anti', 'antigpt', 'betterdan', 'aim', 'disregard', 'disregards', 'chatgpt', 'gpt', 'you', 'yourself', 'assistant', 'ai', 'model', 'llm', 'bot', 'simulate', 'act', 'acting', 'pretend', 'become', 'be', 'immerse'],
+    re: /\b(?:do anything now|(?:dan|stan|dude) mode|evil (?:confidant|assistant|ai|bot|mode|twin)|unfiltered (?:ai|mode|response|assistant)|unrestricted (?:ai|mode|assistant|chatbot|model)|uncensored (?:ai|mode|response|assistant)|amoral|no moral(?:s| principles| compass)|without (?:any )?(?:moral|ethic)|unethical (?:ai|assistant|bot)|anti ?gpt|betterdan|aim stands|disregards? (?:all )?(?:ethics|morals|morality|legality|laws|legal)|(?:developer|dev|god|jailbreak|jailbroken) mode (?:enabled|activated|output|response|is on)|(?:chatgpt|gpt|you|yourself|assistant|ai|model|llm|bot)(?: [^ ]+){0,3} (?:with|in|into|under|enter|entering|enable|enabled|activate|activated|simulate|simulating|switch to) (?:the )?(?:developer|dev|god|jailbreak|jailbroken) mode|simulate (?:the )?(?:developer|dev|god|jailbreak) mode|jailbroken (?:ai|assistant|chatgpt|gpt|version|response|model|bot|llm|persona|character)|(?:act as|acting as|pretend to be|become|be) (?:a |an |now |now a )?(?:jailbroken|jailbreak)\b|immerse yourself (?:into|in) the role of (?:another|an?) (?:ai|model|ai model|chatbot|assistant)|(?:dan|dude|stan) (?:can|will) do anything)\b/,
   },
   {
     id: 'jailbreak_mention',
@@ -171,8 +176,8 @@ export const SIGNALS: readonly Signal[] = [
     type: 'SYSTEM_PROMPT_EXTRACTION',
     weight: 2.6,
     anchors: [['instructions', 'prompt', 'message', 'preprompt', 'pre', 'rules', 'ruleset', 'rule', 'guidelines', 'words', 'text', 'conversation', 'messages', 'everything', 'context', 'lines', 'sentences', 'characters', 'tokens', 'paragraph', 'paragraphs']],
-    lead: ['read', 'reads', 'reading', 'recites', 'reciting', 'repeat', 'print', 'show', 'reveal', 'output', 'display', 'tell', 'give', 'list', 'spell', 'say', 'summarize', 'summarise', 'translate', 'dump', 'leak', 'disclose', 'recite', 'echo', 'share', 'paste', 'quote', 'copy', 'write', 'tldr', 'tl', 'format', 'rewrite', 'rephrase', 'restate', 'paraphrase', 'convert', 'encode', 'describe', 'explain', 'what'],
-    re: /\b(?:(?:repeat|print|show|reveal|output|display|tell me|give me|list|spell|say|summari[sz]e|translate|dump|leak|disclose|recite|echo|share|paste|quote|copy|tldr|tl;? ?dr|format|rewrite|rephrase|restate|paraphrase|convert|encode|describe|explain)(?: [^ ]+){0,3} (?:your|the|all|any|these|those|above|previous|prior|initial|original|hidden|secret)|write (?:out |down |back )?(?:all of )?(?:your|the above|the previous|the hidden))(?: [^ ]+){0,2} (?:instructions|instruction sequence|prompt|system prompt|system message|pre ?prompt|initial prompt|ruleset|rule set|rules you|prior rules|guidelines you|hidden rules|secret rules|internal rules|confidential rules)\b(?! for| on how| about)|\b(?:reads?|reading|recites?|reciting) (?:out |aloud )?(?:the|its|your|an ai s|the ai s)(?: [^ ]+){0,2} (?:system prompt|initial prompt|hidden instructions|secret instructions|system message)\b|\b(?:repeat|print|show|reveal|output|display|dump|leak|disclose|recite|echo|copy|paste|spell)(?: [^ ]+){0,3} (?:the |all |every )?(?:words above|text above|conversation so far|messages above|commands above|rules above|words before this|text before this|everything above this|everything before this|all text above)\b|\b(?:what (?:are|were|is)|tell me|give me|repeat|print|list|show|output) the (?:first|last|initial|opening) (?:\d+ |few |hundred |fifty |twenty |ten )?(?:words|lines|sentences|characters|tokens|paragraphs?) of (?:your|the) (?:context window|context|system prompt|prompt|instructions|initial prompt|system message)\b|\b(?:repeat|print|show|list|format|explain|summari[sz]e|output) (?:the |your |all )?(?:above |prior |previous |hidden |secret )?(?:rules|commands|instructions) (?:back|above|verbatim|as (?:a )?(?:list|bullet|pseudocode|code|json|poem|rap|table))/,
+    lead: ['read', 'reads', 'reading', 'recites', 'reciting', 'repeat', 'print', 'show', 'reveal', 'output', 'display', 'tell', 'give', 'list', 'spell', 'say', 'summarize', 'summarise', 'translate', 'dump', 'leak', 'disclose', 'recite', 'echo', 'share', 'paste', 'quote', 'copy', 'write', 'tldr', 'tl', 'format', 'rewrite', 'rephrase', 'restate', 'paraphrase', 'convert', 'encode', 'describe', 'explain', 'what', 'spells', 'spelling'],
+    re: /\b(?:(?:repeat|print|show|reveal|output|display|tell me|give me|list|spell|spells|spelling|say|summari[sz]e|translate|dump|leak|disclose|recite|echo|share|paste|quote|copy|tldr|tl;? ?dr|format|rewrite|rephrase|restate|paraphrase|convert|encode|describe|explain)(?: [^ ]+){0,3} (?:your|the|all|any|these|those|above|previous|prior|initial|original|hidden|secret)|write (?:out |down |back )?(?:all of )?(?:your|the above|the previous|the hidden))(?: [^ ]+){0,2} (?:instructions|instruction sequence|prompt|system prompt|system message|pre ?prompt|initial prompt|ruleset|rule set|rules you|prior rules|guidelines you|hidden rules|secret rules|internal rules|confidential rules)\b(?! for| on how| about)|\b(?:reads?|reading|recites?|reciting) (?:out |aloud )?(?:the|its|your|an ai s|the ai s)(?: [^ ]+){0,2} (?:system prompt|initial prompt|hidden instructions|secret instructions|system message)\b|\b(?:repeat|print|show|reveal|output|display|dump|leak|disclose|recite|echo|copy|paste|spell)(?: [^ ]+){0,3} (?:the |all |every )?(?:words above|text above|conversation so far|messages above|commands above|rules above|words before this|text before this|everything above this|everything before this|all text above)\b|\b(?:what (?:are|were|is)|tell me|give me|repeat|print|list|show|output) the (?:first|last|initial|opening) (?:\d+ |few |hundred |fifty |twenty |ten )?(?:words|lines|sentences|characters|tokens|paragraphs?) of (?:your|the) (?:context window|context|system prompt|prompt|instructions|initial prompt|system message)\b|\b(?:repeat|print|show|list|format|explain|summari[sz]e|output) (?:the |your |all )?(?:above |prior |previous |hidden |secret )?(?:rules|commands|instructions) (?:back|above|verbatim|as (?:a )?(?:list|bullet|pseudocode|code|json|poem|rap|table))/,
   },
   {
     id: 'prompt_question',
@@ -214,8 +219,8 @@ export const SIGNALS: readonly Signal[] = [
     type: 'SYSTEM_PROMPT_EXTRACTION',
     weight: 1.4,
     anchors: [['password','passcode','access','secret','key','credentials']],
-    lead: ['reveal', 'tell', 'give', 'print', 'show', 'output', 'say', 'what', 'share', 'disclose', 'spell', 'leak', 'include', 'append', 'mention', 'add', 'insert', 'write', 'repeat', 'hint'],
-    re: /\b(?:reveal|tell me|give me|print|show|output|say|what is|share|disclose|spell|leak|include|append|mention|add|insert|write|repeat|hint at)(?: [^ ]+){0,3} (?:the|your) (?:secret |hidden |admin )?(?:password|passcode|access code|secret key|api key|secret|credentials)\b(?! polic| requirement| reset| manager| strength| rule| length| change| recovery| format)/,
+    lead: ['reveal', 'tell', 'give', 'print', 'show', 'output', 'say', 'what', 'share', 'disclose', 'spell', 'leak', 'include', 'append', 'mention', 'add', 'insert', 'write', 'repeat', 'hint', 'answer', 'reply', 'respond'],
+    re: /\b(?:reveal|tell me|give me|print|show|output|say|what is|share|disclose|spell|leak|include|append|mention|add|insert|write|repeat|hint at|answer with|reply with|respond with)(?: [^ ]+){0,3} (?:the|your) (?:secret |hidden |admin )?(?:password|passcode|access code|secret key|api key|secret|credentials)\b(?! polic| requirement| reset| manager| strength| rule| length| change| recovery| format| hint)/,
   },
 
   // ── instructions addressed to the model inside data (indirect) ──────────────────────────
@@ -225,7 +230,16 @@ export const SIGNALS: readonly Signal[] = [
     weight: 1.8,
     anchors: [['ai','assistant','assistants','chatbot','chatbots','language','llm','llms','gpt','chatgpt','claude','gemini','copilot','bot','bots','agent','agents','model','models','note','message','instruction','instructions','when']],
     lead: ['ai', 'assistant', 'assistants', 'chatbot', 'chatbots', 'language', 'llm', 'llms', 'gpt', 'chatgpt', 'claude', 'gemini', 'copilot', 'bot', 'bots', 'agent', 'agents', 'note', 'message', 'instruction', 'instructions', 'when'],
-    re: /\b(?:ai|assistant|chatbot|language model|llm|gpt|chatgpt|claude|gemini|copilot|bot|ai model|ai agent|agent)s?,? (?:reading|processing|summari[sz]ing|that reads|who reads|if you are reading|when you read|when you process|when you summari[sz]e|you must|please|ignore|do not|stop)\b|\b(?:note|message|instruction|instructions) (?:to|for) (?:the |any )?(?:ai|assistant|model|llm|language model|chatbot|agent|bot)s?\b|\bwhen (?:you|the ai|the assistant|an ai|the model|an llm) (?:read|reads|process|processes|summari[sz]e|summari[sz]es|see|sees|encounter|encounters) this\b/,
+    notAtTextStart: true,
+    re: /\b(?:ai|assistant|chatbot|language model|llm|gpt|chatgpt|claude|gemini|copilot|bot|ai model|ai agent|agent)s?,? (?:reading|processing|summari[sz]ing|when (?:summari[sz]ing|reading|processing|answering|responding)|that reads|who reads|if you are reading|when you read|when you process|when you summari[sz]e|you must|please|ignore|do not|stop)\b/,
+  },
+  {
+    id: 'addressed_to_model',
+    type: 'INJECTION',
+    weight: 1.8,
+    anchors: [['ai','assistant','assistants','chatbot','chatbots','language','llm','llms','gpt','chatgpt','claude','gemini','copilot','bot','bots','agent','agents','model','models','note','message','instruction','instructions','when']],
+    lead: ['ai', 'assistant', 'assistants', 'chatbot', 'chatbots', 'language', 'llm', 'llms', 'gpt', 'chatgpt', 'claude', 'gemini', 'copilot', 'bot', 'bots', 'agent', 'agents', 'note', 'message', 'instruction', 'instructions', 'when'],
+    re: /\b(?:note|message|instruction|instructions) (?:to|for) (?:the |any )?(?:ai|assistant|model|llm|language model|chatbot|agent|bot)s?\b|\bwhen (?:you|the ai|the assistant|an ai|the model|an llm) (?:read|reads|process|processes|summari[sz]e|summari[sz]es|see|sees|encounter|encounters) this\b/,
   },
   {
     id: 'response_directive',
@@ -483,7 +497,7 @@ export const MARKDOWN_EXFIL_RE =
  * the folded one reads the `@` of an address as leet.
  */
 export const SEND_EXTERNAL_RE =
-  /(?:^|[.!?:;,(\n]\s*|\bplease\s+|\band\s+|\bthen\s+|\balso\s+)(?:send|forward|transfer|wire|e-?mail|share|upload|export|copy|pay|deposit|move)\b[^.!?\n]{0,80}?\bto\s+(?:[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|(?:account|acct|IBAN)(?:\s+(?:number|no\.?|#))?\s*[0-9][0-9 -]{3,}|https?:\/\/)/i
+  /(?:^|[.!?:;,(\n]\s*|\bplease\s+|\band\s+|\bthen\s+|\balso\s+|\b(?:must|should|shall|needs? to|has to)(?:\s+(?:now|immediately|also|first))?\s+)(?:send|forward|transfer|wire|e-?mail|share|upload|export|copy|pay|deposit|move)\b[^.!?\n]{0,80}?\bto\s+(?:[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|(?:account|acct|IBAN)(?:\s+(?:number|no\.?|#))?\s*[0-9][0-9 -]{3,}|https?:\/\/)/i
 
 /** Delimiter lines that pretend the user input ended (`=== END OF USER INPUT ===`). */
 export const FAKE_DELIMITER_RE =
