@@ -39,11 +39,25 @@ export interface Signal {
 // user's own ("ignore my previous message" is a correction, not an override).
 const WN = (n: number): string => `(?: (?!my |i |i m |me )[^ ]+){0,${n}}`
 
+/**
+ * Verbs that only ever set something aside. The verbs of data — delete, erase, drop, cancel,
+ * discard, abandon, skip — override only an AI's rules (RULES_STRICT): "delete all previous
+ * orders" is SQL, "drop the previous messages" housekeeping.
+ */
 const OVERRIDE_VERB =
-  '(?:ignore|ignoring|disregard|disregarding|forget|forgetting|skip|bypass|override|overwrite|overlook|neglect|abandon|discard|drop|erase|delete|cancel|set aside|pay no attention to|do not follow|dont follow|don t follow|stop following|no longer follow)'
+  '(?:ignore|ignoring|disregard|disregarding|forget|forgetting|bypass|override|overwrite|overlook|neglect|set aside|pay no attention to|do not follow|dont follow|don t follow|stop following|no longer follow)'
+const DATA_VERB = '(?:skip|abandon|discard|drop|erase|delete|cancel)'
+/**
+ * Not an order to the model but one reported to it: "my boss told me to disregard the previous
+ * guidelines" (the sticky match starts at the verb, so this looks behind it).
+ */
+const NOT_REPORTED = '(?<!\\b(?:told|asked|tells|asks|want|wants|wanted|instructed|ordered|expects|expected|reminded|forced|forces|allowed) (?:me|us|him|her|them|everyone|staff|employees|people) to )'
 const PRIOR = '(?:previous|previously|prior|above|earlier|preceding|foregoing|initial|original|old|existing|all|any|every|your|the|these|those|system|given|former|past)'
 const RULES =
   '(?:instructions?|instructed|inputs?|responses?|rules?|guidelines?|directives?|directions?|prompts?|commands?|guidance|constraints?|restrictions?|polic(?:y|ies)|programming|orders|context|messages?|conversation|tasks?|assignments?|text|(?:safety|security|content|moderation|filter|ethical|ai|model|system|chatbot|assistant) settings|training|everything|anything|limitations?|safeguards?|filters?|principles|ethics|morals?)'
+/** The rules of an AI, for the data verbs (see DATA_VERB). */
+const RULES_STRICT =
+  '(?:instructions?|rules?|guidelines?|directives?|prompts?|programming|guidance|constraints?|restrictions?|polic(?:y|ies)|training|limitations?|safeguards?|filters?|principles|ethics|morals?)'
 
 export const SIGNALS: readonly Signal[] = [
   // ── instruction override ────────────────────────────────────────────────────────────────
@@ -53,7 +67,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 3.2,
     anchors: [['ignore','ignoring','disregard','disregarding','forget','forgetting','skip','bypass','override','overwrite','overlook','neglect','abandon','discard','drop','erase','delete','cancel','aside','attention','follow','following']],
     lead: ['ignore', 'ignoring', 'disregard', 'disregarding', 'forget', 'forgetting', 'skip', 'bypass', 'override', 'overwrite', 'overlook', 'neglect', 'abandon', 'discard', 'drop', 'erase', 'delete', 'cancel', 'set', 'pay', 'do', 'dont', 'don', 'stop', 'no'],
-    re: new RegExp(`\\b${OVERRIDE_VERB}${WN(3)} ${PRIOR}${WN(3)} ${RULES}\\b`),
+    re: new RegExp(`${NOT_REPORTED}\\b(?:${OVERRIDE_VERB}${WN(3)} ${PRIOR}${WN(3)} ${RULES}|${DATA_VERB}${WN(3)} ${PRIOR}${WN(3)} ${RULES_STRICT})\\b`),
   },
   {
     id: 'override_short',
@@ -527,7 +541,7 @@ export const NON_LATIN_SCRIPT_RE = /[\u0370-\u052f\u0590-\u06ff\u0900-\u09ff\u0e
  * folded view maps look-alike letters to Latin.
  */
 export const NON_LATIN_OVERRIDE_RE = nfkcRegExp(
-  /(?:проигнорир|игнорир|ігнор|забудь|забудьте|забуд|не обращай(?:те)? внимани|отбрось|отмени)[^.!?\n]{0,40}?(?:инструкц|інструкц|указани|правил|промпт|предыдущ|попередн|выше|всё|все)|(?:忽略|无视|忽视|忘记|忘掉|不要理会|不理会|無視)[^。！？\n]{0,12}?(?:指令|指示|说明|規則|规则|提示|命令|之前|以上|上面|前面)|(?:以前|これまで|上記|前)の?[^。\n]{0,8}?(?:指示|命令|ルール|プロンプト)を?(?:無視|忘れ)|(?:이전|위의|앞의|모든)[^.\n]{0,10}?(?:지시|명령|지침|규칙)[을를]?\s*(?:무시|잊)|(?:تجاهل|انس|إنس)[^.\n]{0,30}?(?:التعليمات|الأوامر|السابقة)|(?:पिछले|सभी|पूर्व)[^।\n]{0,20}?(?:निर्देश)[^।\n]{0,12}?(?:अनदेखा|भूल)|(?:αγν[οό]ησ[εέ]|αγνοηστε|αγνοήστε|ξ[εέ]χασ[εέ]|ξεχαστε|ξεχάστε)[^.!?\n]{0,40}?(?:οδηγ[ιί]|εντολ|προηγο[υύ]μεν|καν[οό]ν)|(?:התעלם|התעלמי|התעלמו|שכח|שכחי|שכחו)[^.\n]{0,30}?(?:הוראות|ההוראות|הנחיות|ההנחיות|הקודמות|הקודמים)|(?:دستورالعمل|دستورات|قبلی|دستور)[^.\n]{0,40}?(?:نادیده بگیر|فراموش کن)|(?:نادیده بگیر|فراموش کن)[^.\n]{0,40}?(?:دستورالعمل|دستورات|قبلی)|(?:เพิกเฉย|ละเว้น|ลืม|ไม่ต้องสนใจ)[^\n]{0,30}?(?:คำสั่ง|คำแนะนำ)|(?:পূর্ববর্তী|আগের|সমস্ত)[^।\n]{0,20}?(?:নির্দেশ)[^।\n]{0,20}?(?:উপেক্ষা|ভুলে)|(?:忘記|忘记|無視|无视|忽略|忽視)[^。！？\n]{0,12}?(?:指示|指令|說明|規則|提示)|(?:игнорируй|забудь)[^.!?\n]{0,20}?(?:правила|ограничения|все что)/iu,
+  /(?:проигнорир|игнорир|ігнор|забудь|забудьте|забуд|не обращай(?:те)? внимани|отбрось|отмени)[^.!?\n]{0,40}?(?:инструкц|інструкц|указани|правил|промпт|предыдущ|попередн|выше|всё|все)|(?:忽略|无视|忽视|忘记|忘掉|不要理会|不理会|無視)[^。！？\n]{0,12}?(?:指令|指示|说明|規則|规则|提示|命令|之前|以上|上面|前面)|(?:以前|これまで|上記|前)の?[^。\n]{0,8}?(?:指示|命令|ルール|プロンプト)を?[^。\n]{0,6}?(?:無視|忘れ)|(?:이전|위의|앞의|모든)[^.\n]{0,10}?(?:지시|명령|지침|규칙)[을를]?\s*(?:무시|잊)|(?:تجاهل|انس|إنس)[^.\n]{0,30}?(?:التعليمات|الأوامر|السابقة)|(?:पिछले|सभी|पूर्व)[^।\n]{0,20}?(?:निर्देश)[^।\n]{0,12}?(?:अनदेखा|भूल)|(?:αγν[οό]ησ[εέ]|αγνοηστε|αγνοήστε|ξ[εέ]χασ[εέ]|ξεχαστε|ξεχάστε)[^.!?\n]{0,40}?(?:οδηγ[ιί]|εντολ|προηγο[υύ]μεν|καν[οό]ν)|(?:התעלם|התעלמי|התעלמו|שכח|שכחי|שכחו)[^.\n]{0,30}?(?:הוראות|ההוראות|הנחיות|ההנחיות|הקודמות|הקודמים)|(?:دستورالعمل|دستورات|قبلی|دستور)[^.\n]{0,40}?(?:نادیده بگیر|فراموش کن)|(?:نادیده بگیر|فراموش کن)[^.\n]{0,40}?(?:دستورالعمل|دستورات|قبلی)|(?:เพิกเฉย|ละเว้น|ลืม|ไม่ต้องสนใจ)[^\n]{0,30}?(?:คำสั่ง|คำแนะนำ)|(?:পূর্ববর্তী|আগের|সমস্ত)[^।\n]{0,20}?(?:নির্দেশ)[^।\n]{0,20}?(?:উপেক্ষা|ভুলে)|(?:忘記|忘记|無視|无视|忽略|忽視)[^。！？\n]{0,12}?(?:指示|指令|說明|規則|提示)|(?:игнорируй|забудь)[^.!?\n]{0,20}?(?:правила|ограничения|все что)/iu,
 )
 
 const spaced = (word: string): string => [...word].join(' ?')
