@@ -14,6 +14,12 @@
  * autocannon's rate limit sends each second's budget in a burst). Full-speed rows use wrk when
  * it is installed (bench/lib/wrk.ts: it leaves the server more of the shared cores), else
  * autocannon; the table names the generator.
+ *
+ * Fixed-rate rows go to `rampart serve` as one process, full-speed rows to `--workers N`. At
+ * 500 requests/s one process is busy about 60 % of one core; two workers on this 2-core machine
+ * also contend with the generator and the upstream for the same two cores, and their latency is
+ * worse (26 Nov, three alternations: one process p50 2.1–2.6 ms, p99 7.8–13 ms; two workers p50
+ * 3.0–4.1 ms, p99 23–600 ms). Throughput needs every core, so full speed uses the workers.
  */
 import autocannon, { type Result } from 'autocannon'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -34,6 +40,8 @@ export interface GatewayBenchResult {
   machine: string
   durationSeconds: number
   workers: number
+  /** Processes of the gateway that served the fixed-rate rows. */
+  fixedRateWorkers: number
   proxyJson: { direct: LoadFigures; rampart: LoadFigures; addedP50Ms: number; addedP99Ms: number }
   proxyStream: { direct: LoadFigures; rampart: LoadFigures; addedP50Ms: number; addedP99Ms: number }
   proxyMax: { direct: LoadFigures; rampart: LoadFigures; ratio: number }
@@ -124,9 +132,15 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
       c.stdout!.on('data', (d: Buffer) => (out += d.toString()))
       c.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`keys create exited ${code}`))))
     })
-    children.push(start([bin, 'serve', '--data-dir', dataDir, '--port', String(gatewayPort), '--upstream', upstreamUrl, '--log-level', 'silent', '--workers', String(workers)]))
+    // One process for the fixed-rate rows, the workers for full speed (see the module comment);
+    // both read the same data directory, as a gateway's workers do.
+    const fixedRateWorkers = 1
+    children.push(start([bin, 'serve', '--data-dir', dataDir, '--port', String(gatewayPort), '--upstream', upstreamUrl, '--log-level', 'silent', '--workers', String(fixedRateWorkers)]))
     const gateway = `http://127.0.0.1:${gatewayPort}`
     await waitFor(`${gateway}/healthz`)
+    children.push(start([bin, 'serve', '--data-dir', dataDir, '--port', String(gatewayPort + 1), '--upstream', upstreamUrl, '--log-level', 'silent', '--workers', String(workers)]))
+    const gatewayFull = `http://127.0.0.1:${gatewayPort + 1}`
+    await waitFor(`${gatewayFull}/healthz`)
 
     const prompts = benignPrompts(200, 500)
     const guardPrompts = benignPrompts(200, 1_024)
@@ -171,15 +185,17 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
     const chatBodies = Array.from({ length: 60_000 }, chatBody(false))
     log(`proxy at full speed (${fullSpeedTool}): direct`)
     const maxDirect = await fullSpeed(`${upstreamUrl}/chat/completions`, chatBodies)
+    await load(`${gatewayFull}/v1/chat/completions`, chatBody(false), { duration: 3 })
     log(`proxy at full speed (${fullSpeedTool}): through Rampart`)
-    const maxRampart = await fullSpeed(`${gateway}/v1/chat/completions`, chatBodies)
+    const maxRampart = await fullSpeed(`${gatewayFull}/v1/chat/completions`, chatBodies)
     log(`/v1/guard, 1 KB prompts, full speed (${fullSpeedTool})`)
-    const guard1k = await fullSpeed(`${gateway}/v1/guard`, guardPrompts.map((text) => JSON.stringify({ text })))
+    const guard1k = await fullSpeed(`${gatewayFull}/v1/guard`, guardPrompts.map((text) => JSON.stringify({ text })))
     const round = (x: number) => Math.round(x * 100) / 100
     return {
       machine: `${process.platform} ${process.arch}, node ${process.version}`,
       durationSeconds: seconds,
       workers,
+      fixedRateWorkers,
       proxyJson: { direct: jsonDirect, rampart: jsonRampart, addedP50Ms: round(jsonRampart.p50Ms - jsonDirect.p50Ms), addedP99Ms: round(jsonRampart.p99Ms - jsonDirect.p99Ms) },
       proxyStream: { direct: streamDirect, rampart: streamRampart, addedP50Ms: round(streamRampart.p50Ms - streamDirect.p50Ms), addedP99Ms: round(streamRampart.p99Ms - streamDirect.p99Ms) },
       proxyMax: { direct: maxDirect, rampart: maxRampart, ratio: round(maxRampart.requestsPerSecond / maxDirect.requestsPerSecond) },
@@ -197,7 +213,7 @@ export function formatGatewayBench(r: GatewayBenchResult): string {
   const row = (name: string, f: LoadFigures) =>
     `| ${name.padEnd(34)} | ${String(f.requestsPerSecond).padStart(7)} | ${f.p50Ms.toFixed(2).padStart(7)} | ${f.p90Ms.toFixed(2).padStart(7)} | ${f.p99Ms.toFixed(2).padStart(7)} | ${String(f.errors + f.non2xx).padStart(6)} |`
   return [
-    `Gateway under load (${r.durationSeconds} s per row; fixed-rate rows: evenly spaced open-loop requests; full-speed rows: ${r.fullSpeedTool ?? 'autocannon'}, 32 connections; rampart serve --workers ${r.workers}; ${r.machine})`,
+    `Gateway under load (${r.durationSeconds} s per row; fixed-rate rows: evenly spaced open-loop requests, rampart serve --workers ${r.fixedRateWorkers ?? r.workers}; full-speed rows: ${r.fullSpeedTool ?? 'autocannon'}, 32 connections, rampart serve --workers ${r.workers}; ${r.machine})`,
     '| path                               |   req/s | p50 ms  | p90 ms  | p99 ms  | errors |',
     '|------------------------------------|--------:|--------:|--------:|--------:|-------:|',
     row('proxy JSON @500/s, direct', r.proxyJson.direct),
