@@ -359,6 +359,14 @@ function recordHit(k: number, index: number, length: number, view: NormalizedTex
  */
 const GREETING_RE = /^[\s"'(*_-]*(?:(?:hey|hi|hello|ok|okay|dear|so|and|now|yo|please)[\s,!.:-]+)?(?:chat )?$/
 
+/** True when the signal's `except` pattern also matches at `index` (see Signal.except). */
+function excepted(signal: Signal, t: string, index: number): boolean {
+  const re = signal.except
+  if (re === undefined) return false
+  re.lastIndex = index
+  return re.test(t)
+}
+
 /** True when t[0, index) is at most a greeting (see Signal.notAtTextStart). */
 function greetingOnlyBefore(t: string, index: number): boolean {
   return index <= 24 && GREETING_RE.test(t.slice(0, index))
@@ -392,10 +400,10 @@ function matchSignals(view: NormalizedText, words: Words, via: string, hits: Sig
       const re = c.sticky
       re.lastIndex = at
       const m = re.exec(t)
-      if (m !== null && !(c.signal.notAtTextStart === true && greetingOnlyBefore(t, m.index))) recordHit(k, m.index, m[0].length, view, via, hits, bonus, outer, segment)
+      if (m !== null && !(c.signal.notAtTextStart === true && greetingOnlyBefore(t, m.index)) && !excepted(c.signal, t, m.index)) recordHit(k, m.index, m[0].length, view, via, hits, bonus, outer, segment)
     }
   }
-  // Patterns without lead words scan the whole text (notAtTextStart needs lead words: see the test).
+  // Patterns without lead words scan the whole text (notAtTextStart and except need lead words: see the test).
   for (let k = 0; k < COMPILED.length; k++) {
     const c = COMPILED[k] as CompiledSignal
     if (c.signal.lead.length > 0 || !signalPossible(k, t, words)) continue

@@ -33,6 +33,11 @@ export interface Signal {
    * the model ("Assistant, please summarize …"), not an instruction planted in data.
    */
   readonly notAtTextStart?: boolean
+  /**
+   * Read at a match's start (sticky): when it matches there too, the match is an ordinary
+   * request the pattern's words also fit, and is dropped.
+   */
+  readonly except?: RegExp
 }
 
 // Up to N intervening words — tokens are space-separated in the folded view — none of them the
@@ -191,6 +196,9 @@ export const SIGNALS: readonly Signal[] = [
     weight: 2.6,
     anchors: [['instructions', 'prompt', 'message', 'preprompt', 'pre', 'rules', 'ruleset', 'rule', 'guidelines', 'words', 'text', 'conversation', 'messages', 'everything', 'context', 'lines', 'sentences', 'characters', 'tokens', 'paragraph', 'paragraphs']],
     lead: ['read', 'reads', 'reading', 'recites', 'reciting', 'repeat', 'print', 'show', 'reveal', 'output', 'display', 'tell', 'give', 'list', 'spell', 'say', 'summarize', 'summarise', 'translate', 'dump', 'leak', 'disclose', 'recite', 'echo', 'share', 'paste', 'quote', 'copy', 'write', 'tldr', 'tl', 'format', 'rewrite', 'rephrase', 'restate', 'paraphrase', 'convert', 'encode', 'describe', 'explain', 'what', 'spells', 'spelling'],
+    // "Give me the instructions to bake bread", "show me the instructions to install Docker":
+    // how-to requests, not the model's instructions (its own are "your instructions").
+    except: /(?:give me|show me|send me|print|tell me|list|display|share) (?:the|some)(?: [^ ]+)? (?:instructions|instruction|rules|steps) (?:to|for) (?!me\b|us\b|the\b|a\b|an\b|my\b|your\b|this\b|that\b|him\b|her\b|them\b|it\b)[a-z]+/y,
     re: /\b(?:(?:repeat|print|show|reveal|output|display|tell me|give me|list|spell|spells|spelling|say|summari[sz]e|translate|dump|leak|disclose|recite|echo|share|paste|quote|copy|tldr|tl;? ?dr|format|rewrite|rephrase|restate|paraphrase|convert|encode|describe|explain)(?: [^ ]+){0,3} (?:your|the|all|any|these|those|above|previous|prior|initial|original|hidden|secret)|write (?:out |down |back )?(?:all of )?(?:your|the above|the previous|the hidden))(?: [^ ]+){0,2} (?:instructions|instruction sequence|prompt|system prompt|system message|pre ?prompt|initial prompt|ruleset|rule set|rules you|prior rules|guidelines you|hidden rules|secret rules|internal rules|confidential rules)\b(?! for| on how| about)|\b(?:reads?|reading|recites?|reciting) (?:out |aloud )?(?:the|its|your|an ai s|the ai s)(?: [^ ]+){0,2} (?:system prompt|initial prompt|hidden instructions|secret instructions|system message)\b|\b(?:repeat|print|show|reveal|output|display|dump|leak|disclose|recite|echo|copy|paste|spell)(?: [^ ]+){0,3} (?:the |all |every )?(?:words above|text above|conversation so far|messages above|commands above|rules above|words before this|text before this|everything above this|everything before this|all text above)\b|\b(?:what (?:are|were|is)|tell me|give me|repeat|print|list|show|output) the (?:first|last|initial|opening) (?:\d+ |few |hundred |fifty |twenty |ten )?(?:words|lines|sentences|characters|tokens|paragraphs?) of (?:your|the) (?:context window|context|system prompt|prompt|instructions|initial prompt|system message)\b|\b(?:repeat|print|show|list|format|explain|summari[sz]e|output) (?:the |your |all )?(?:above |prior |previous |hidden |secret )?(?:rules|commands|instructions) (?:back|above|verbatim|as (?:a )?(?:list|bullet|pseudocode|code|json|poem|rap|table))/,
   },
   {
