@@ -209,6 +209,8 @@ suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skip
     await json(await gw.call('/v1/policies', { key: admin, body: { source: v2, description: 'secrets and codenames' } }), 201)
     await page.goto(`${gw.url}/#/policies`)
     await page.getByRole('heading', { name: 'Compare versions' }).waitFor()
+    // The heading renders before both versions' sources have arrived: wait for the diff itself.
+    await page.locator('.diff-removed').first().waitFor()
     expect(await page.locator('.diff-added').count()).toBe(3)
     expect(await page.locator('.diff-removed').count()).toBe(1)
     await page.getByRole('button', { name: 'Activate v2' }).waitFor()
