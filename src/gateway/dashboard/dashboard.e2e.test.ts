@@ -138,9 +138,11 @@ suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skip
       await gw.call('/v1/guard', { key: app, body: { text } })
     await page.goto(`${gw.url}/#/overview`)
     await page.getByRole('heading', { name: 'Requests and verdicts' }).waitFor()
+    // Card headings render before their data: wait for what is counted.
+    await page.locator('#latest .latest-link').first().waitFor()
     expect(await page.locator('#latest .latest-link').count()).toBeGreaterThanOrEqual(1)
     await page.getByRole('button', { name: 'Last hour' }).click()
-    await page.locator('.uplot canvas').first().waitFor()
+    await page.locator('.uplot canvas').nth(2).waitFor()
     expect(await page.locator('.uplot').count()).toBeGreaterThanOrEqual(3)
     expect(Number(await page.locator('.stat').filter({ hasText: 'Guarded requests' }).locator('.stat-value').textContent())).toBeGreaterThanOrEqual(4)
     expect(Number(await page.locator('.stat').filter({ hasText: 'Blocked' }).locator('.stat-value').textContent())).toBeGreaterThanOrEqual(1)
@@ -186,6 +188,7 @@ suite(`dashboard in Chromium${skipReason === undefined ? '' : ` (SKIPPED: ${skip
     // Age and income drifted (their charts are marked); the plan did not (within baseline).
     expect(drifted.sort()).toEqual(['age', 'income'])
     expect(await page.locator('figure.multiple:not(.drifted) figcaption strong').allTextContents()).toEqual(expect.arrayContaining(['plan']))
+    await page.locator('figure.multiple .uplot').nth(1).waitFor()
     expect(await page.locator('figure.multiple .uplot').count()).toBeGreaterThanOrEqual(2)
     expect(await page.locator('#violations').textContent()).toMatch(/age.*baseline_drift_check/)
     expect(await page.locator('#violations').textContent()).toMatch(/income.*range_check/)
