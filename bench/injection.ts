@@ -73,9 +73,10 @@ export interface InjectionBenchResult {
   /**
    * Rampart scanner latency on 2 KB prompts built from dev rows, per configuration,
    * milliseconds: over all calls, and over each prompt's median of 15 calls (which removes
-   * scheduler and GC noise from a shared machine and leaves the cost of the prompt itself).
+   * scheduler and GC noise from a shared machine and leaves the cost of the prompt itself), after
+   * a warm-up; `cold*` over the first pass of a new guard (see rampart2kb).
    */
-  rampart2kb: Record<string, { p50Ms: number; p99Ms: number; p99OfMediansMs: number }>
+  rampart2kb: Record<string, { p50Ms: number; p99Ms: number; p99OfMediansMs: number; coldP50Ms?: number; coldP99Ms?: number }>
   /**
    * Recall on the dev attacks after one mutation each (detector → family → recall), for
    * the detectors that score the whole file. The same attacks unmodified are the `plain` column.
@@ -193,8 +194,10 @@ async function contenders(): Promise<Contender[]> {
 }
 
 async function evaluate(c: Contender, rows: Row[]): Promise<ToolResult> {
-  // Warm up (JIT, lazy compilation) on a slice before timing.
-  for (const r of rows.slice(0, 50)) await c.detect(r.text)
+  // Warm up (JIT, lazy compilation) on a slice before timing: 300 rows, as 50 left the first
+  // detector of the process measuring V8's compilation (rampart (heuristic), first to run, p99
+  // 4.5 ms on the dev rows after 50 rows, 1.7 ms after more). A sampled peer warms on its sample.
+  for (const r of rows.slice(0, 300)) await c.detect(r.text)
   // The same counting as `rampart eval`; an attack's `kind` is its family, so recall per family is recall per kind.
   const metrics = new MetricsAccumulator()
   let errors = 0
@@ -251,6 +254,9 @@ function round(x: number, digits = 3): number {
   return Math.round(x * f) / f
 }
 
+/** Untimed passes over the 2 KB prompts after the timed first pass (see rampart2kb). */
+const WARM_PASSES = 5
+
 async function rampart2kb(rows: Row[], detector: RampartDetector): Promise<InjectionBenchResult['rampart2kb'][string]> {
   const guard = await rampartGuard(detector)
   const prompts: string[] = []
@@ -262,7 +268,18 @@ async function rampart2kb(rows: Row[], detector: RampartDetector): Promise<Injec
       cur = ''
     }
   }
-  for (const p of prompts) await guard.scanInput(p)
+  // The first pass over the prompts is timed on its own (a new process, V8 still compiling), then
+  // WARM_PASSES more run untimed: the scanner reaches its steady speed only after ~1,000 scans
+  // (26 Nov, mean per pass of 15 after a single warm pass: 0.67, 0.67, 0.44, 0.45, 0.51 … 0.36 ms;
+  // p99 1.05 ms over those 15, 0.63 ms after five warm passes). A guard in service runs warm.
+  const cold: number[] = []
+  for (const p of prompts) {
+    const s = performance.now()
+    await guard.scanInput(p)
+    cold.push(performance.now() - s)
+  }
+  for (let pass = 0; pass < WARM_PASSES; pass++) for (const p of prompts) await guard.scanInput(p)
+  cold.sort((a, b) => a - b)
   const times: number[] = []
   const perPrompt: number[][] = prompts.map(() => [])
   for (let rep = 0; rep < 15; rep++) {
@@ -276,7 +293,7 @@ async function rampart2kb(rows: Row[], detector: RampartDetector): Promise<Injec
   }
   times.sort((a, b) => a - b)
   const medians = perPrompt.map((ts) => quantile(ts.sort((a, b) => a - b), 0.5)).sort((a, b) => a - b)
-  return { p50Ms: round(quantile(times, 0.5), 4), p99Ms: round(quantile(times, 0.99), 4), p99OfMediansMs: round(quantile(medians, 0.99), 4) }
+  return { p50Ms: round(quantile(times, 0.5), 4), p99Ms: round(quantile(times, 0.99), 4), p99OfMediansMs: round(quantile(medians, 0.99), 4), coldP50Ms: round(quantile(cold, 0.5), 4), coldP99Ms: round(quantile(cold, 0.99), 4) }
 }
 
 /** The detector `prompt_injection` runs with its default options (the default configuration). */
@@ -367,9 +384,9 @@ export function formatInjectionTable(result: InjectionBenchResult): string {
   for (const [peer, r] of Object.entries(result.ratios)) {
     lines.push(`${result.defaultDetector} / ${peer}: F1 ×${r.f1}, p99 latency ×${r.latencyP99}, throughput ×${r.throughput}`)
   }
-  lines.push('', '2 KB prompts (one-scanner guard, 300 prompts × 15 calls):', '')
-  lines.push('| detector | p50 ms | p99 ms | p99 of per-prompt medians ms |', '| --- | --- | --- | --- |')
-  for (const [name, l] of Object.entries(result.rampart2kb)) lines.push(`| ${name} | ${l.p50Ms} | ${l.p99Ms} | ${l.p99OfMediansMs} |`)
+  lines.push('', `2 KB prompts (one-scanner guard, 300 prompts × 15 calls after ${WARM_PASSES + 1} warm-up passes; cold: the first pass of a new guard):`, '')
+  lines.push('| detector | p50 ms | p99 ms | p99 of per-prompt medians ms | cold p50 ms | cold p99 ms |', '| --- | --- | --- | --- | --- | --- |')
+  for (const [name, l] of Object.entries(result.rampart2kb)) lines.push(`| ${name} | ${l.p50Ms} | ${l.p99Ms} | ${l.p99OfMediansMs} | ${l.coldP50Ms ?? '–'} | ${l.coldP99Ms ?? '–'} |`)
   const families = Object.keys(OBFUSCATIONS)
   lines.push('', 'Recall on dev attacks (≤ 2,000 characters) after one mutation (src/adversarial/mutate.ts, seed 0, test templates)', '')
   lines.push(`| detector | ${families.join(' | ')} | min | max |`, `| --- | ${families.map(() => '---').join(' | ')} | --- | --- |`)
