@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -51,7 +52,90 @@ describe('rampart serve --workers', () => {
   }, 60_000)
 })
 
+/** Spawns `rampart serve` with `args` and resolves once it listens, with its stderr so far. */
+async function serve(nodeArgs: string[], args: string[]): Promise<{ child: ReturnType<typeof spawn>; exited: Promise<number | null>; stderr: () => string }> {
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--data-dir', dataDir, '--log-level', 'silent', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
+  let stderr = ''
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, exited, stderr: () => stderr }
+}
+
+const within = <T,>(p: Promise<T>, ms: number): Promise<T | string> => Promise.race([p, new Promise<string>((r) => setTimeout(() => r(`still running after ${ms} ms`), ms))])
+
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+}
+
+describe('rampart serve as one process', () => {
+  it('forks one worker with a 64 MB young generation when none was chosen, and serves from it', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000)
+    const s = await serve([], ['--port', String(port)])
+    try {
+      const until = Date.now() + 30_000
+      while (!s.stderr().includes('gateway listening')) {
+        if (Date.now() > until) throw new Error(`serve did not start:\n${s.stderr()}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(s.stderr()).toContain('(1 worker,')
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
+      const workers = childrenOf(s.child.pid!)
+      expect(workers).toHaveLength(1)
+      expect(readFileSync(`/proc/${workers[0]}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=64')
+      s.child.kill('SIGTERM')
+      expect(await within(s.exited, 15_000)).toBe(0)
+      expect(alive(workers[0]!)).toBe(false)
+    } finally {
+      s.child.kill('SIGKILL')
+    }
+  }, 60_000)
+
+  it('serves in place, with no worker, when the young generation was chosen', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000)
+    const s = await serve(['--max-semi-space-size=32'], ['--port', String(port)])
+    try {
+      const until = Date.now() + 30_000
+      while (!s.stderr().includes('gateway listening')) {
+        if (Date.now() > until) throw new Error(`serve did not start:\n${s.stderr()}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
+      expect(childrenOf(s.child.pid!)).toEqual([])
+      s.child.kill('SIGTERM')
+      expect(await within(s.exited, 15_000)).toBe(0)
+    } finally {
+      s.child.kill('SIGKILL')
+    }
+  }, 60_000)
+
+  it('exits with a clear error, not a restart loop, when the port is taken', async () => {
+    const blocker = createServer()
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
+    const port = (blocker.address() as AddressInfo).port
+    try {
+      for (const [nodeArgs, extra] of [[[], []], [['--max-semi-space-size=32'], []], [[], ['--workers', '2']]] as const) {
+        const s = await serve([...nodeArgs], ['--port', String(port), ...extra])
+        const code = await within(s.exited, 30_000)
+        if (typeof code === 'string') s.child.kill('SIGKILL')
+        expect(code, `${nodeArgs.join(' ')} ${extra.join(' ')}: ${s.stderr()}`).toBe(2)
+        expect(s.stderr()).toContain(`cannot listen on 127.0.0.1:${port}: the address is already in use`)
+        expect(s.stderr()).not.toContain('internal error')
+      }
+    } finally {
+      blocker.close()
+    }
+  }, 120_000)
+})
+
 describe('worker node options', () => {
+  it('a young generation counts as chosen from a flag or NODE_OPTIONS', async () => {
+    const { semiSpaceChosen } = await import('./commands/gateway.js')
+    expect(semiSpaceChosen([], undefined)).toBe(false)
+    expect(semiSpaceChosen(['--max-old-space-size=4096'], '--enable-source-maps')).toBe(false)
+    expect(semiSpaceChosen(['--max-semi-space-size=8'], undefined)).toBe(true)
+    expect(semiSpaceChosen([], '--max-old-space-size=4096 --max-semi-space-size=32')).toBe(true)
+  })
+
   it('give workers a 64 MB young generation unless one was chosen', async () => {
     const { workerExecArgv } = await import('./commands/gateway.js')
     expect(workerExecArgv(['--enable-source-maps'], undefined)).toEqual(['--enable-source-maps', '--max-semi-space-size=64'])

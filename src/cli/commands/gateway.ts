@@ -70,10 +70,19 @@ function untilSignal(stop: (signal: string) => Promise<void>): Promise<void> {
  */
 export async function runServe(flags: Record<string, unknown>): Promise<number> {
   const c = config(flags)
-  if (c.workers > 1 && cluster.isPrimary) return runPrimary(c)
+  // One process serves in place only when its young generation was chosen: V8 reads that flag at
+  // start-up only, so without it one worker is forked with the 64 MB one (workerExecArgv).
+  if (cluster.isPrimary && (c.workers > 1 || !semiSpaceChosen(process.execArgv, process.env.NODE_OPTIONS))) return runPrimary(c)
   // Loaded here, not at the top: it pulls in every scanner, which the admin commands do not need.
   const { startGateway } = await import('../../gateway/runtime.js')
-  const gateway = await startGateway(c, { logger: c.logLevel === 'silent' ? false : {} })
+  let gateway: Awaited<ReturnType<typeof startGateway>>
+  try {
+    gateway = await startGateway(c, { logger: c.logLevel === 'silent' ? false : {} })
+  } catch (error) {
+    // A worker's IPC channel would keep it alive after a failed start; the primary reports the exit.
+    if (cluster.isWorker) cluster.worker?.disconnect()
+    throw listenError(error, c)
+  }
   // The learning cycle on a schedule: every process looks, the store's lease lets one run each occurrence.
   const cycle = c.cycleCron === undefined ? undefined : await (await import('../../detectors/cycle/schedule.js')).startCycleSchedule({ ...c, cycleCron: c.cycleCron }, gateway.services.store, gateway.app.log)
   if (cluster.isWorker) {
@@ -92,16 +101,31 @@ export async function runServe(flags: Record<string, unknown>): Promise<number> 
   return 0
 }
 
+/** A port in use or not allowed, as a configuration error naming it, not an internal error with a stack. */
+function listenError(error: unknown, c: GatewayConfig): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EACCES' ? 'permission denied' : 'the address is not available on this machine'
+    return new RampartError('RAMPART_ERR_CONFIG_INVALID', `cannot listen on ${c.host}:${c.port}: ${why} (--host, --port)`, { path: 'port', cause: error })
+  }
+  return error
+}
+
+/** True when the node options of this process (flags or NODE_OPTIONS) set the young generation's size. */
+export function semiSpaceChosen(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  return [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) => /^--max-semi-space-size(=|$)/.test(a))
+}
+
 /**
  * Node options for the workers: the parent's, plus a 64 MB young generation unless one was
  * chosen. Every request leaves a few KB of short-lived objects (parsed bodies, text views,
  * findings); with V8's default 16 MB semi-space a worker at 250 requests/s scavenges every
  * ~0.7 s for 5–10 ms, and the requests caught behind those pauses were the p99 (measured:
- * p99 9.9 → 6.1 ms at 250 requests/s per worker). Costs up to ~100 MB more memory per worker.
+ * p99 9.9 → 6.1 ms at 250 requests/s per worker; one process at 500 requests/s, 26 Nov: p99
+ * 21–89 ms with the default, 7.0–9.5 ms with 64 MB). Costs up to ~100 MB more memory per worker.
  */
 export function workerExecArgv(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  const chosen = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) => /^--max-semi-space-size(=|$)/.test(a))
-  return chosen ? [...execArgv] : [...execArgv, '--max-semi-space-size=64']
+  return semiSpaceChosen(execArgv, nodeOptions) ? [...execArgv] : [...execArgv, '--max-semi-space-size=64']
 }
 
 async function runPrimary(c: GatewayConfig): Promise<number> {
@@ -110,6 +134,8 @@ async function runPrimary(c: GatewayConfig): Promise<number> {
   await backends.store.close()
   let stopping = false
   let announced = false
+  // One worker accepts its connections itself; several take turns through the primary (Node's default).
+  if (c.workers === 1) cluster.schedulingPolicy = cluster.SCHED_NONE
   cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS) })
   const fork = () => cluster.fork({ ...process.env })
   cluster.on('message', (_worker, message: { rampart?: string; url?: string; store?: string; admins?: number }) => {
@@ -118,22 +144,36 @@ async function runPrimary(c: GatewayConfig): Promise<number> {
       banner(c, message.url ?? '', message.store ?? '', message.admins ?? 0)
     }
   })
+  // A worker that exits before any worker listened failed to start (a port in use, a refused
+  // address, a bad certificate): the primary exits with its code instead of restarting it forever.
+  let failedToStart: ((code: number) => void) | undefined
+  const startFailure = new Promise<number>((resolve) => (failedToStart = resolve))
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return
+    if (!announced) {
+      stopping = true
+      failedToStart?.(code === 0 || code === null ? 1 : code)
+      return
+    }
     process.stderr.write(`rampart: worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`)
     setTimeout(fork, 1_000).unref()
   })
   for (let i = 0; i < c.workers; i += 1) fork()
-  await untilSignal(async (signal) => {
+  const stopped = untilSignal(async (signal) => {
     stopping = true
-    process.stderr.write(`rampart: ${signal}: stopping ${c.workers} workers (in-flight requests finish)\n`)
+    process.stderr.write(`rampart: ${signal}: stopping ${c.workers} worker${c.workers === 1 ? "" : "s"} (in-flight requests finish)\n`)
     const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined)
     await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
       w.once('exit', () => resolve())
       w.process.kill('SIGTERM')
     })))
   })
-  return 0
+  const code = await Promise.race([stopped.then(() => 0), startFailure])
+  if (code !== 0) {
+    // The other workers of a failed start, if any, go too.
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM')
+  }
+  return code
 }
 
 const keyCreateFlags = z.looseObject({
