@@ -15,7 +15,8 @@
  * it is installed (bench/lib/wrk.ts: it leaves the server more of the shared cores), else
  * autocannon; the table names the generator.
  *
- * Fixed-rate rows go to `rampart serve` as one process, full-speed rows to `--workers N`. At
+ * Fixed-rate rows go to `rampart serve --workers 1` (one worker process, forked with a 64 MB
+ * young generation: src/cli/commands/gateway.ts), full-speed rows to `--workers N`. At
  * 500 requests/s one process is busy about 60 % of one core; two workers on this 2-core machine
  * also contend with the generator and the upstream for the same two cores, and their latency is
  * worse (26 Nov, three alternations: one process p50 2.1–2.6 ms, p99 7.8–13 ms; two workers p50
@@ -29,6 +30,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readJsonl } from './lib/data.js'
 import type { LoadFigures } from './lib/load-figures.js'
+import { machineNotes } from './lib/machine-notes.js'
 import { paced } from './lib/paced.js'
 import { WRK, wrkLoad } from './lib/wrk.js'
 
@@ -38,6 +40,8 @@ const bin = join(root, 'dist/cli/bin.js')
 
 export interface GatewayBenchResult {
   machine: string
+  /** Known periodic pauses of the machine during the run (lib/machine-notes.ts). */
+  machineNotes?: string[]
   durationSeconds: number
   workers: number
   /** Processes of the gateway that served the fixed-rate rows. */
@@ -165,14 +169,18 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
       }).then(figures)
 
     const log = (what: string) => process.stderr.write(`  ${what} …\n`)
-    const at500 = (url: string, stream: boolean) => paced({ url, rate: 500, seconds, headers, body: chatBody(stream) })
+    // Each fixed-rate row first runs 3 s at its rate, unrecorded, on its own connections (paced.ts).
+    const at500 = (url: string, stream: boolean) => paced({ url, rate: 500, seconds, headers, body: chatBody(stream), warmupSeconds: 3 })
     const fullSpeedTool: GatewayBenchResult['fullSpeedTool'] = WRK === undefined ? 'autocannon' : 'wrk'
     const fullSpeed = (url: string, bodies: string[]) =>
       WRK === undefined
         ? load(url, (() => { let k = 0; return () => bodies[k++ % bodies.length]! })())
         : wrkLoad({ url, bodies, headers, seconds, connections: 32 })
-    // Warm both paths (JIT, connection pools) before measuring.
-    await load(`${gateway}/v1/chat/completions`, chatBody(false), { duration: 3 })
+    // A new gateway process first: 8 s at the fixed rate, unrecorded (its first thousands of
+    // requests run while V8 compiles and its heap grows: the first row measured that otherwise,
+    // p99 307 ms after 3 s of warm-up on 26 Nov).
+    log('warming the gateway: 8 s at 500 req/s')
+    await paced({ url: `${gateway}/v1/chat/completions`, rate: 500, seconds: 8, headers, body: chatBody(false) })
     log('proxy JSON at 500 req/s: direct')
     const jsonDirect = await at500(`${upstreamUrl}/chat/completions`, false)
     log('proxy JSON at 500 req/s: through Rampart')
@@ -197,6 +205,7 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
     const round = (x: number) => Math.round(x * 100) / 100
     return {
       machine: `${process.platform} ${process.arch}, node ${process.version}`,
+      machineNotes: machineNotes(),
       durationSeconds: seconds,
       workers,
       fixedRateWorkers,
@@ -229,6 +238,7 @@ export function formatGatewayBench(r: GatewayBenchResult): string {
     row('/v1/guard 1 KB prompts, full speed', r.guard1k),
     '',
     `Added by Rampart at 500 req/s: JSON p50 ${r.proxyJson.addedP50Ms} ms, p99 ${r.proxyJson.addedP99Ms} ms; SSE p50 ${r.proxyStream.addedP50Ms} ms, p99 ${r.proxyStream.addedP99Ms} ms. Full-speed throughput ratio Rampart/direct: ${r.proxyMax.ratio}.`,
+    ...(r.machineNotes ?? []).map((n) => `Machine: ${n}.`),
   ].join('\n')
 }
 
