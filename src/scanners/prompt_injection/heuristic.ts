@@ -4,6 +4,7 @@
  * decoded payload (base64, hex, URL, HTML entities, rot13), so obfuscation does not hide an
  * attack. The trained detector (issue 3) implements the same `InjectionDetector` interface.
  */
+import { HARM_ITEM_WORDS, fictionWrappedHarm } from './harm-frame.js'
 import { foldForMatching, type NormalizedText } from '../../core/normalize.js'
 import { foldLeetCapitals } from '../../core/leetspeak.js'
 import type { TextViews } from '../../core/text-views.js'
@@ -53,6 +54,8 @@ export const EXTRA_WEIGHTS = {
   // agent, an injection inside data (INDIRECT_IDS).
   sendToExternal: 0.8,
   personaLabel: 1.6,
+  /** A procedure for a dangerous item inside a fiction or hypothetical (harm-frame.ts): flags alone. */
+  fictionWrappedHarm: 2.0,
   /** The output a well-known public attack corpus makes the model print (`I have been PWNED`). */
   knownPayload: 2.4,
   nonLatinOverride: 3.0,
@@ -300,6 +303,7 @@ const hashesOf = (words: readonly string[]): number[] => words.map(wordHash)
 const ROLE_MARKER_WORDS = hashesOf(['im', 'system', 'sys', 'user', 'assistant', 'endoftext', 'eot', 'start', 'end', 'begin', 'inst', 'instruction', 'instructions', 'admin', 'developer', 'root', 'response', 'human'])
 const DELIMITER_WORDS = hashesOf(['end', 'begin', 'start', 'stop'])
 const SEND_WORDS = hashesOf(['send', 'forward', 'transfer', 'wire', 'email', 'mail', 'share', 'upload', 'export', 'copy', 'pay', 'deposit', 'move'])
+const HARM_WORDS = hashesOf(HARM_ITEM_WORDS)
 const PERSONA_WORDS = hashesOf(['dan', 'stan', 'dude', 'aim', 'ucar', 'betterdan', 'apophis', 'jailbreak', 'developer', 'classic', 'jailbroken'])
 function hasAny(words: Words, hashes: readonly number[]): boolean {
   for (let i = 0; i < hashes.length; i++) if (words.set.has(hashes[i] as number)) return true
@@ -644,6 +648,10 @@ export function createHeuristicDetector(): InjectionDetector {
       onNormalized(hasAny(words, SEND_WORDS) ? SEND_EXTERNAL_RE.exec(nt) : null, 'send_to_external', 'INJECTION', EXTRA_WEIGHTS.sendToExternal)
       onNormalized(nt.includes('![') ? MARKDOWN_EXFIL_RE.exec(nt) : null, 'markdown_exfiltration', 'INJECTION', EXTRA_WEIGHTS.markdownExfiltration)
       onNormalized(hasAny(words, PERSONA_WORDS) ? (PERSONA_LABEL_RE.exec(nt) ?? reAgain(PERSONA_LABEL_RE)) : null, 'persona_label', 'JAILBREAK', EXTRA_WEIGHTS.personaLabel)
+      if (hasAny(words, HARM_WORDS)) {
+        const m = fictionWrappedHarm(folded.text)
+        if (m) hits.push({ id: 'fiction_wrapped_harm', type: 'JAILBREAK', weight: EXTRA_WEIGHTS.fictionWrappedHarm, ...folded.toOriginal(m.index, m.index + m[0].length), via: 'text' })
+      }
       // HackAPrompt's target output, asked for in capitals as the challenge required; a user who
       // fears their account "has been pwned" writes it otherwise.
       onNormalized(nt.includes('PWNED') ? KNOWN_PAYLOAD_RE.exec(nt) : null, 'known_payload', 'INJECTION', EXTRA_WEIGHTS.knownPayload)
