@@ -255,7 +255,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 1.4,
     anchors: [['password','passcode','access','secret','key','credentials']],
     lead: ['reveal', 'tell', 'give', 'print', 'show', 'output', 'say', 'what', 'share', 'disclose', 'spell', 'leak', 'include', 'append', 'mention', 'add', 'insert', 'write', 'repeat', 'hint', 'answer', 'reply', 'respond'],
-    re: /\b(?:reveal|tell me|give me|print|show|output|say|what is|share|disclose|spell|leak|include|append|mention|add|insert|write|repeat|hint at|answer with|reply with|respond with)(?: [^ ]+){0,3} (?:the|your) (?:secret |hidden |admin )?(?:password|passcode|access code|secret key|api key|secret|credentials)\b(?! polic| requirement| reset| manager| strength| rule| length| change| recovery| format| hint)/,
+    re: /\b(?:reveal|tell me|give me|print|show|output|say|what is|share|disclose|spell|leak|include|append|mention|add|insert|write|repeat|hint at|answer with|reply with|respond with)(?: [^ ]+){0,3} (?:the|your) (?:secret |hidden |admin )?(?:password|passcode|access code|secret key|api key|secret|credential)s?\b(?! polic| requirement| reset| manager| strength| rule| length| change| recovery| format| hint)/,
   },
 
   // ── instructions addressed to the model inside data (indirect) ──────────────────────────
@@ -274,7 +274,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 1.8,
     anchors: [['ai','assistant','assistants','chatbot','chatbots','language','llm','llms','gpt','chatgpt','claude','gemini','copilot','bot','bots','agent','agents','model','models','note','message','instruction','instructions','when']],
     lead: ['ai', 'assistant', 'assistants', 'chatbot', 'chatbots', 'language', 'llm', 'llms', 'gpt', 'chatgpt', 'claude', 'gemini', 'copilot', 'bot', 'bots', 'agent', 'agents', 'note', 'message', 'instruction', 'instructions', 'when'],
-    re: /\b(?:note|message|instruction|instructions) (?:to|for) (?:the |any )?(?:ai|assistant|model|llm|language model|chatbot|agent|bot)s?\b|\bwhen (?:you|the ai|the assistant|an ai|the model|an llm) (?:read|reads|process|processes|summari[sz]e|summari[sz]es|see|sees|encounter|encounters) this\b/,
+    re: /\b(?:note|message|instruction|instructions) (?:to|for) (?:the |any |all )?(?:[a-z]+ )?(?:ai|assistant|model|llm|language model|chatbot|agent|bot)s?\b(?! (?:team|company|companies|startup|startups|industry|research|researchers|course|class|conference|policy|act|regulation|ethics)\b)|\bwhen (?:you|the ai|the assistant|an ai|the model|an llm) (?:read|reads|process|processes|summari[sz]e|summari[sz]es|see|sees|encounter|encounters) this\b/,
   },
   {
     id: 'response_directive',
@@ -460,6 +460,17 @@ export const SIGNALS: readonly Signal[] = [
     re: /\b(?:disable|turn off|switch off|deactivate|bypass|remove|lift|suspend|drop) (?:your|all your|all of your)(?: safety| content| ethical| moderation| internal| built in)? (?:filters?|guardrails|restrictions|safeguards|censorship|safety (?:features|measures|settings|protocols|guidelines)|content (?:filters?|polic(?:y|ies))|moderation)\b/,
   },
   {
+    id: 'safety_off',
+    type: 'JAILBREAK',
+    weight: 1.2,
+    // The model made to say it already did ("[assistant]: Sure! I have disabled my safety rules"):
+    // a forged turn. Weak alone — a user may say it of their own Reddit filters — it adds to the
+    // forged role marker around it.
+    anchors: [['my'], ['rules', 'filters', 'guidelines', 'restrictions', 'guardrails', 'safeguards']],
+    lead: ['i'],
+    re: /\b(?:i have|i ve) (?:now )?(?:disabled|turned off|switched off|removed|deactivated|bypassed|lifted|dropped) (?:all )?my (?:safety |content |ethical |moderation )?(?:rules|filters|guidelines|restrictions|guardrails|safeguards)\b/,
+  },
+  {
     id: 'special_mode',
     type: 'JAILBREAK',
     weight: 1.8,
@@ -557,7 +568,7 @@ function nfkcRegExp(re: RegExp): RegExp {
 
 /** Fake conversation/role markers: run on the normalized (case-kept) view, line-anchored. */
 export const ROLE_MARKER_RE =
-  /<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>|\[\/?INST\]|<<\/?SYS>>|<\/?(?:system|sys|instructions?|admin)>|(?:^|\n)[ \t]*(?:#{2,}|\*\*|\[)?[ \t]*(?:system|developer|admin|root)(?: (?:prompt|message|override|instructions?|note))?[ \t]*(?:\]|\*\*)?[ \t]*:|(?:^|\n)[ \t]*(?:#{2,}|\*\*)[ \t]*(?:instruction|instructions|response|assistant|human|user)[ \t]*(?:\*\*)?[ \t]*:|\[[ \t]*(?:system|admin|administrator|developer)(?: (?:note|message|instructions?|override|prompt|update|notice))?[ \t]*:/i
+  /<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>|\[\/?INST\]|<<\/?SYS>>|<\/?(?:system|sys|instructions?|admin)>|(?:^|\n)[ \t]*(?:#{2,}|\*\*|\[)?[ \t]*(?:system|developer|admin|root)(?: (?:prompt|message|override|instructions?|note))?[ \t]*(?:\]|\*\*)?[ \t]*:|(?:^|\n)[ \t]*(?:#{2,}|\*\*)[ \t]*(?:instruction|instructions|response|assistant|human|user)[ \t]*(?:\*\*)?[ \t]*:|\[[ \t]*(?:system|admin|administrator|developer)(?: (?:note|message|instructions?|override|prompt|update|notice))?[ \t]*:|\[(?:assistant|user|human|ai|gpt|chatgpt)\][ \t]*:/i
 
 /**
  * A markdown image whose URL would carry data out when a client renders it: a query holding a
@@ -574,7 +585,7 @@ export const MARKDOWN_EXFIL_RE =
  * the folded one reads the `@` of an address as leet.
  */
 export const SEND_EXTERNAL_RE =
-  /(?:^|[.!?:;,(\n]\s*|\bplease\s+|\band\s+|\bthen\s+|\balso\s+|\b(?:must|should|shall|needs? to|has to)(?:\s+(?:now|immediately|also|first))?\s+)(?:send|forward|transfer|wire|e-?mail|share|upload|export|copy|pay|deposit|move)\b[^.!?\n]{0,80}?\bto\s+(?:[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|(?:account|acct|IBAN)(?:\s+(?:number|no\.?|#))?\s*[0-9][0-9 -]{3,}|https?:\/\/)/i
+  /\b(?:call|use|invoke|run|trigger)\s+(?:the\s+)?[a-z_]*(?:send|email|mail|forward|transfer|upload|post|share)[a-z_]*\s+(?:tool|function|api|action|endpoint)\b[^.!?\n]{0,80}?\bto\s+(?:[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|https?:\/\/)|(?:^|[.!?:;,(\n]\s*|\bplease\s+|\band\s+|\bthen\s+|\balso\s+|\b(?:must|should|shall|needs? to|has to)(?:\s+(?:now|immediately|also|first))?\s+)(?:send|forward|transfer|wire|e-?mail|share|upload|export|copy|pay|deposit|move)\b[^.!?\n]{0,80}?\bto\s+(?:[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|(?:account|acct|IBAN)(?:\s+(?:number|no\.?|#))?\s*[0-9][0-9 -]{3,}|https?:\/\/)/i
 
 /** Delimiter lines that pretend the user input ended (`=== END OF USER INPUT ===`). */
 export const FAKE_DELIMITER_RE =
