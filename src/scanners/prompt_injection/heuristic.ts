@@ -721,13 +721,19 @@ export function createHeuristicDetector(): InjectionDetector {
       let z: number = EXTRA_WEIGHTS.bias
       const byType: Record<InjectionType, number> = { INJECTION: 0, JAILBREAK: 0, SYSTEM_PROMPT_EXTRACTION: 0 }
       let indirect = false
+      let strongIndirect = false
       for (const h of unique) {
         z += h.weight
         byType[h.type] += h.weight
-        if (INDIRECT_IDS.has(h.id)) indirect = true
+        if (INDIRECT_IDS.has(h.id)) {
+          indirect = true
+          if (h.id !== 'output_reference') strongIndirect = true
+        }
       }
       const toolAction = unique.some((h) => TOOL_IDS.has(h.id))
-      if (indirect && (text.length >= 600 || DATA_CONTEXT_RE.test(nt) || FOLDED_CONTEXT_RE.test(folded.text) || (wv.changes > 0 && WORDS_CONTEXT_RE.test(wv.text)) || (toolAction && TOOL_RESULT_RE.test(nt)))) z += EXTRA_WEIGHTS.dataContext
+      // Length alone makes a document only for a cue stronger than a bare "your answer": long task
+      // prompts ("Given the task definition and input, reply with output … your answer") are the user's.
+      if (indirect && ((text.length >= 600 && strongIndirect) || DATA_CONTEXT_RE.test(nt) || FOLDED_CONTEXT_RE.test(folded.text) || (wv.changes > 0 && WORDS_CONTEXT_RE.test(wv.text)) || (toolAction && TOOL_RESULT_RE.test(nt)))) z += EXTRA_WEIGHTS.dataContext
       // One shared 3-gram is coincidence; resemblance starts at two.
       z += EXTRA_WEIGHTS.shapePerMatch * Math.max(0, Math.min(shapes, EXTRA_WEIGHTS.shapeCap) - 1)
       let type: InjectionType = 'INJECTION'
