@@ -61,6 +61,15 @@ async function serve(nodeArgs: string[], args: string[]): Promise<{ child: Retur
   return { child, exited, stderr: () => stderr }
 }
 
+/** Resolves once `serve` reports its address (30 s at most). */
+async function listening(s: { stderr: () => string }): Promise<void> {
+  const until = Date.now() + 30_000
+  while (!s.stderr().includes('gateway listening')) {
+    if (Date.now() > until) throw new Error(`serve did not start:\n${s.stderr()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 const within = <T,>(p: Promise<T>, ms: number): Promise<T | string> => Promise.race([p, new Promise<string>((r) => setTimeout(() => r(`still running after ${ms} ms`), ms))])
 
 function childrenOf(pid: number): number[] {
@@ -72,11 +81,7 @@ describe('rampart serve as one process', () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000)
     const s = await serve([], ['--port', String(port)])
     try {
-      const until = Date.now() + 30_000
-      while (!s.stderr().includes('gateway listening')) {
-        if (Date.now() > until) throw new Error(`serve did not start:\n${s.stderr()}`)
-        await new Promise((r) => setTimeout(r, 100))
-      }
+      await listening(s)
       expect(s.stderr()).toContain('(1 worker,')
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
       const workers = childrenOf(s.child.pid!)
@@ -94,11 +99,7 @@ describe('rampart serve as one process', () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000)
     const s = await serve(['--max-semi-space-size=32'], ['--port', String(port)])
     try {
-      const until = Date.now() + 30_000
-      while (!s.stderr().includes('gateway listening')) {
-        if (Date.now() > until) throw new Error(`serve did not start:\n${s.stderr()}`)
-        await new Promise((r) => setTimeout(r, 100))
-      }
+      await listening(s)
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
       expect(childrenOf(s.child.pid!)).toEqual([])
       s.child.kill('SIGTERM')
