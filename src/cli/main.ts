@@ -156,6 +156,7 @@ function buildProgram(setCode: (code: number) => void): Command {
       .option('--tls-ca <file>', 'CA bundle: require client certificates signed by it')
       .option('--insecure-listen', 'allow plain HTTP on a non-loopback address (behind a TLS proxy)')
       .option('--workers <n>', 'processes serving the port, one per core (default 1)')
+      .option('--scan-threads <n>', 'threads per process that run the scans, 0 for none (default auto: 1 when there are more cores than workers)')
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
       .option('--shadow-policy <file>', 'candidate policy scanned in shadow beside the active one, never enforced (RAMPART_SHADOW_POLICY; docs/replay.md)')
       .option('--shadow-detector <dir>', 'candidate prompt-injection model directory run in shadow (RAMPART_SHADOW_DETECTOR)')

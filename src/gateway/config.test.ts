@@ -30,6 +30,14 @@ describe('gateway configuration', () => {
     expect(() => loadGatewayConfig({ env: { RAMPART_ALERT_ON: ' ' } })).toThrow(/at least one/)
   })
 
+  it('takes scanThreads as auto or a count, and names a bad one', () => {
+    expect(loadGatewayConfig({ env: {} }).scanThreads).toBe('auto')
+    expect(loadGatewayConfig({ env: { RAMPART_SCAN_THREADS: '0' } }).scanThreads).toBe(0)
+    expect(loadGatewayConfig({ env: {}, flags: { scanThreads: '2' } }).scanThreads).toBe(2)
+    expect(() => loadGatewayConfig({ env: {}, flags: { scanThreads: 'many' } })).toThrow(/config\.scanThreads.*--scan-threads/s)
+    expect(() => loadGatewayConfig({ env: { RAMPART_SCAN_THREADS: '-1' } })).toThrow(/config\.scanThreads.*RAMPART_SCAN_THREADS/s)
+  })
+
   it('names the bad setting and where it came from', () => {
     expect(() => loadGatewayConfig({ env: { RAMPART_PORT: 'eighty' } })).toThrow(/config\.port.*RAMPART_PORT/s)
     expect(() => loadGatewayConfig({ env: {}, flags: { upstream: 'ftp://x' } })).toThrow(/config\.upstream.*--upstream/s)

@@ -108,6 +108,12 @@ export const gatewayConfigSchema = z
     cycleTolerances: gateTolerancesSchema.partial().optional(),
     /** Processes serving the port (node:cluster); scanning is CPU-bound, so one per core. */
     workers: z.coerce.number().int().min(1).max(64).default(1),
+    /**
+     * Threads per process that run the scans (scan-pool.ts), so the HTTP thread is not held by
+     * them; 0 scans on the HTTP thread. `auto`: one when the machine has more cores than
+     * `workers`, else 0.
+     */
+    scanThreads: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).default('auto'),
     /** Share of proxied chat completions captured for monitoring, 0..1; 0 (off) unless you opt in, since captures keep prompts and answers (sealed). */
     captureSampleRate: z.coerce.number().min(0).max(1).default(0),
     /**

@@ -25,7 +25,13 @@ export class GuardResolver {
   constructor(
     private readonly store: PolicyStore,
     private readonly defaultGuard: Guard,
-    private readonly options: { activeTtlMs?: number; registry?: ScannerRegistry; maxCompiled?: number } = {},
+    private readonly options: {
+      activeTtlMs?: number
+      registry?: ScannerRegistry
+      maxCompiled?: number
+      /** Wraps each compiled guard (the gateway's scan threads, scan-pool.ts); only with the built-in registry. */
+      offload?: (guard: Guard) => Guard
+    } = {},
   ) {}
 
   get registry(): ScannerRegistry {
@@ -83,7 +89,9 @@ export class GuardResolver {
     } catch (error) {
       return Promise.reject(error as Error)
     }
-    const guard = createGuard({ policy, registry: this.registry })
+    const offload = this.options.registry === undefined ? this.options.offload : undefined
+    const created = createGuard({ policy, registry: this.registry })
+    const guard = offload === undefined ? created : created.then(offload)
     this.compiled.set(key, guard)
     guard.catch(() => this.compiled.delete(key))
     return guard

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import { RampartError } from '../core/errors.js'
 import { createGuard } from '../guard.js'
@@ -18,6 +19,7 @@ import { openBackends } from './backends.js'
 import { LOG_REDACT, buildApp } from './app.js'
 import { isLoopback, type GatewayConfig } from './config.js'
 import { GuardResolver } from './guards.js'
+import { ScanPool } from './scan-pool.js'
 import { HistoryCache } from './history-cache.js'
 import { Authenticator } from './plugins/auth.js'
 import { GatewayMetrics } from './plugins/metrics.js'
@@ -73,6 +75,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   let monitor: MonitorOps | undefined
   let shield: ShieldService | undefined
   let detectors: DetectorWatcher | undefined
+  let pool: ScanPool | undefined
   // Components built before the app log through it once it exists (the app owns the pino instance).
   let appLog: FastifyInstance['log'] | undefined
   const log = {
@@ -94,7 +97,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       alertOn: config.alertOn,
       keepText: config.alertText,
     })
-    const defaultGuard = await createGuard(config.policy === undefined ? {} : { policy: config.policy })
+    const threads = config.scanThreads === 'auto' ? (config.workers < availableParallelism() ? 1 : 0) : config.scanThreads
+    pool = threads === 0 ? undefined : new ScanPool({ threads, onThreadError: (err) => log.error({ err: err.message }, 'scan thread failed; replaced, its scans run on the HTTP thread') })
+    const offload = pool === undefined ? undefined : pool.offload.bind(pool)
+    const localDefault = await createGuard(config.policy === undefined ? {} : { policy: config.policy })
+    const defaultGuard = offload === undefined ? localDefault : offload(localDefault)
     upstream =
       config.upstream === undefined
         ? undefined
@@ -148,7 +155,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         registry: metrics.registry,
       })
     }
-    const guards = new GuardResolver(store, defaultGuard)
+    const guards = new GuardResolver(store, defaultGuard, offload === undefined ? {} : { offload })
     // Always there: tenants can put a stored policy version in shadow (PUT /v1/shadow/policy) without a restart.
     const shadow = await ShadowService.create(
       { ...(config.shadowPolicy === undefined ? {} : { policyFile: config.shadowPolicy }), ...(config.shadowDetector === undefined ? {} : { detectorDir: config.shadowDetector }) },
@@ -211,6 +218,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
           }
           // Texts already queued for the shadow candidate are scanned and stored before the store closes.
           await shadow.idle()
+          await pool?.close()
           // Before the outbox stops: a run finishing now may still queue an alarm webhook.
           await monitor?.stop()
           await shield?.close()
@@ -228,6 +236,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     await limiter?.close().catch(() => undefined)
     await upstream?.close().catch(() => undefined)
     await detectors?.stop().catch(() => undefined)
+    await pool?.close().catch(() => undefined)
     await store.close().catch(() => undefined)
     throw error
   }

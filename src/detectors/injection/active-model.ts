@@ -21,6 +21,8 @@ export interface LoadedInjectionModel {
   readonly model: InjectionModel
   /** The same weights as the sentence windows read them (windows.ts). */
   readonly window: { readonly header: ModelHeader; readonly weights: Int8Array }
+  /** The weights file itself (the gateway's scan threads load the same version from it). */
+  readonly bytes: Uint8Array
 }
 
 export interface InjectionModelSource {
@@ -30,7 +32,7 @@ export interface InjectionModelSource {
 /** Decodes a weights file (throws on a malformed one); `builtin` marks the shipped weights. */
 export function loadInjectionWeights(bytes: Uint8Array, builtin = false): LoadedInjectionModel {
   const window = decodeWeights(bytes)
-  return { id: createHash('sha256').update(bytes).digest('hex'), builtin, model: modelFromBytes(bytes), window }
+  return { id: createHash('sha256').update(bytes).digest('hex'), builtin, model: modelFromBytes(bytes), window, bytes }
 }
 
 let shipped: LoadedInjectionModel | undefined
