@@ -15,12 +15,17 @@
  * it is installed (bench/lib/wrk.ts: it leaves the server more of the shared cores), else
  * autocannon; the table names the generator.
  *
- * Fixed-rate rows go to `rampart serve --workers 1` (one worker process, forked with a 64 MB
- * young generation: src/cli/commands/gateway.ts), full-speed rows to `--workers N`. At
- * 500 requests/s one process is busy about 60 % of one core; two workers on this 2-core machine
- * also contend with the generator and the upstream for the same two cores, and their latency is
- * worse (26 Nov, three alternations: one process p50 2.1–2.6 ms, p99 7.8–13 ms; two workers p50
- * 3.0–4.1 ms, p99 23–600 ms). Throughput needs every core, so full speed uses the workers.
+ * Fixed-rate rows go to `rampart serve --workers 1 --scan-threads 1` (one worker process, forked
+ * with a 64 MB young generation: src/cli/commands/gateway.ts; its scans on a thread of their own:
+ * src/gateway/scan-pool.ts), full-speed rows to `--workers N --scan-threads 0`. Both are what
+ * `--scan-threads auto` picks on this 2-core machine, given explicitly so that a run elsewhere
+ * measures the same layout. At 500 requests/s one process is busy about 75 % of one core when it
+ * scans on its HTTP thread; with the scan thread each thread is about half as busy, and streamed
+ * replies no longer saturate it (26 Nov: SSE added p50 822 ms → 3.6–5.1 ms in the same phase of the
+ * VM). Two processes on this 2-core machine also contend with the generator and the upstream for
+ * the same two cores (26 Nov, three alternations before scan threads: one process p50 2.1–2.6 ms,
+ * p99 7.8–13 ms; two workers p50 3.0–4.1 ms, p99 23–600 ms). Throughput needs every core, so full
+ * speed uses the workers, each scanning on its HTTP thread.
  */
 import autocannon, { type Result } from 'autocannon'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -46,6 +51,8 @@ export interface GatewayBenchResult {
   workers: number
   /** Processes of the gateway that served the fixed-rate rows. */
   fixedRateWorkers: number
+  /** Scan threads per process: fixed-rate rows, full-speed rows (`--scan-threads`). */
+  scanThreads?: { fixedRate: number; fullSpeed: number }
   proxyJson: { direct: LoadFigures; rampart: LoadFigures; addedP50Ms: number; addedP99Ms: number }
   proxyStream: { direct: LoadFigures; rampart: LoadFigures; addedP50Ms: number; addedP99Ms: number }
   proxyMax: { direct: LoadFigures; rampart: LoadFigures; ratio: number }
@@ -139,10 +146,11 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
     // One process for the fixed-rate rows, the workers for full speed (see the module comment);
     // both read the same data directory, as a gateway's workers do.
     const fixedRateWorkers = 1
-    children.push(start([bin, 'serve', '--data-dir', dataDir, '--port', String(gatewayPort), '--upstream', upstreamUrl, '--log-level', 'silent', '--workers', String(fixedRateWorkers)]))
+    const scanThreads = { fixedRate: 1, fullSpeed: 0 }
+    children.push(start([bin, 'serve', '--data-dir', dataDir, '--port', String(gatewayPort), '--upstream', upstreamUrl, '--log-level', 'silent', '--workers', String(fixedRateWorkers), '--scan-threads', String(scanThreads.fixedRate)]))
     const gateway = `http://127.0.0.1:${gatewayPort}`
     await waitFor(`${gateway}/healthz`)
-    children.push(start([bin, 'serve', '--data-dir', dataDir, '--port', String(gatewayPort + 1), '--upstream', upstreamUrl, '--log-level', 'silent', '--workers', String(workers)]))
+    children.push(start([bin, 'serve', '--data-dir', dataDir, '--port', String(gatewayPort + 1), '--upstream', upstreamUrl, '--log-level', 'silent', '--workers', String(workers), '--scan-threads', String(scanThreads.fullSpeed)]))
     const gatewayFull = `http://127.0.0.1:${gatewayPort + 1}`
     await waitFor(`${gatewayFull}/healthz`)
 
@@ -209,6 +217,7 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
       durationSeconds: seconds,
       workers,
       fixedRateWorkers,
+      scanThreads,
       proxyJson: { direct: jsonDirect, rampart: jsonRampart, addedP50Ms: round(jsonRampart.p50Ms - jsonDirect.p50Ms), addedP99Ms: round(jsonRampart.p99Ms - jsonDirect.p99Ms) },
       proxyStream: { direct: streamDirect, rampart: streamRampart, addedP50Ms: round(streamRampart.p50Ms - streamDirect.p50Ms), addedP99Ms: round(streamRampart.p99Ms - streamDirect.p99Ms) },
       proxyMax: { direct: maxDirect, rampart: maxRampart, ratio: round(maxRampart.requestsPerSecond / maxDirect.requestsPerSecond) },
@@ -226,7 +235,7 @@ export function formatGatewayBench(r: GatewayBenchResult): string {
   const row = (name: string, f: LoadFigures) =>
     `| ${name.padEnd(34)} | ${String(f.requestsPerSecond).padStart(7)} | ${f.p50Ms.toFixed(2).padStart(7)} | ${f.p90Ms.toFixed(2).padStart(7)} | ${f.p99Ms.toFixed(2).padStart(7)} | ${String(f.errors + f.non2xx).padStart(6)} |`
   return [
-    `Gateway under load (${r.durationSeconds} s per row; fixed-rate rows: evenly spaced open-loop requests, rampart serve --workers ${r.fixedRateWorkers ?? r.workers}; full-speed rows: ${r.fullSpeedTool ?? 'autocannon'}, 32 connections, rampart serve --workers ${r.workers}; ${r.machine})`,
+    `Gateway under load (${r.durationSeconds} s per row; fixed-rate rows: evenly spaced open-loop requests, rampart serve --workers ${r.fixedRateWorkers ?? r.workers}${r.scanThreads === undefined ? '' : ` --scan-threads ${r.scanThreads.fixedRate}`}; full-speed rows: ${r.fullSpeedTool ?? 'autocannon'}, 32 connections, rampart serve --workers ${r.workers}${r.scanThreads === undefined ? '' : ` --scan-threads ${r.scanThreads.fullSpeed}`}; ${r.machine})`,
     '| path                               |   req/s | p50 ms  | p90 ms  | p99 ms  | errors |',
     '|------------------------------------|--------:|--------:|--------:|--------:|-------:|',
     row('proxy JSON @500/s, direct', r.proxyJson.direct),

@@ -32,6 +32,12 @@ function compileEntry(def: AnyScannerDefinition, entry: ScannerEntry | undefined
   return { id: def.id, settings, scanner: def.create(parsed.data, settings) }
 }
 
+/** Ids of the scanners a policy runs for each direction, in order (what `compileGuard` compiles). */
+export function policyScanners(policy: Policy): Record<Direction, string[]> {
+  const ids = (direction: Direction) => Object.entries(policy[direction]).flatMap(([id, entry]) => (entry && entry.enabled ? [id] : []))
+  return { input: ids('input'), output: ids('output') }
+}
+
 /**
  * Compiles a validated policy into a guard: every scanner is created once here (regexes
  * compiled, models loaded), so each scan only runs them.

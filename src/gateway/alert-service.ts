@@ -76,6 +76,8 @@ export class AlertService {
       alertOn?: readonly Action[]
       /** Keep the scanned text beside each alert (config `alertText`, default true) when the store can. */
       keepText?: boolean
+      /** Builds the excerpt redactor's guard from its policy (the gateway's scan threads); `createGuard` when absent. */
+      guardFor?: (policy: unknown) => Promise<Guard>
     },
   ) {
     this.alertOn = new Set(deps.alertOn ?? ['flag', 'block'])
@@ -83,13 +85,12 @@ export class AlertService {
 
 
   private redactor(): Promise<Guard> {
-    this.redactorPromise ??= createGuard({
-      policy: {
-        version: 1,
-        name: 'alert-excerpt',
-        input: { pii: { action: 'redact', threshold: 0.3 }, secrets: { action: 'redact', threshold: 0.3 } },
-      },
-    })
+    const policy = {
+      version: 1,
+      name: 'alert-excerpt',
+      input: { pii: { action: 'redact', threshold: 0.3 }, secrets: { action: 'redact', threshold: 0.3 } },
+    }
+    this.redactorPromise ??= this.deps.guardFor === undefined ? createGuard({ policy }) : this.deps.guardFor(policy)
     return this.redactorPromise
   }
 

@@ -29,8 +29,8 @@ export class GuardResolver {
       activeTtlMs?: number
       registry?: ScannerRegistry
       maxCompiled?: number
-      /** Wraps each compiled guard (the gateway's scan threads, scan-pool.ts); only with the built-in registry. */
-      offload?: (guard: Guard) => Guard
+      /** Makes the guard of a policy on the gateway's scan threads (scan-pool.ts) instead of here; only with the built-in registry. */
+      remote?: (policy: Policy) => Guard
     } = {},
   ) {}
 
@@ -89,9 +89,8 @@ export class GuardResolver {
     } catch (error) {
       return Promise.reject(error as Error)
     }
-    const offload = this.options.registry === undefined ? this.options.offload : undefined
-    const created = createGuard({ policy, registry: this.registry })
-    const guard = offload === undefined ? created : created.then(offload)
+    const remote = this.options.registry === undefined ? this.options.remote : undefined
+    const guard = remote === undefined ? createGuard({ policy, registry: this.registry }) : Promise.resolve(remote(policy))
     this.compiled.set(key, guard)
     guard.catch(() => this.compiled.delete(key))
     return guard

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import { RampartError } from '../core/errors.js'
-import { createGuard } from '../guard.js'
+import { parsePolicy } from '../core/policy.js'
+import { createGuard, defaultPolicy, resolvePolicy } from '../guard.js'
+import { builtinRegistry } from '../scanners/index.js'
 import { MonitorOps } from '../monitor/ops/monitor-ops.js'
 import type { RunChecks } from '../monitor/types.js'
 import { createRateLimiter } from '../ratelimit/index.js'
@@ -88,20 +90,23 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     const notifiers = new Map<string, Notifier>(config.webhooks.map((w) => [w.name, createWebhookNotifier({ name: w.name, url: w.url, secret: w.secret })]))
     dispatcher = notifiers.size === 0 ? undefined : createOutboxDispatcher({ store, envelope, notifiers, logger: log })
     const targetsFor = (event: string) => config.webhooks.filter((w) => w.events === undefined || w.events.includes(event)).map((w) => w.name)
+    const threads = config.scanThreads === 'auto' ? (config.workers < availableParallelism() ? 1 : 0) : config.scanThreads
+    pool = threads === 0 ? undefined : new ScanPool({ threads, onThreadError: (err) => log.error({ err: err.message }, 'scan thread failed; replaced, its scans run on the HTTP thread') })
+    const remote = pool === undefined ? undefined : pool.guard.bind(pool)
     const alerts = new AlertService({
       store,
       sealer: envelope,
       audit,
       ...(dispatcher === undefined ? {} : { publisher: { publish: async (alert) => void (await dispatcher!.enqueueAlert(alert, targetsFor('alert.created'))) } }),
       onAlert: (a) => metrics.alerts.inc({ severity: a.severity, source: a.source }),
+      ...(remote === undefined ? {} : { guardFor: async (policy: unknown) => remote(parsePolicy(policy, builtinRegistry(), 'alert-excerpt')) }),
       alertOn: config.alertOn,
       keepText: config.alertText,
     })
-    const threads = config.scanThreads === 'auto' ? (config.workers < availableParallelism() ? 1 : 0) : config.scanThreads
-    pool = threads === 0 ? undefined : new ScanPool({ threads, onThreadError: (err) => log.error({ err: err.message }, 'scan thread failed; replaced, its scans run on the HTTP thread') })
-    const offload = pool === undefined ? undefined : pool.offload.bind(pool)
-    const localDefault = await createGuard(config.policy === undefined ? {} : { policy: config.policy })
-    const defaultGuard = offload === undefined ? localDefault : offload(localDefault)
+    const defaultGuard =
+      remote === undefined
+        ? await createGuard(config.policy === undefined ? {} : { policy: config.policy })
+        : remote(config.policy === undefined ? defaultPolicy() : resolvePolicy(config.policy, builtinRegistry()))
     upstream =
       config.upstream === undefined
         ? undefined
@@ -155,7 +160,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         registry: metrics.registry,
       })
     }
-    const guards = new GuardResolver(store, defaultGuard, offload === undefined ? {} : { offload })
+    const guards = new GuardResolver(store, defaultGuard, remote === undefined ? {} : { remote })
     // Always there: tenants can put a stored policy version in shadow (PUT /v1/shadow/policy) without a restart.
     const shadow = await ShadowService.create(
       { ...(config.shadowPolicy === undefined ? {} : { policyFile: config.shadowPolicy }), ...(config.shadowDetector === undefined ? {} : { detectorDir: config.shadowDetector }) },

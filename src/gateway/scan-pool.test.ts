@@ -78,6 +78,21 @@ describe('scan pool', () => {
     }
   })
 
+  it('builds a guard from a policy alone, compiled on the calling thread only when a scan must run there', async () => {
+    const local = await createGuard()
+    const pool = new ScanPool({ threads: 1 })
+    try {
+      const remote = pool.guard(local.policy)
+      expect(remote.scanners).toEqual(local.scanners)
+      for (const text of TEXTS) expect(stable(await remote.scanInput(text))).toEqual(stable(await local.scanInput(text)))
+      // A vault makes it compile here, once, and redact reversibly.
+      const vault = createVault()
+      expect(vault.deanonymize((await remote.scanInput(TEXTS[2]!, { vault })).text)).toBe(TEXTS[2])
+    } finally {
+      await pool.close()
+    }
+  })
+
   it('returns the guard errors as the same RampartError (code, status, path)', async () => {
     const local = await createGuard({ policy: { version: 1, maxChars: 20, input: { length: { action: 'block' } }, output: {} } })
     const pool = new ScanPool({ threads: 1 })

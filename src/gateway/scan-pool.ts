@@ -21,9 +21,11 @@
 import { existsSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { activeInjectionModel, type LoadedInjectionModel } from '../detectors/injection/active-model.js'
+import { policyScanners } from '../core/engine.js'
 import { RampartError, type ErrorCode } from '../core/errors.js'
+import type { Policy } from '../core/policy.js'
 import type { Direction, ScanContext, ScanResult } from '../core/types.js'
-import type { Guard } from '../guard.js'
+import { createGuard, type Guard } from '../guard.js'
 import type { ScanReply, ScanRequest } from './scan-worker.js'
 
 export interface ScanPoolOptions {
@@ -62,7 +64,6 @@ export class ScanPool {
   readonly #url: URL
   readonly #onThreadError: ((error: Error) => void) | undefined
   readonly #slots: Slot[] = []
-  readonly #guardIds = new WeakMap<Guard, number>()
   // A guard dropped by its owner (the resolver's cache) is forgotten by the threads too.
   readonly #forget = new FinalizationRegistry<number>((id) => {
     for (const s of this.#slots) {
@@ -89,21 +90,33 @@ export class ScanPool {
   }
 
   /**
-   * The same guard with its scans on the pool's threads. Only for guards of the built-in
-   * scanners (what the threads compile); scans with a vault stay on the calling thread.
+   * A guard for a validated policy of the built-in scanners, with its scans on the pool's
+   * threads. It is compiled on the calling thread only when a scan has to run here (a vault, a
+   * dead thread, a closed pool): the scanners' dictionaries and weights (~40 MB of heap) then stay
+   * out of the HTTP thread's heap, whose every GC would otherwise walk them.
    */
+  guard(policy: Policy): Guard {
+    let local: Promise<Guard> | undefined
+    return this.#remote(policy, policyScanners(policy), () => (local ??= createGuard({ policy })))
+  }
+
+  /** The same guard with its scans on the pool's threads (see `guard`); `local` must use the built-in scanners. */
   offload(local: Guard): Guard {
+    return this.#remote(local.policy, local.scanners, () => Promise.resolve(local))
+  }
+
+  #remote(policy: Policy, scanners: Guard['scanners'], local: () => Promise<Guard>): Guard {
     const id = this.#nextGuard++
+    const here = async (direction: Direction, text: string, context: ScanContext) => (await local()).scan(direction, text, context)
     const run = (direction: Direction, text: string, context: ScanContext = {}): Promise<ScanResult> =>
-      this.#closed || context.vault !== undefined ? local.scan(direction, text, context) : this.#run(id, local, direction, text, context)
+      this.#closed || context.vault !== undefined ? here(direction, text, context) : this.#run(id, policy, () => here(direction, text, context), direction, text, context)
     const remote: Guard = {
-      policy: local.policy,
-      scanners: local.scanners,
+      policy,
+      scanners,
       scanInput: (text, context) => run('input', text, context),
       scanOutput: (text, context) => run('output', text, context),
       scan: run,
     }
-    this.#guardIds.set(remote, id)
     this.#forget.register(remote, id)
     return remote
   }
@@ -124,7 +137,7 @@ export class ScanPool {
     )
   }
 
-  #run(id: number, local: Guard, direction: Direction, text: string, context: ScanContext): Promise<ScanResult> {
+  #run(id: number, policy: Policy, local: () => Promise<ScanResult>, direction: Direction, text: string, context: ScanContext): Promise<ScanResult> {
     let slot = this.#slots[0]!
     for (const s of this.#slots) if (s.pending.size < slot.pending.size) slot = s
     const weights = activeInjectionModel.current()
@@ -133,12 +146,12 @@ export class ScanPool {
       slot.weights = weights
     }
     if (!slot.guards.has(id)) {
-      slot.worker.postMessage({ t: 'guard', id, policy: local.policy } satisfies ScanRequest)
+      slot.worker.postMessage({ t: 'guard', id, policy } satisfies ScanRequest)
       slot.guards.add(id)
     }
     const seq = this.#seq++
     return new Promise<ScanResult>((resolve, reject) => {
-      slot.pending.set(seq, { resolve, reject, local: () => local.scan(direction, text, context) })
+      slot.pending.set(seq, { resolve, reject, local })
       slot.worker.postMessage({ t: 'scan', seq, guard: id, direction, text, context } satisfies ScanRequest)
     })
   }
