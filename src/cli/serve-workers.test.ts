@@ -86,7 +86,9 @@ describe('rampart serve as one process', () => {
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
       const workers = childrenOf(s.child.pid!)
       expect(workers).toHaveLength(1)
-      expect(readFileSync(`/proc/${workers[0]}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=64')
+      const argv = readFileSync(`/proc/${workers[0]}/cmdline`, 'utf8').split('\0')
+      expect(argv).toContain('--max-semi-space-size=64')
+      expect(argv).toContain('--no-memory-reducer')
       s.child.kill('SIGTERM')
       expect(await within(s.exited, 15_000)).toBe(0)
       expect(alive(workers[0]!)).toBe(false)
@@ -139,8 +141,11 @@ describe('worker node options', () => {
 
   it('give workers a 64 MB young generation unless one was chosen', async () => {
     const { workerExecArgv } = await import('./commands/gateway.js')
-    expect(workerExecArgv(['--enable-source-maps'], undefined)).toEqual(['--enable-source-maps', '--max-semi-space-size=64'])
-    expect(workerExecArgv(['--max-semi-space-size=8'], undefined)).toEqual(['--max-semi-space-size=8'])
-    expect(workerExecArgv([], '--max-old-space-size=4096 --max-semi-space-size=32')).toEqual([])
+    expect(workerExecArgv(['--enable-source-maps'], undefined)).toEqual(['--enable-source-maps', '--max-semi-space-size=64', '--no-memory-reducer'])
+    expect(workerExecArgv(['--max-semi-space-size=8'], undefined)).toEqual(['--max-semi-space-size=8', '--no-memory-reducer'])
+    expect(workerExecArgv([], '--max-old-space-size=4096 --max-semi-space-size=32')).toEqual(['--no-memory-reducer'])
+    // An operator's choice of the memory reducer, either way, is kept.
+    expect(workerExecArgv(['--memory-reducer'], undefined)).toEqual(['--memory-reducer', '--max-semi-space-size=64'])
+    expect(workerExecArgv([], '--no-memory-reducer --max-semi-space-size=16')).toEqual([])
   })
 })

@@ -71,7 +71,8 @@ function untilSignal(stop: (signal: string) => Promise<void>): Promise<void> {
 export async function runServe(flags: Record<string, unknown>): Promise<number> {
   const c = config(flags)
   // One process serves in place only when its young generation was chosen: V8 reads that flag at
-  // start-up only, so without it one worker is forked with the 64 MB one (workerExecArgv).
+  // start-up only, so without it one worker is forked with the 64 MB one and no memory reducer
+  // (workerExecArgv).
   if (cluster.isPrimary && (c.workers > 1 || !semiSpaceChosen(process.execArgv, process.env.NODE_OPTIONS))) return runPrimary(c)
   // Loaded here, not at the top: it pulls in every scanner, which the admin commands do not need.
   const { startGateway } = await import('../../gateway/runtime.js')
@@ -116,16 +117,31 @@ export function semiSpaceChosen(execArgv: readonly string[], nodeOptions: string
   return [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) => /^--max-semi-space-size(=|$)/.test(a))
 }
 
+/** True when the node options of this process (flags or NODE_OPTIONS) turn V8's memory reducer on or off. */
+export function memoryReducerChosen(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  return [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) => /^--(no-)?memory[-_]reducer(=|$)/.test(a))
+}
+
 /**
- * Node options for the workers: the parent's, plus a 64 MB young generation unless one was
- * chosen. Every request leaves a few KB of short-lived objects (parsed bodies, text views,
- * findings); with V8's default 16 MB semi-space a worker at 250 requests/s scavenges every
- * ~0.7 s for 5–10 ms, and the requests caught behind those pauses were the p99 (measured:
- * p99 9.9 → 6.1 ms at 250 requests/s per worker; one process at 500 requests/s, 26 Nov: p99
- * 21–89 ms with the default, 7.0–9.5 ms with 64 MB). Costs up to ~100 MB more memory per worker.
+ * Node options for the workers: the parent's, plus, unless chosen there:
+ * - a 64 MB young generation. Every request leaves a few KB of short-lived objects (parsed bodies,
+ *   text views, findings); with V8's default 16 MB semi-space a worker at 250 requests/s scavenges
+ *   every ~0.7 s for 5–10 ms, and the requests caught behind those pauses were the p99 (measured:
+ *   p99 9.9 → 6.1 ms at 250 requests/s per worker; one process at 500 requests/s, 26 Nov: p99
+ *   21–89 ms with the default, 7.0–9.5 ms with 64 MB). Costs up to ~100 MB more memory per worker.
+ * - no memory reducer. After a quiet spell V8 schedules a heap-shrinking mark-compact; when the
+ *   load is back by then, it marks in steps of 8–12 ms beside the requests, compacts, and the heap
+ *   then regrows: a stall of 30–60 ms about 100 s into the bench's alternation of idle and loaded
+ *   rows, which alone made a row's p99 30–60 ms (26 Nov: 7 of 7 such rows; with
+ *   `--no-memory-reducer` five rows in a row had an added p99 of 4.45–4.84 ms). A server keeps its
+ *   grown heap between bursts instead (the old generation is still collected as it fills).
  */
 export function workerExecArgv(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  return semiSpaceChosen(execArgv, nodeOptions) ? [...execArgv] : [...execArgv, '--max-semi-space-size=64']
+  return [
+    ...execArgv,
+    ...(semiSpaceChosen(execArgv, nodeOptions) ? [] : ['--max-semi-space-size=64']),
+    ...(memoryReducerChosen(execArgv, nodeOptions) ? [] : ['--no-memory-reducer']),
+  ]
 }
 
 async function runPrimary(c: GatewayConfig): Promise<number> {
