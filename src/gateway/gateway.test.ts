@@ -349,7 +349,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('gateway on %s', (_name
     it('cuts a streamed response before a canary completes', async () => {
       const canary = 'CANARY-5e6f7a8b9c0d'
       const prefix = 'Here is a long and friendly answer about savings accounts and interest rates. '.repeat(3)
-      const leaky = await startMockUpstream({ reply: () => `${prefix}The secret marker is ${canary} and then more text follows here.`, chunkSize: 3 })
+      // Tokens over time, as a model streams them: the harmless start is released before the cut.
+      // (A reply that arrives in one read is scanned whole, so nothing of it goes out before the block.)
+      const leaky = await startMockUpstream({ reply: () => `${prefix}The secret marker is ${canary} and then more text follows here.`, chunkSize: 3, chunkDelayMs: 1 })
       const store = await backend.create()
       const g2 = await startTestGateway({ storeUrl: store.url, upstream: leaky.url })
       try {

@@ -24,6 +24,28 @@ describe('StreamGuard', () => {
     expect(released).not.toContain(canary.slice(0, 6))
   })
 
+  it('appends text behind a read without scanning it, and scans it with the next push; a canary split over appends is still cut', async () => {
+    const guard = await createGuard()
+    const canary = 'ZX-CANARY-0042-ABCD'
+    const scanned: string[] = []
+    const g = new StreamGuard((t) => (scanned.push(t), guard.scanOutput(t, { canaries: [canary] })), { holdback: canary.length + 1, scanEvery: 8 })
+    const intro = 'Plenty of harmless words come first. '.repeat(4)
+    // A read of eight events: seven appended, the last pushed; one scan over all of it.
+    const events = intro.match(/.{1,20}/gs)!
+    for (const e of events.slice(0, -1)) g.append(e)
+    expect(scanned).toHaveLength(0)
+    const step = await g.push(events.at(-1)!)
+    expect(scanned).toEqual([intro])
+    expect(intro.startsWith(step.release)).toBe(true)
+    // The canary arrives over the next read's events: nothing of it is released before the scan that blocks.
+    g.append('then ZX-CAN')
+    g.append('ARY-0042-A')
+    const next = await g.push('BCD and the rest')
+    expect(next.blocked ?? (await g.finish()).blocked).toBeDefined()
+    expect(step.release + next.release).not.toContain('ZX-CAN')
+    expect(scanned.at(-1)).toContain(canary)
+  })
+
   it('releases everything, in order, when nothing is found', async () => {
     const guard = await createGuard()
     const g = new StreamGuard((t) => guard.scanOutput(t), { holdback: 16, scanEvery: 5 })

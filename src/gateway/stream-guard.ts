@@ -57,6 +57,14 @@ export class StreamGuard {
     return this.blockedResult
   }
 
+  /**
+   * Adds text without scanning or releasing anything: for deltas the caller already knows more
+   * text follows right away (later events of the same upstream read), so one scan covers them all.
+   */
+  append(delta: string): void {
+    if (this.blockedResult === undefined) this.text += delta
+  }
+
   async push(delta: string): Promise<StreamStep> {
     if (this.blockedResult !== undefined) return { release: '', blocked: this.blockedResult }
     this.text += delta

@@ -9,7 +9,7 @@ import type { Principal } from '../types.js'
 import { ALLOWED } from '../history-cache.js'
 import type { GatewayServices } from '../services.js'
 import { chatRequestSchema, parseInput, type ChatMessage, type ChatRequest } from '../schemas.js'
-import { SseParser, StreamGuard } from '../stream-guard.js'
+import { SseParser, StreamGuard, type StreamStep } from '../stream-guard.js'
 import { ClientClosed, UpstreamCancel } from '../upstream.js'
 
 /** Roles whose messages come from the end user or from tools (retrieved documents): the untrusted input. */
@@ -286,7 +286,9 @@ async function streamResponse(
   const parser = new SseParser()
   try {
     outer: for await (const buf of upstreamBody) {
-      for (const data of parser.push(buf.toString('utf8'))) {
+      const events = parser.push(buf.toString('utf8'))
+      for (let e = 0; e < events.length; e++) {
+        const data = events[e]!
         if (data.trim() === '[DONE]') break outer
         let chunk: Chunk
         try {
@@ -303,7 +305,14 @@ async function streamResponse(
           if (finished.has(index)) continue
           const g = guardFor(index)
           const delta = choice.delta ?? {}
-          const step = typeof delta.content === 'string' ? await g.push(delta.content) : { release: '' }
+          // Events already read behind this one: their text joins the next scan instead of each
+          // getting its own (a gateway that falls behind scans per read, not per token).
+          const more = e < events.length - 1 && (choice.finish_reason ?? null) === null
+          let step: StreamStep = { release: '' }
+          if (typeof delta.content === 'string') {
+            if (more) g.append(delta.content)
+            else step = await g.push(delta.content)
+          }
           if (step.blocked !== undefined) {
             await block(index, g, step.blocked)
             continue
