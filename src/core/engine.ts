@@ -55,10 +55,7 @@ export function compileGuard(registry: ScannerRegistry, policy: Policy, only?: r
         compiled[direction].push(compileEntry(def, undefined, direction))
       }
     } else {
-      for (const [id, entry] of Object.entries(policy[direction])) {
-        if (!entry || !entry.enabled) continue
-        compiled[direction].push(compileEntry(registry.get(id), entry, direction))
-      }
+      for (const id of policyScanners(policy)[direction]) compiled[direction].push(compileEntry(registry.get(id), policy[direction][id], direction))
     }
   }
 

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import { RampartError } from '../core/errors.js'
 import { parsePolicy } from '../core/policy.js'
-import { createGuard, defaultPolicy, resolvePolicy } from '../guard.js'
+import { createGuard, resolvePolicy } from '../guard.js'
 import { builtinRegistry } from '../scanners/index.js'
 import { MonitorOps } from '../monitor/ops/monitor-ops.js'
 import type { RunChecks } from '../monitor/types.js'
@@ -106,7 +106,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     const defaultGuard =
       remote === undefined
         ? await createGuard(config.policy === undefined ? {} : { policy: config.policy })
-        : remote(config.policy === undefined ? defaultPolicy() : resolvePolicy(config.policy, builtinRegistry()))
+        : remote(resolvePolicy(config.policy, builtinRegistry()))
     upstream =
       config.upstream === undefined
         ? undefined

@@ -64,6 +64,8 @@ export class ScanPool {
   readonly #url: URL
   readonly #onThreadError: ((error: Error) => void) | undefined
   readonly #slots: Slot[] = []
+  /** Scans sent to the threads and not yet settled (what `close` waits for). */
+  readonly #inFlight = new Set<Promise<ScanResult>>()
   // A guard dropped by its owner (the resolver's cache) is forgotten by the threads too.
   readonly #forget = new FinalizationRegistry<number>((id) => {
     for (const s of this.#slots) {
@@ -84,9 +86,7 @@ export class ScanPool {
 
   /** Scans in flight on the threads. */
   get pending(): number {
-    let n = 0
-    for (const s of this.#slots) n += s.pending.size
-    return n
+    return this.#inFlight.size
   }
 
   /**
@@ -96,23 +96,14 @@ export class ScanPool {
    * out of the HTTP thread's heap, whose every GC would otherwise walk them.
    */
   guard(policy: Policy): Guard {
-    let local: Promise<Guard> | undefined
-    return this.#remote(policy, policyScanners(policy), () => (local ??= createGuard({ policy })))
-  }
-
-  /** The same guard with its scans on the pool's threads (see `guard`); `local` must use the built-in scanners. */
-  offload(local: Guard): Guard {
-    return this.#remote(local.policy, local.scanners, () => Promise.resolve(local))
-  }
-
-  #remote(policy: Policy, scanners: Guard['scanners'], local: () => Promise<Guard>): Guard {
     const id = this.#nextGuard++
-    const here = async (direction: Direction, text: string, context: ScanContext) => (await local()).scan(direction, text, context)
+    let compiled: Promise<Guard> | undefined
+    const here = async (direction: Direction, text: string, context: ScanContext) => (await (compiled ??= createGuard({ policy }))).scan(direction, text, context)
     const run = (direction: Direction, text: string, context: ScanContext = {}): Promise<ScanResult> =>
       this.#closed || context.vault !== undefined ? here(direction, text, context) : this.#run(id, policy, () => here(direction, text, context), direction, text, context)
     const remote: Guard = {
       policy,
-      scanners,
+      scanners: policyScanners(policy),
       scanInput: (text, context) => run('input', text, context),
       scanOutput: (text, context) => run('output', text, context),
       scan: run,
@@ -125,16 +116,8 @@ export class ScanPool {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await Promise.all(
-      this.#slots.map(async (s) => {
-        await Promise.allSettled([...s.pending.values()].map((p) => new Promise<void>((done) => {
-          const { resolve, reject } = p
-          p.resolve = (r) => (resolve(r), done())
-          p.reject = (e) => (reject(e), done())
-        })))
-        await s.worker.terminate()
-      }),
-    )
+    await Promise.allSettled([...this.#inFlight])
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()))
   }
 
   #run(id: number, policy: Policy, local: () => Promise<ScanResult>, direction: Direction, text: string, context: ScanContext): Promise<ScanResult> {
@@ -150,10 +133,13 @@ export class ScanPool {
       slot.guards.add(id)
     }
     const seq = this.#seq++
-    return new Promise<ScanResult>((resolve, reject) => {
+    const scanned = new Promise<ScanResult>((resolve, reject) => {
       slot.pending.set(seq, { resolve, reject, local })
       slot.worker.postMessage({ t: 'scan', seq, guard: id, direction, text, context } satisfies ScanRequest)
     })
+    this.#inFlight.add(scanned)
+    void scanned.finally(() => this.#inFlight.delete(scanned)).catch(() => undefined)
+    return scanned
   }
 
   #spawn(): Slot {
