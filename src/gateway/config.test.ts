@@ -34,7 +34,7 @@ describe('gateway configuration', () => {
     expect(loadGatewayConfig({ env: {} }).scanThreads).toBe('auto')
     expect(loadGatewayConfig({ env: { RAMPART_SCAN_THREADS: '0' } }).scanThreads).toBe(0)
     expect(loadGatewayConfig({ env: {}, flags: { scanThreads: '2' } }).scanThreads).toBe(2)
-    expect(() => loadGatewayConfig({ env: {}, flags: { scanThreads: 'many' } })).toThrow(/config\.scanThreads.*--scan-threads/s)
+    expect(() => loadGatewayConfig({ env: {}, flags: { scanThreads: 'many' } })).toThrow(/config\.scanThreads: expected auto or a whole number of threads from 0 to 64.*--scan-threads/s)
     expect(() => loadGatewayConfig({ env: { RAMPART_SCAN_THREADS: '-1' } })).toThrow(/config\.scanThreads.*RAMPART_SCAN_THREADS/s)
   })
 

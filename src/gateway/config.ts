@@ -113,7 +113,7 @@ export const gatewayConfigSchema = z
      * them; 0 scans on the HTTP thread. `auto`: one when the machine has more cores than
      * `workers`, else 0.
      */
-    scanThreads: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).default('auto'),
+    scanThreads: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)], { error: 'expected auto or a whole number of threads from 0 to 64' }).default('auto'),
     /** Share of proxied chat completions captured for monitoring, 0..1; 0 (off) unless you opt in, since captures keep prompts and answers (sealed). */
     captureSampleRate: z.coerce.number().min(0).max(1).default(0),
     /**
