@@ -36,6 +36,7 @@ import { fileURLToPath } from 'node:url'
 import { readJsonl } from './lib/data.js'
 import type { LoadFigures } from './lib/load-figures.js'
 import { machineNotes } from './lib/machine-notes.js'
+import { scanSpeed, type ScanSpeed } from './lib/machine-speed.js'
 import { paced } from './lib/paced.js'
 import { WRK, wrkLoad } from './lib/wrk.js'
 
@@ -47,6 +48,11 @@ export interface GatewayBenchResult {
   machine: string
   /** Known periodic pauses of the machine during the run (lib/machine-notes.ts). */
   machineNotes?: string[]
+  /**
+   * Default-policy scan of the guard row's 1 KB prompts in the bench's own process, just before
+   * and just after the load rows (lib/machine-speed.ts): which phase of the VM the rows ran in.
+   */
+  scanSpeed?: { before: ScanSpeed; after: ScanSpeed }
   durationSeconds: number
   workers: number
   /** Processes of the gateway that served the fixed-rate rows. */
@@ -194,6 +200,8 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
     // A new gateway process first: 8 s at the fixed rate, unrecorded (its first thousands of
     // requests run while V8 compiles and its heap grows: the first row measured that otherwise,
     // p99 307 ms after 3 s of warm-up on 26 Nov).
+    log('machine speed: default-policy scans of 1 KB prompts in this process')
+    const speedBefore = await scanSpeed(guardPrompts)
     log('warming the gateway: 8 s at 500 req/s')
     await paced({ url: `${gateway}/v1/chat/completions`, rate: 500, seconds: 8, headers, body: chatBody(false) })
     log('proxy JSON at 500 req/s: direct')
@@ -218,10 +226,15 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
     await load(`${gatewayFull}/v1/chat/completions`, chatBody(false), { duration: 3 })
     log(`proxy at full speed (${fullSpeedTool}): through Rampart`)
     const maxRampart = await fullSpeed(`${gatewayFull}/v1/chat/completions`, chatBodies)
+    // Measured with the gateway and the upstream gone, as the first reading was taken before them.
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((resolve) => { c.once('exit', resolve); c.kill('SIGTERM') }))))
+    log('machine speed again')
+    const speedAfter = await scanSpeed(guardPrompts)
     const round = (x: number) => Math.round(x * 100) / 100
     return {
       machine: `${process.platform} ${process.arch}, node ${process.version}`,
       machineNotes: machineNotes(),
+      scanSpeed: { before: speedBefore, after: speedAfter },
       durationSeconds: seconds,
       workers,
       fixedRateWorkers,
@@ -256,6 +269,9 @@ export function formatGatewayBench(r: GatewayBenchResult): string {
     '',
     `Added by Rampart at 500 req/s: JSON p50 ${r.proxyJson.addedP50Ms} ms, p99 ${r.proxyJson.addedP99Ms} ms; SSE p50 ${r.proxyStream.addedP50Ms} ms, p99 ${r.proxyStream.addedP99Ms} ms. Full-speed throughput ratio Rampart/direct: ${r.proxyMax.ratio}.`,
     ...(r.machineNotes ?? []).map((n) => `Machine: ${n}.`),
+    ...(r.scanSpeed === undefined
+      ? []
+      : [`Machine speed: one default-policy scan of a 1 KB prompt took ${r.scanSpeed.before.msPerScan} ms in the bench's process before the load rows (batches ${r.scanSpeed.before.minMs}–${r.scanSpeed.before.maxMs}) and ${r.scanSpeed.after.msPerScan} ms after (${r.scanSpeed.after.minMs}–${r.scanSpeed.after.maxMs}).`]),
   ].join('\n')
 }
 
