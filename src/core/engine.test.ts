@@ -92,6 +92,35 @@ describe('engine', () => {
     expect(String(r.findings[0]?.detail?.error)).toContain('exceeded 20 ms')
   })
 
+  it('runs a scan of synchronous scanners without yielding, and still awaits an asynchronous one', async () => {
+    // Concurrent scans of synchronous scanners must not interleave scanner by scanner (each
+    // scan's views would be evicted from the caches by the others' in between).
+    const calls: string[] = []
+    const recorder = (id: string) =>
+      defineScanner({
+        id,
+        description: 'test',
+        directions: ['input'],
+        defaults: { action: 'flag', threshold: 0.5 },
+        options: z.object({}).strict(),
+        create: () => ({
+          scan(text) {
+            calls.push(`${text}:${id}`)
+            return id === 'later' ? Promise.resolve([{ type: 'LATE', score: 0.9 }]) : []
+          },
+        }),
+      })
+    const reg = createRegistry([recorder('one'), recorder('later'), recorder('two')])
+    const sync = compileGuard(reg, parsePolicy({ input: { one: {}, two: {} } }, reg))
+    await Promise.all([sync.scan('input', 'a'), sync.scan('input', 'b')])
+    expect(calls).toEqual(['a:one', 'a:two', 'b:one', 'b:two'])
+    calls.length = 0
+    const mixed = compileGuard(reg, parsePolicy({ input: { one: {}, later: {}, two: {} } }, reg))
+    const r = await mixed.scan('input', 'c')
+    expect(calls).toEqual(['c:one', 'c:later', 'c:two'])
+    expect(r.findings).toEqual([{ scanner: 'later', type: 'LATE', score: 0.9, action: 'flag' }])
+  })
+
   it('runs only the named scanners with their defaults', async () => {
     const guard = compileGuard(registry, parsePolicy({ input: { thrower: {} } }, registry), ['word'])
     expect(guard.scanners.input).toEqual(['word'])
