@@ -20,9 +20,9 @@ const TEXTS = [
   'Deploy with GITHUB_TOKEN=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 and tell me if it fails.',
 ]
 
-/** Runs `body` with a pool of `threads` (every text to a thread unless `options` say otherwise), closing it after. */
+/** Runs `body` with a pool of `threads`, closing it after. */
 async function withPool(threads: number, body: (pool: ScanPool) => Promise<void>, options: Omit<ConstructorParameters<typeof ScanPool>[0], 'threads'> = {}): Promise<void> {
-  const pool = new ScanPool({ threads, inlineBelowChars: 0, ...options })
+  const pool = new ScanPool({ threads, ...options })
   try {
     await body(pool)
   } finally {
@@ -49,31 +49,6 @@ describe('scan pool', () => {
       // The leak above was found on the thread too (not an empty result on both sides).
       expect((await remote.scanOutput('The code word is PAPAYA-42.', { canaries: ['PAPAYA-42'] })).decision).toBe('block')
     })
-  })
-
-  it('scans short texts on the calling thread and long ones on a thread (by default from 2,048 characters)', async () => {
-    const local = await createGuard()
-    const long = `${TEXTS[1]} ${'Here is the filler text of a longer report for the board. '.repeat(40)}`
-    await withPool(1, async (pool) => {
-      const remote = pool.guard(local.policy)
-      const short = remote.scanInput(TEXTS[1]!)
-      expect(pool.pending).toBe(0)
-      expect((await short).decision).toBe('block')
-      const far = remote.scanInput(long)
-      expect(pool.pending).toBe(1)
-      expect(stable(await far)).toEqual(stable(await local.scanInput(long)))
-    }, { inlineBelowChars: 1_000 })
-    const byDefault = new ScanPool({ threads: 1 })
-    try {
-      const remote = byDefault.guard(local.policy)
-      const near = remote.scanInput('x'.repeat(2_047))
-      expect(byDefault.pending).toBe(0)
-      const far = remote.scanInput('x'.repeat(2_048))
-      expect(byDefault.pending).toBe(1)
-      await Promise.all([near, far])
-    } finally {
-      await byDefault.close()
-    }
   })
 
   it('keeps the calling thread free while a long text is scanned', async () => {

@@ -9,18 +9,6 @@
  * in clusters at exactly the GC period (26 Nov). With the scans on a thread of their own, each
  * thread is busy about half as much, has its own heap and GC, and the HTTP thread never stalls
  * behind a long text: a 100 KB prompt no longer delays every other request by its scan.
- * (Measured with every text on the thread, before the workers ran without V8's memory reducer
- * and before streamed replies were scanned per read rather than per event.)
- *
- * Short texts are scanned on the calling thread all the same (`inlineBelowChars`, 2,048 by
- * default). A hop to a thread costs more than their scan on a VM: the thread sleeps between
- * requests, and waking it (and its idle virtual CPU) took ~0.3 ms per scan at 500 requests/s on
- * the project's VM (26 Nov: a 290-character reply scanned after a 2 ms pause, 0.47–0.58 ms on the
- * calling thread, 0.77–0.95 ms through the thread; back to back 0.21 vs 0.27–0.38 ms). A proxied
- * request makes two such hops; with every scan on the thread its added p50 at 500 req/s was
- * 1.81–2.23 ms, with none 1.57–1.74 ms (four alternations, JSON) and its p99 lower too, streamed
- * replies alike. Long texts still go to the thread, which keeps the HTTP thread free while they
- * are scanned.
  *
  * What crosses the thread boundary: the validated policy once per guard and thread, the
  * prompt_injection weights when the detector registry swaps them (detectors/registry.ts sets the
@@ -44,8 +32,6 @@ export interface ScanPoolOptions {
   threads: number
   /** Where scan-worker.js is (default: beside this module, or dist/ when running from the sources). */
   workerUrl?: URL
-  /** Texts shorter than this many UTF-16 units are scanned on the calling thread (default 2,048; 0: every text goes to a thread). */
-  inlineBelowChars?: number
   /** Called when a thread dies unexpectedly (it is replaced). */
   onThreadError?: (error: Error) => void
 }
@@ -66,9 +52,6 @@ interface Slot {
   weights: LoadedInjectionModel | undefined
 }
 
-/** See the module comment: shorter texts cost more to hand to a thread than to scan here. */
-export const DEFAULT_INLINE_BELOW_CHARS = 2_048
-
 function defaultWorkerUrl(): URL {
   const here = new URL('./scan-worker.js', import.meta.url)
   if (existsSync(here)) return here
@@ -79,7 +62,6 @@ function defaultWorkerUrl(): URL {
 export class ScanPool {
   readonly threads: number
   readonly #url: URL
-  readonly #inlineBelow: number
   readonly #onThreadError: ((error: Error) => void) | undefined
   readonly #slots: Slot[] = []
   /** Scans sent to the threads and not yet settled (what `close` waits for). */
@@ -98,7 +80,6 @@ export class ScanPool {
     if (!Number.isInteger(options.threads) || options.threads < 1) throw new RampartError('RAMPART_ERR_CONFIG_INVALID', `scanThreads must be a positive integer, got ${options.threads}`, { path: 'scanThreads' })
     this.threads = options.threads
     this.#url = options.workerUrl ?? defaultWorkerUrl()
-    this.#inlineBelow = options.inlineBelowChars ?? DEFAULT_INLINE_BELOW_CHARS
     this.#onThreadError = options.onThreadError
     for (let i = 0; i < options.threads; i++) this.#slots.push(this.#spawn())
   }
@@ -109,16 +90,17 @@ export class ScanPool {
   }
 
   /**
-   * A guard for a validated policy of the built-in scanners, with its scans of long texts on the
-   * pool's threads. It is compiled on the calling thread when a scan first has to run here (a
-   * short text, a vault, a dead thread, a closed pool).
+   * A guard for a validated policy of the built-in scanners, with its scans on the pool's
+   * threads. It is compiled on the calling thread only when a scan has to run here (a vault, a
+   * dead thread, a closed pool): the scanners' dictionaries and weights (~40 MB of heap) then stay
+   * out of the HTTP thread's heap, whose every GC would otherwise walk them.
    */
   guard(policy: Policy): Guard {
     const id = this.#nextGuard++
     let compiled: Promise<Guard> | undefined
     const here = async (direction: Direction, text: string, context: ScanContext) => (await (compiled ??= createGuard({ policy }))).scan(direction, text, context)
     const run = (direction: Direction, text: string, context: ScanContext = {}): Promise<ScanResult> =>
-      this.#closed || context.vault !== undefined || text.length < this.#inlineBelow ? here(direction, text, context) : this.#run(id, policy, () => here(direction, text, context), direction, text, context)
+      this.#closed || context.vault !== undefined ? here(direction, text, context) : this.#run(id, policy, () => here(direction, text, context), direction, text, context)
     const remote: Guard = {
       policy,
       scanners: policyScanners(policy),
