@@ -97,6 +97,14 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return child
 }
 
+/** SIGTERM, then the child's exit (at once when it has already exited). */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
+
 async function run(opts: autocannon.Options): Promise<Result> {
   return new Promise((resolve, reject) => {
     autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)))
@@ -161,8 +169,7 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
     await waitFor(`${gateway}/healthz`)
     const gatewayFull = `http://127.0.0.1:${gatewayPort + 1}`
     const startFullSpeedGateway = async () => {
-      fixedRateGateway.kill('SIGTERM')
-      await new Promise((resolve) => (fixedRateGateway.exitCode === null ? fixedRateGateway.once('exit', resolve) : resolve(undefined)))
+      await stop(fixedRateGateway)
       children.push(start([bin, 'serve', '--data-dir', dataDir, '--port', String(gatewayPort + 1), '--upstream', upstreamUrl, '--log-level', 'silent', '--workers', String(workers), '--scan-threads', String(scanThreads.fullSpeed)]))
       await waitFor(`${gatewayFull}/healthz`)
     }
@@ -193,16 +200,15 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
     // Each fixed-rate row first runs 3 s at its rate, unrecorded, on its own connections (paced.ts).
     const at500 = (url: string, stream: boolean) => paced({ url, rate: 500, seconds, headers, body: chatBody(stream), warmupSeconds: 3 })
     const fullSpeedTool: GatewayBenchResult['fullSpeedTool'] = WRK === undefined ? 'autocannon' : 'wrk'
-    const fullSpeed = (url: string, bodies: string[]) =>
+    const fullSpeed = (url: string, bodies: string[], rowSeconds = seconds) =>
       WRK === undefined
-        ? load(url, (() => { let k = 0; return () => bodies[k++ % bodies.length]! })())
-        : wrkLoad({ url, bodies, headers, seconds, connections: 32 })
+        ? load(url, (() => { let k = 0; return () => bodies[k++ % bodies.length]! })(), { duration: rowSeconds })
+        : wrkLoad({ url, bodies, headers, seconds: rowSeconds, connections: 32 })
     // Each full-speed row first runs 8 s the same way, unrecorded. The workers are new (the
     // fixed-rate gateway was stopped) and their first seconds under full load go to growing the
     // heap (26 Nov, /v1/guard in 5 s rows on the same workers after 3 s of warm-up: in 6 of 8 runs
     // the first row was the slowest, by 11–32 %; the bench used to report that first row).
-    const warmFullSpeed = (url: string, bodies: string[]) =>
-      WRK === undefined ? load(url, (() => { let k = 0; return () => bodies[k++ % bodies.length]! })(), { duration: 8 }) : wrkLoad({ url, bodies, headers, seconds: 8, connections: 32 })
+    const warmFullSpeed = (url: string, bodies: string[]) => fullSpeed(url, bodies, 8)
     // A new gateway process first: 8 s at the fixed rate, unrecorded (its first thousands of
     // requests run while V8 compiles and its heap grows: the first row measured that otherwise,
     // p99 307 ms after 3 s of warm-up on 26 Nov).
@@ -234,7 +240,7 @@ export async function runGatewayBench(options: { seconds?: number; workers?: num
     log(`proxy at full speed (${fullSpeedTool}): through Rampart`)
     const maxRampart = await fullSpeed(`${gatewayFull}/v1/chat/completions`, chatBodies)
     // Measured with the gateway and the upstream gone, as the first reading was taken before them.
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((resolve) => { c.once('exit', resolve); c.kill('SIGTERM') }))))
+    await Promise.all(children.map(stop))
     log('machine speed again')
     const speedAfter = await scanSpeed(guardPrompts)
     const round = (x: number) => Math.round(x * 100) / 100
